@@ -1,0 +1,53 @@
+# Two commands for a newcomer: `make demo` and `make test`. Each sets itself up.
+SHELL := /bin/bash
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+export PYTHONHASHSEED := 0
+export TZ := Asia/Ho_Chi_Minh
+
+.PHONY: demo test dev lint fmt bench clean venv system-deps
+
+$(STAMP): pyproject.toml constraints.txt
+	@command -v $(PY) >/dev/null || { echo "Cần Python 3.11 ($(PY)) / Python 3.11 is required"; exit 1; }
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev]'
+	@mkdir -p $(DAGSTER_HOME) && cp -f dagster.yaml $(DAGSTER_HOME)/dagster.yaml
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+# Debian's chromium for the browser tests (never a downloaded browser build).
+system-deps:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  echo "Cài chromium từ Debian / installing Debian's chromium"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
+	  echo "Không cài được chromium / could not install chromium"; \
+	fi
+
+demo: $(STAMP)
+	$(BIN)/dti demo
+
+test: $(STAMP) system-deps
+	@bash scripts/ensure-services.sh
+	$(BIN)/python -m pytest -q
+
+dev: $(STAMP)
+	$(BIN)/dagster dev
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+fmt: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: $(STAMP)
+	$(BIN)/dti bench $(if $(SCALE),--scale $(SCALE),)
+
+clean:
+	rm -rf out data/*.db data/sim data/files .dagster_home

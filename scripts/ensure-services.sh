@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Starts the local PostgreSQL and MariaDB when they are down. Under CI=true the tests that need
+# them fail (never skip) if they still cannot be reached.
+set -u
+pg_up() { (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; }
+my_up() { (exec 3<>/dev/tcp/127.0.0.1/3306) 2>/dev/null; }
+if ! pg_up && [ -d /etc/postgresql ]; then
+  echo "PostgreSQL đang tắt, khởi động / starting PostgreSQL"
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start || true
+fi
+if ! my_up && [ -x /usr/sbin/mariadbd ]; then
+  echo "MariaDB đang tắt, khởi động / starting MariaDB"
+  start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd || true
+fi
+for _ in $(seq 1 30); do pg_up && my_up && break; sleep 1; done
+exit 0
