@@ -1,0 +1,69 @@
+"""The one way in for each system of record: an abstract Dagster resource per system.
+
+Every implementation yields *canonical records*: dicts whose keys are the columns of the matching
+raw table in dti.warehouse.models (source_id, unit_code as the source wrote it, updated_at, deleted,
+and the entity's fields) with Python values (aware datetimes, dates, bools, ints, strings).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from typing import ClassVar
+
+import dagster as dg
+
+
+class SourceError(RuntimeError):
+    """A system of record could not be read. The message is for a data engineer: what, where, why."""
+
+    def __init__(self, system: str, message: str):
+        self.system = system
+        super().__init__(f"[{system}] {message}")
+
+
+class SchemaDriftError(SourceError):
+    """A record lacks a field we rely on, or a field changed name/type."""
+
+    def __init__(self, system: str, entity: str, field: str, detail: str = ""):
+        self.entity = entity
+        self.field = field
+        super().__init__(system, f"trường '{field}' của '{entity}' bị thiếu hoặc đổi tên / field '{field}' of "
+                                 f"'{entity}' is missing or renamed{': ' + detail if detail else ''}")
+
+
+class SystemOfRecord(dg.ConfigurableResource, ABC):
+    """Common shape: `fetch(entity, since)` streams canonical records updated at or after `since`."""
+
+    system: ClassVar[str] = ""
+    entities: ClassVar[tuple[str, ...]] = ()
+
+    @abstractmethod
+    def fetch(self, entity: str, since: dt.datetime | None = None) -> Iterator[dict]:
+        """Records of `entity` with updated_at >= since (all when since is None), oldest first."""
+
+    def check_entity(self, entity: str) -> None:
+        if entity not in self.entities:
+            raise SourceError(self.system, f"không có loại bản ghi '{entity}' / unknown entity; có: {self.entities}")
+
+
+class DossierSource(SystemOfRecord, ABC):
+    """DVC: the public-service dossier system (procedures and dossiers)."""
+
+    system: ClassVar[str] = "DVC"
+    entities: ClassVar[tuple[str, ...]] = ("procedures", "dossiers")
+
+
+class DocumentSource(SystemOfRecord, ABC):
+    """DOC: the document management system (documents and the staff who sign them)."""
+
+    system: ClassVar[str] = "DOC"
+    entities: ClassVar[tuple[str, ...]] = ("documents", "staff")
+
+
+class SecuritySource(SystemOfRecord, ABC):
+    """SEC: security monitoring (incidents and inventories)."""
+
+    system: ClassVar[str] = "SEC"
+    entities: ClassVar[tuple[str, ...]] = ("incidents", "inventories")

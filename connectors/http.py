@@ -1,0 +1,162 @@
+"""Fault-tolerant HTTP for the REST connectors: timeouts, bounded retries with backoff and jitter,
+Retry-After, a cap on the total time a source may spend failing, and clear fatal errors."""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import requests
+
+from connectors.base import SourceError
+
+log = logging.getLogger("connectors.http")
+RETRY_STATUS = {429, 500, 502, 503, 504}
+
+
+class RetryableBody(Exception):
+    """The response arrived but its body is unusable (truncated, short): ask again."""
+
+
+@dataclass
+class RetryPolicy:
+    connect_timeout: float = 5.0
+    read_timeout: float = 30.0
+    max_retries: int = 6  # per request
+    max_total_wait_s: float = 120.0  # per pull: time spent waiting and on failed attempts
+    backoff_base_s: float = 0.5
+    backoff_max_s: float = 30.0
+    jitter_seed: int | None = None
+    max_response_s: float = 120.0  # a whole response, however slowly it trickles in
+
+
+@dataclass
+class PullStats:
+    """What one pull went through; connectors expose the last one as `last_stats` for metadata and tests."""
+
+    requests: int = 0
+    retries: int = 0
+    pages: int = 0
+    records: int = 0
+    duplicates: int = 0
+    waited_s: float = 0.0
+    failures: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """Retry-After is either delta-seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+class RetryingClient:
+    """One source's session and retry budget for a single pull (one entity)."""
+
+    def __init__(self, system: str, policy: RetryPolicy, headers: dict[str, str],
+                 sleep: Callable[[float], None] = time.sleep, session: requests.Session | None = None):
+        self.system = system
+        self.policy = policy
+        self.sleep = sleep
+        self.session = session or requests.Session()
+        self.session.headers.update({"Accept-Encoding": "gzip", "User-Agent": "dti-connector/1", **headers})
+        self.rng = random.Random(policy.jitter_seed)
+        self.stats = PullStats()
+
+    def close(self) -> None:
+        self.session.close()
+
+    def _fatal(self, response: requests.Response, url: str) -> SourceError:
+        code = response.status_code
+        if code in (401, 403):
+            what = ("token sai hoặc hết hạn / token rejected" if code == 401
+                    else "không có quyền / access forbidden")
+            hint = "kiểm tra biến token của nguồn / check the source's token variable"
+        elif code == 404:
+            what, hint = "không tìm thấy / not found", "kiểm tra địa chỉ gốc của API / check the API base URL"
+        else:
+            what, hint = "yêu cầu bị từ chối / request rejected", (response.text or "")[:300]
+        return SourceError(self.system, f"HTTP {code} {what} tại / at {url} — {hint}")
+
+    def _backoff(self, attempt: int) -> float:
+        base = min(self.policy.backoff_max_s, self.policy.backoff_base_s * (2 ** attempt))
+        return base * (0.5 + self.rng.random())  # "equal jitter": spread clients apart, never zero
+
+    def _read_body(self, response: requests.Response, started: float) -> None:
+        """Read the body under a total deadline: the read timeout alone only bounds each pause, so a
+        server dripping bytes could otherwise hold a pull for ever."""
+        deadline = started + self.policy.max_response_s
+        chunks = []
+        for chunk in response.iter_content(chunk_size=4096):  # small reads, so the deadline is checked often
+            chunks.append(chunk)
+            if time.monotonic() > deadline:
+                raise RetryableBody(f"phản hồi quá chậm / response took longer than {self.policy.max_response_s:g}s")
+        response._content = b"".join(chunks)  # what requests itself does once it has read a body
+        response._content_consumed = True
+
+    def get(self, url: str, params: dict, parse: Callable[[requests.Response], object]) -> object:
+        """GET and parse, retrying what can be retried. `parse` raises RetryableBody for bad bodies."""
+        attempt = 0
+        while True:
+            self.stats.requests += 1
+            started = time.monotonic()
+            retry_after: float | None = None
+            try:
+                response = self.session.get(url, params=params, stream=True,
+                                            timeout=(self.policy.connect_timeout, self.policy.read_timeout))
+                with response:
+                    if response.status_code in RETRY_STATUS:
+                        retry_after = retry_after_seconds(response.headers.get("Retry-After"))
+                        problem = f"HTTP {response.status_code}"
+                        self._read_body(response, started)  # drained, the connection can be reused
+                    elif 400 <= response.status_code < 600:
+                        raise self._fatal(response, response.url)
+                    else:
+                        self._read_body(response, started)
+                        return parse(response)
+            except requests.Timeout:
+                problem = f"hết thời gian chờ / timed out (connect {self.policy.connect_timeout}s, read " \
+                          f"{self.policy.read_timeout}s)"
+            except requests.ConnectionError as exc:
+                problem = f"lỗi kết nối / connection failed: {type(exc).__name__}"
+            except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError) as exc:
+                problem = f"phản hồi hỏng / broken response: {type(exc).__name__}"
+            except RetryableBody as exc:
+                problem = f"phản hồi không đọc được / unreadable body: {exc}"
+            failed_for = time.monotonic() - started
+            self.stats.failures.append(problem)
+            wait = retry_after if retry_after is not None else self._backoff(attempt)
+            spent = self.stats.waited_s + failed_for
+            if attempt >= self.policy.max_retries or spent + wait > self.policy.max_total_wait_s:
+                reason = (f"đã thử {attempt + 1} lần / gave up after {attempt + 1} attempts"
+                          if attempt >= self.policy.max_retries else
+                          f"vượt giới hạn chờ {self.policy.max_total_wait_s:g}s / total wait cap "
+                          f"{self.policy.max_total_wait_s:g}s reached")
+                raise SourceError(self.system, f"không đọc được {url}: {problem}; {reason}")
+            log.warning("[%s] %s at %s; retrying in %.2fs", self.system, problem, url, wait)
+            self.stats.waited_s = spent + wait
+            self.stats.retries += 1
+            attempt += 1
+            self.sleep(wait)
+
+
+def json_body(response: requests.Response):
+    """Parsed JSON, or RetryableBody when the body is cut short or is not JSON at all."""
+    try:
+        return response.json()
+    except ValueError as exc:
+        raise RetryableBody(f"JSON hỏng / invalid JSON ({len(response.content)} bytes): {exc}") from None

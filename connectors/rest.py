@@ -1,0 +1,71 @@
+"""Settings every REST connector shares (URL, token, timeouts, retry budget) and the wire-to-canonical
+field mapping that turns a renamed or missing response field into a SchemaDriftError naming it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import dagster as dg
+from pydantic import PrivateAttr
+
+from connectors.base import SchemaDriftError
+from connectors.http import PullStats, RetryingClient, RetryPolicy
+from connectors.records import canonical
+
+
+class RestSettings(dg.ConfigurableResource):
+    base_url: str  # e.g. https://dvc.example.gov.vn (no trailing /api/v1)
+    token: str  # Bearer token; pass dg.EnvVar("DTI_..._TOKEN") so it never sits in code
+    page_size: int = 500
+    connect_timeout: float = 5.0
+    read_timeout: float = 30.0
+    max_retries: int = 6
+    max_total_wait_s: float = 120.0
+    backoff_base_s: float = 0.5
+    backoff_max_s: float = 30.0
+    jitter_seed: int | None = None  # set in tests for a reproducible backoff sequence
+    max_response_s: float = 120.0  # one whole response, however slowly its bytes arrive
+    max_pages: int = 100_000  # a hard bound on any pagination loop
+    max_empty_pages: int = 5  # consecutive empty pages tolerated mid-stream
+    stall_retries: int = 2  # re-asks of a page that made no progress before giving up on it
+
+    _last_stats: PullStats | None = PrivateAttr(default=None)
+
+    @property
+    def last_stats(self) -> PullStats | None:
+        """What the most recent pull went through (requests, retries, duplicates, warnings)."""
+        return self._last_stats
+
+    def _client(self, system: str) -> RetryingClient:
+        policy = RetryPolicy(self.connect_timeout, self.read_timeout, self.max_retries, self.max_total_wait_s,
+                             self.backoff_base_s, self.backoff_max_s, self.jitter_seed, self.max_response_s)
+        client = RetryingClient(system, policy, {"Authorization": f"Bearer {self.token}",
+                                                 "Accept": "application/json"})
+        self._last_stats = client.stats
+        return client
+
+    def _url(self, path: str) -> str:
+        return self.base_url.rstrip("/") + path
+
+
+def from_wire(system: str, entity: str, item: Mapping, fields: Mapping[str, str],
+              values: Mapping[str, Mapping[str, str]] | None = None) -> dict:
+    """Rename a response item's fields to canonical names and check it; drift names the wire field."""
+    if not isinstance(item, Mapping):
+        raise SchemaDriftError(system, entity, "<bản ghi/record>", f"không phải đối tượng JSON / not an object: "
+                                                                   f"{str(item)[:80]}")
+    row = {}
+    for name, wire in fields.items():
+        if wire not in item:
+            unknown = sorted(set(item) - set(fields.values()))
+            extra = f"; trường lạ / unexpected fields: {', '.join(unknown)}" if unknown else ""
+            raise SchemaDriftError(system, entity, wire, f"(trường chuẩn / canonical '{name}') ở bản ghi "
+                                                         f"{item.get(fields['source_id'], '?')}{extra}")
+        value = item[wire]
+        if values and name in values and value is not None:
+            if value not in values[name]:
+                raise SchemaDriftError(system, entity, wire, f"giá trị lạ / unknown value {value!r}; cần / expected "
+                                                             f"one of {sorted(values[name])}")
+            value = values[name][value]
+        row[name] = value
+    return canonical(system, entity, row)
