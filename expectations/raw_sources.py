@@ -1,0 +1,123 @@
+"""Great Expectations suites for raw records from the systems of record, run after each sync."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pandas as pd
+import sqlalchemy as sa
+
+from dti.warehouse.db import get_engine
+from dti.warehouse.models import RawDocument, RawDossier, RawIncident, RawInventory
+from expectations.adapter import ERROR, WARN, Check, ExpectationOutcome, SuiteOutcome, run_suite
+
+KEYS = ["source_id", "unit_code"]
+# Rows validated per pass: a full sync's batch is the whole history, so memory must follow the
+# chunk, not the batch. Outcomes are merged into the same result one pass would give.
+CHUNK_ROWS = 200_000
+
+
+def _frames(query, url: str | None) -> Iterator[pd.DataFrame]:
+    with get_engine(url).connect() as conn:
+        # A server-side cursor, or PostgreSQL's and MariaDB's drivers would hold the whole result anyway.
+        yield from pd.read_sql(query, conn.execution_options(stream_results=True), chunksize=CHUNK_ROWS)
+
+
+def _dossiers(batch_id: str | None, url: str | None) -> Iterator[pd.DataFrame]:
+    d = RawDossier
+    q = sa.select(d.source_id, d.unit_code, d.channel, d.status, d.received_at, d.due_at, d.finished_at,
+                  d.components_total, d.components_reused)
+    if batch_id:
+        q = q.where(d.batch_id == batch_id)
+    for df in _frames(q, url):
+        yield _dossier_checks(df)
+
+
+def _dossier_checks(df: pd.DataFrame) -> pd.DataFrame:
+    df["due_after_received"] = (pd.to_datetime(df["due_at"], utc=True) >= pd.to_datetime(df["received_at"], utc=True)) \
+        | df["due_at"].isna()
+    df["finished_after_received"] = (pd.to_datetime(df["finished_at"], utc=True) >=
+                                     pd.to_datetime(df["received_at"], utc=True)) | df["finished_at"].isna()
+    df["reused_within_total"] = df["components_reused"] <= df["components_total"]
+    return df
+
+
+def _documents(batch_id: str | None, url: str | None) -> Iterator[pd.DataFrame]:
+    q = sa.select(RawDocument.source_id, RawDocument.unit_code, RawDocument.direction, RawDocument.issue_date)
+    return _frames(q.where(RawDocument.batch_id == batch_id) if batch_id else q, url)
+
+
+def _incidents(batch_id: str | None, url: str | None) -> Iterator[pd.DataFrame]:
+    q = sa.select(RawIncident.source_id, RawIncident.unit_code, RawIncident.sla_hours, RawIncident.severity)
+    return _frames(q.where(RawIncident.batch_id == batch_id) if batch_id else q, url)
+
+
+def _inventories(batch_id: str | None, url: str | None) -> Iterator[pd.DataFrame]:
+    q = sa.select(RawInventory.source_id, RawInventory.unit_code, RawInventory.workstations,
+                  RawInventory.managed_endpoints)
+    for df in _frames(q.where(RawInventory.batch_id == batch_id) if batch_id else q, url):
+        df["managed_within_workstations"] = df["managed_endpoints"] <= df["workstations"]
+        yield df
+
+
+# source -> [(entity, frame builder, checks)]
+SUITES = {
+    "DVC": [("dossiers", _dossiers, [
+        Check("channel_is_1_2_or_3", ERROR, lambda E: E.ExpectColumnValuesToBeInSet(column="channel", value_set=[1, 2, 3])),
+        Check("status_is_known", ERROR, lambda E: E.ExpectColumnValuesToBeInSet(
+            column="status", value_set=["processing", "paused", "done", "rejected"])),
+        Check("reused_components_within_total", ERROR,
+              lambda E: E.ExpectColumnValuesToBeInSet(column="reused_within_total", value_set=[True])),
+        Check("due_date_not_before_received", WARN,
+              lambda E: E.ExpectColumnValuesToBeInSet(column="due_after_received", value_set=[True])),
+        Check("finished_not_before_received", WARN,
+              lambda E: E.ExpectColumnValuesToBeInSet(column="finished_after_received", value_set=[True])),
+    ])],
+    "DOC": [("documents", _documents, [
+        Check("direction_is_in_or_out", ERROR,
+              lambda E: E.ExpectColumnValuesToBeInSet(column="direction", value_set=["in", "out"])),
+        Check("issue_date_present", ERROR, lambda E: E.ExpectColumnValuesToNotBeNull(column="issue_date")),
+    ])],
+    "SEC": [("incidents", _incidents, [
+        Check("sla_hours_positive", ERROR, lambda E: E.ExpectColumnValuesToBeBetween(column="sla_hours", min_value=1)),
+        Check("severity_is_known", WARN, lambda E: E.ExpectColumnValuesToBeInSet(
+            column="severity", value_set=["low", "medium", "high", "critical"])),
+    ]), ("inventories", _inventories, [
+        Check("managed_endpoints_within_workstations", ERROR,
+              lambda E: E.ExpectColumnValuesToBeInSet(column="managed_within_workstations", value_set=[True])),
+    ])],
+}
+
+
+def validate_source(source: str, *, batch_prefix: str | None = None, url: str | None = None) -> SuiteOutcome:
+    """Validate the records of one sync (by batch) or, without a batch, everything held for the source."""
+    results, rows = [], 0
+    for entity, builder, checks in SUITES[source]:
+        batch_id = f"{batch_prefix}-{source}-{entity}" if batch_prefix else None
+        name = f"raw_{source.lower()}_{entity}"
+        outcome = _merge([run_suite(frame, name, checks, KEYS) for frame in builder(batch_id, url)], name)
+        results.extend(outcome.results)
+        rows += outcome.row_count
+    return SuiteOutcome(f"raw_{source.lower()}", rows, sorted(results, key=lambda r: r.name))
+
+
+def _merge(parts: list[SuiteOutcome], name: str) -> SuiteOutcome:
+    """One outcome from the chunks' outcomes: counts add up, the first failing rows by key are kept."""
+    if len(parts) == 1:
+        return parts[0]
+    merged: dict[str, ExpectationOutcome] = {}
+    for part in parts:
+        for r in part.results:
+            m = merged.get(r.name)
+            if m is None:
+                merged[r.name] = ExpectationOutcome(r.name, r.expectation, r.column, r.severity, r.success,
+                                                    r.failing_count, list(r.failing_rows))
+                continue
+            m.expectation = m.expectation or r.expectation  # an empty chunk does not know the GX type
+            m.column = m.column if m.column is not None else r.column
+            m.success = m.success and r.success
+            m.failing_count += r.failing_count
+            m.failing_rows.extend(r.failing_rows)
+    for m in merged.values():
+        m.failing_rows = sorted(m.failing_rows, key=lambda row: tuple(str(row.get(k)) for k in KEYS))[:200]
+    return SuiteOutcome(name, sum(p.row_count for p in parts), sorted(merged.values(), key=lambda o: o.name))
