@@ -1,0 +1,5 @@
+import sys
+
+from dti.cli import main
+
+sys.exit(main())

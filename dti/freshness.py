@@ -1,0 +1,76 @@
+"""How fresh each system of record is: hours since its last successful sync, and by how many hours it
+is out of date against the framework policy (stale_after_hours) — for the UI, alerts and the report."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from dti.settings import TZ
+from dti.warehouse.models import SourceStatus
+
+SOURCES = ("DVC", "DOC", "SEC")
+DEFAULT_STALE_AFTER_HOURS = 48
+
+
+def stale_after_hours() -> int:
+    """The strictest stale_after_hours among the loaded frameworks (48 if none is loaded)."""
+    from dti.framework import load_all
+
+    try:
+        hours = [fw.policy.stale_after_hours for fw in load_all().values()]
+    except Exception:  # noqa: BLE001 - a broken framework folder must not hide freshness
+        hours = []
+    return min(hours) if hours else DEFAULT_STALE_AFTER_HOURS
+
+
+def _fmt(ts: dt.datetime | None) -> str:
+    return ts.astimezone(TZ).strftime("%Y-%m-%d %H:%M") if ts else "—"
+
+
+def describe(source: str, last_success_at: dt.datetime | None, as_of: dt.datetime, limit_hours: int,
+             ok: bool = True, error: str | None = None) -> dict:
+    """One source's freshness; `overdue_hours` is how far past the limit it is (0 when fresh)."""
+    if last_success_at is None:
+        why = f"; lỗi gần nhất / last error: {error}" if error else ""
+        return {"source": source, "last_success_at": None, "age_hours": None, "limit_hours": limit_hours,
+                "overdue_hours": None, "fresh": False, "last_attempt_ok": ok, "error": error,
+                "message": f"{source} chưa từng đồng bộ thành công / {source} has never synced successfully{why}"}
+    age = (as_of - last_success_at).total_seconds() / 3600
+    overdue = max(0, math.floor(age - limit_hours)) if age > limit_hours else 0
+    fresh = age <= limit_hours
+    if fresh:
+        message = (f"{source} cập nhật {math.floor(age)} giờ trước (lúc {_fmt(last_success_at)}) / "
+                   f"{source} synced {math.floor(age)} hours ago (at {_fmt(last_success_at)})")
+    else:
+        message = (f"{source} chậm {overdue} giờ so với hạn {limit_hours} giờ (đồng bộ thành công cuối lúc "
+                   f"{_fmt(last_success_at)}) / {source} is out of date by {overdue} hours "
+                   f"(limit {limit_hours} h; last successful sync {_fmt(last_success_at)})")
+    if not ok and error:
+        message += f"; lần đồng bộ gần nhất lỗi / the last sync failed: {error}"
+    return {"source": source, "last_success_at": last_success_at.astimezone(TZ).isoformat(timespec="seconds"),
+            "age_hours": round(age, 1), "limit_hours": limit_hours, "overdue_hours": overdue, "fresh": fresh,
+            "last_attempt_ok": ok, "error": error, "message": message}
+
+
+def source_freshness(session: Session, as_of: dt.datetime, limit_hours: int | None = None) -> list[dict]:
+    """Freshness of DVC, DOC and SEC (and any other source with a status row), sorted by source.
+
+    Each dict: source, last_success_at (ISO, Asia/Ho_Chi_Minh) or None, age_hours, limit_hours,
+    overdue_hours ("out of date by N hours"; None if never synced), fresh, last_attempt_ok, error, message.
+    """
+    if as_of.tzinfo is None:
+        raise ValueError(f"as_of {as_of!r} cần múi giờ / must carry a time zone")
+    limit = stale_after_hours() if limit_hours is None else limit_hours
+    rows = {r.source: r for r in session.scalars(sa.select(SourceStatus))}
+    out = []
+    for source in sorted(set(SOURCES) | set(rows)):
+        r = rows.get(source)
+        if r is None:
+            out.append(describe(source, None, as_of, limit, ok=False, error=None))
+        else:
+            out.append(describe(source, r.last_success_at, as_of, limit, ok=bool(r.ok), error=r.error))
+    return out

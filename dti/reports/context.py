@@ -1,0 +1,81 @@
+"""What every report shows, gathered once from the warehouse: claims, scores, unit and indicator names."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from dti.framework import load_all
+from dti.reconciliation import Claim
+from dti.scorecard import UnitScoreRow
+from dti.settings import TZ
+from dti.warehouse.models import Unit, UnitScore
+
+OUTCOME_VI = {
+    "verified": "Khớp", "discrepancy": "Chênh lệch", "unverifiable": "Không xác minh được",
+    "evidence_only": "Chỉ có minh chứng", "not_applicable": "Không áp dụng", "missing_self_report": "Chưa tự đánh giá",
+}
+SEVERITY_VI = {"critical": "Nghiêm trọng", "high": "Cao", "medium": "Trung bình", "low": "Thấp"}
+DIRECTION_VI = {"over": "Tự đánh giá cao hơn", "under": "Tự đánh giá thấp hơn"}
+UNIT_TYPE_VI = {"dept_tthc": "Sở, ban, ngành có TTHC", "dept_no_tthc": "Sở, ban, ngành không có TTHC",
+                "commune": "Xã, phường, đặc khu", "district": "Huyện (trước 1/7/2025)"}
+SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3, None: 4}
+
+
+@dataclass
+class ReportContext:
+    period: str
+    claims: list[Claim]
+    scores: list[UnitScoreRow]
+    unit_names: dict[str, str]
+    indicator_names: dict[tuple[str, str], str]
+    main_index_names: dict[tuple[str, str], str]
+    counts: Counter = field(default_factory=Counter)
+    freshness: list[dict] = field(default_factory=list)  # per source: message, fresh, overdue_hours
+
+    def discrepancies(self) -> list[Claim]:
+        rows = [c for c in self.claims if c.outcome == "discrepancy"]
+        return sorted(rows, key=lambda c: (-(c.points_at_stake or 0), SEVERITY_ORDER[c.severity], c.unit_code,
+                                           c.indicator_code))
+
+
+def _score_rows(session: Session, period: str) -> list[UnitScoreRow]:
+    out = []
+    for r in session.scalars(sa.select(UnitScore).where(UnitScore.period == period).order_by(UnitScore.unit_code)):
+        row = UnitScoreRow(r.unit_code, r.period, r.framework_id, r.unit_type, r.max_points, r.self_total,
+                           r.verified_total, r.self_dti, r.verified_dti, r.self_rank, r.verified_rank, r.rank_change)
+        row.movers = list(r.movers or [])
+        row.by_main_index = dict(r.by_main_index or {})
+        out.append(row)
+    return out
+
+
+def gather(session: Session, period: str, as_of: dt.datetime | None = None) -> ReportContext:
+    from dti.freshness import source_freshness
+    from dti.verify import load_ledger
+
+    claims = load_ledger(session, period)
+    scores = _score_rows(session, period)
+    names = {u.code: u.name_vi for u in session.scalars(sa.select(Unit))}
+    frameworks = load_all()
+    ind: dict[tuple[str, str], str] = {}
+    mains: dict[tuple[str, str], str] = {}
+    for fw in frameworks.values():
+        for leaf in fw.leaves():
+            ind[(fw.id, leaf.code)] = leaf.name_vi
+        for m in fw.main_indices():
+            mains[(fw.id, m.code)] = m.name_vi
+    by_unit: dict[str, list[Claim]] = {}
+    for c in claims:
+        by_unit.setdefault(c.unit_code, []).append(c)
+    for s in scores:  # derived from the ledger so the report never disagrees with it
+        cs = by_unit.get(s.unit_code, [])
+        s.discrepancies = sum(1 for c in cs if c.outcome == "discrepancy")
+        s.unverifiable_points = sum((c.verified_points or 0 for c in cs if c.outcome == "unverifiable"), 0)
+        s.evidence_only_points = sum((c.verified_points or 0 for c in cs if c.outcome == "evidence_only"), 0)
+    freshness = source_freshness(session, as_of or dt.datetime.now(TZ))
+    return ReportContext(period, claims, scores, names, ind, mains, Counter(c.outcome for c in claims), freshness)

@@ -1,0 +1,28 @@
+"""Write every output of a period to the out folder: report.html, council.xlsx, claim_ledger.csv/.json,
+verified_scores.csv/.json."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from dti.reports.context import gather
+from dti.reports.excel import build_workbook, save_deterministic
+from dti.reports.exports import ledger_csv, ledger_json, scores_csv, scores_json, write_text
+from dti.reports.html import render_report
+
+
+def write_period_outputs(session: Session, period: str, out_dir: str | Path) -> dict:
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    ctx = gather(session, period)
+    files = {
+        "claim_ledger.csv": write_text(out / "claim_ledger.csv", ledger_csv(ctx.claims)),
+        "verified_scores.csv": write_text(out / "verified_scores.csv", scores_csv(ctx.scores)),
+        "claim_ledger.json": write_text(out / "claim_ledger.json", ledger_json(ctx.claims)),
+        "verified_scores.json": write_text(out / "verified_scores.json", scores_json(ctx.scores)),
+        "report.html": write_text(out / "report.html", render_report(ctx)),
+    }
+    files["council.xlsx"] = save_deterministic(build_workbook(ctx), out / "council.xlsx")
+    return {"files": files, "claims": len(ctx.claims), "context": ctx}
