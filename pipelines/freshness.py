@@ -1,0 +1,46 @@
+"""Freshness of each system of record in the Dagster UI: a `source_fresh` check per source asset that
+says "out of date by N hours", and a time-window FreshnessPolicy on the source assets."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import dagster as dg
+from sqlalchemy.orm import Session
+
+from dti.freshness import DEFAULT_STALE_AFTER_HOURS, source_freshness
+from dti.settings import TZ
+from dti.warehouse.db import get_engine
+from pipelines.resources import Warehouse
+
+SOURCE_ASSETS = {"dvc_records": "DVC", "doc_records": "DOC", "sec_records": "SEC"}
+
+
+def _freshness_check(asset: str, source: str) -> dg.AssetChecksDefinition:
+    @dg.asset_check(asset=asset, name="source_fresh", blocking=False,
+                    description=f"WARN: {source} đồng bộ thành công trong hạn / {source} synced within the limit "
+                                "(stale_after_hours)")
+    def _check(warehouse: Warehouse) -> dg.AssetCheckResult:
+        with Session(get_engine(warehouse.resolved_url())) as s:
+            row = next(r for r in source_freshness(s, dt.datetime.now(TZ)) if r["source"] == source)
+        return dg.AssetCheckResult(
+            passed=row["fresh"], severity=dg.AssetCheckSeverity.WARN, description=row["message"],
+            metadata={"message": row["message"], "age_hours": row["age_hours"] if row["age_hours"] is not None else -1,
+                      "overdue_hours": row["overdue_hours"] if row["overdue_hours"] is not None else -1,
+                      "limit_hours": row["limit_hours"], "last_success_at": row["last_success_at"] or "",
+                      "last_attempt_ok": row["last_attempt_ok"]})
+
+    return _check
+
+
+FRESHNESS_CHECKS = [_freshness_check(a, s) for a, s in sorted(SOURCE_ASSETS.items())]
+
+
+def with_freshness_policy(assets: list) -> list:
+    """Attach Dagster's own freshness policy (shown in the UI) to the source assets: warn after a day
+    without a materialization, fail after the framework default of 48 hours."""
+    policy = dg.FreshnessPolicy.time_window(fail_window=dt.timedelta(hours=DEFAULT_STALE_AFTER_HOURS),
+                                            warn_window=dt.timedelta(hours=26))
+    return dg.map_asset_specs(
+        lambda spec: spec.replace_attributes(freshness_policy=policy) if spec.key.path[-1] in SOURCE_ASSETS else spec,
+        assets)

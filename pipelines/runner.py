@@ -1,0 +1,101 @@
+"""Run the code location's jobs from a terminal (`dti sync`, `dti run`) with one progress line per step,
+on the same assets, checks and resources the schedules use."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import dagster as dg
+
+from pipelines.sensors import root_cause
+
+
+class _Progress(logging.Handler):
+    def __init__(self, say: Callable[[str], None], summary: RunSummary):
+        super().__init__(logging.DEBUG)
+        self.say = say
+        self.summary = summary
+        self.started: dict[str, float] = {}
+
+    def emit(self, record: logging.LogRecord) -> None:
+        ev = getattr(record, "dagster_event", None)
+        if ev is None:
+            return
+        kind, step = ev.event_type_value, ev.step_key
+        if kind == "STEP_START":
+            self.started[step] = time.monotonic()
+            self.say(f"  ▶ {step} …")
+        elif kind == "STEP_SUCCESS":
+            took = time.monotonic() - self.started.get(step, time.monotonic())
+            self.say(f"  ✓ {step} ({took:.1f} s)")
+        elif kind == "STEP_UP_FOR_RETRY":
+            self.say(f"  ↻ {step}: thử lại / retrying")
+        elif kind == "STEP_FAILURE":
+            err = ev.step_failure_data.error if ev.step_failure_data else None
+            self.summary.failures.append(f"{step}: {root_cause(err) if err else ev.message}")
+            self.say(f"  ✗ {step}: {self.summary.failures[-1]}")
+        elif kind == "ASSET_MATERIALIZATION":
+            mat = ev.event_specific_data.materialization
+            rows = mat.metadata.get("dagster/row_count")
+            self.summary.rows[mat.asset_key.to_user_string()] = rows.value if rows is not None else None
+        elif kind == "ASSET_CHECK_EVALUATION":
+            check = ev.event_specific_data
+            if not check.passed:
+                text = check.description or ""
+                meta = check.metadata.get("error") or check.metadata.get("message")
+                text = text or (meta.value if meta is not None else "")
+                line = f"{check.asset_key.to_user_string()}.{check.check_name}: {text}".rstrip(": ")
+                self.summary.warnings.append(line)
+                self.say(f"  ⚠ {line}")
+
+
+@dataclass
+class RunSummary:
+    job: str
+    partition: str
+    run_id: str = ""
+    success: bool = False
+    failures: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    rows: dict[str, int | None] = field(default_factory=dict)
+
+
+def instance_for_cli() -> dg.DagsterInstance:
+    """DAGSTER_HOME's instance when set (runs then show in the UI), else a throwaway one."""
+    home = os.environ.get("DAGSTER_HOME")
+    if home:
+        Path(home).mkdir(parents=True, exist_ok=True)
+        return dg.DagsterInstance.get()
+    return dg.DagsterInstance.ephemeral()
+
+
+def run_job(job_name: str, partition_key: str, *, resources: dict | None = None, instance=None,
+            run_config: dict | None = None, tags: dict | None = None, say: Callable[[str], None] = print
+            ) -> RunSummary:
+    """Execute one partition of a job in this process; never raises for a failed step (see summary)."""
+    from pipelines import definitions
+
+    summary = RunSummary(job_name, partition_key)
+
+    @dg.logger
+    def progress(_init_context):
+        lg = logging.Logger("dti.progress", level=logging.DEBUG)
+        lg.addHandler(_Progress(say, summary))
+        return lg
+
+    defs = dg.Definitions(assets=definitions.defs.assets, asset_checks=definitions.defs.asset_checks,
+                          jobs=definitions.defs.jobs, resources=resources or definitions.defs.resources,
+                          loggers={"progress": progress})
+    config = dict(run_config or {})
+    config["loggers"] = {"progress": {}}  # replaces the chatty console logger
+    result = defs.resolve_job_def(job_name).execute_in_process(
+        run_config=config, partition_key=partition_key, instance=instance or instance_for_cli(),
+        raise_on_error=False, tags=tags)
+    summary.run_id = result.run_id
+    summary.success = result.success
+    return summary
