@@ -1,0 +1,177 @@
+"""A small review world: three departments, F5/F12 claims of default-dept-2025, scores, users, records."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from functools import lru_cache
+
+from dti import review_core as core
+from dti.warehouse.db import session_scope
+from dti.warehouse.models import (
+    ClaimLedgerRow,
+    PeriodPhase,
+    RawDossier,
+    Unit,
+    UnitScore,
+    User,
+)
+
+PERIOD = "2025-R3"
+FRAMEWORK = "default-dept-2025"
+PASSWORD = "mat-khau-rat-dai-1"
+SCRIPT_NAME = "<script>alert(1)</script>"
+USERS = {
+    "hoidong1": ("council", None),
+    "hoidong2": ("council", None),
+    "canbo": ("staff", None),
+    "donvi1": ("submitter", "D01"),
+    "donvi2": ("submitter", "D02"),
+    "quantri": ("admin", None),
+}
+UNITS = {"D01": "Sở Tư pháp", "D02": SCRIPT_NAME, "D03": "Sở Nội vụ"}
+# (unit, indicator, self value, objective value): F5 is pass_mark 40 points at 98%, F12 ratio 30 points.
+CLAIMS = [
+    ("D01", "F5", "0.99", "0.90"),  # 40 claimed, 36 verified
+    ("D01", "F12", "0.95", "0.60"),  # 28.5 claimed, 18 verified
+    ("D02", "F5", "0.985", "0.985"),  # 40 / 40
+    ("D02", "F12", "0.80", "0.50"),  # 24 / 15
+    ("D03", "F5", "1.00", "0.95"),  # 40 / 38
+    ("D03", "F12", "0.90", "0.90"),  # 27 / 27
+]
+
+
+@lru_cache(maxsize=1)
+def password_hash() -> str:
+    # Hashing once keeps each test from paying argon2's cost six times.
+    return core.hash_password(PASSWORD)
+
+
+def seed_review(url: str, phase: str = "appraisal", signed_off: bool = False) -> None:
+    now = dt.datetime(2026, 1, 10, 2, 0, tzinfo=dt.UTC)
+    with session_scope(url) as s:
+        for code, name in UNITS.items():
+            s.add(
+                Unit(
+                    code=code,
+                    name_vi=name,
+                    unit_type="dept_tthc",
+                    province_code="T01",
+                    valid_from=dt.date(2025, 1, 1),
+                    framework_id=FRAMEWORK,
+                )
+            )
+        for username, (role, unit) in USERS.items():
+            s.add(
+                User(
+                    username=username,
+                    full_name=f"Người dùng {username}",
+                    password_hash=password_hash(),
+                    role=role,
+                    unit_code=unit,
+                    active=True,
+                    created_at=now,
+                )
+            )
+        s.add(
+            PeriodPhase(
+                period=PERIOD, phase=phase, signed_off=signed_off, changed_by="quantri", changed_at=now
+            )
+        )
+        s.flush()
+        fw = core.framework(FRAMEWORK)
+        for unit, code, self_v, obj_v in CLAIMS:
+            leaf = fw.leaf(code)
+            self_value, obj_value = Decimal(self_v), Decimal(obj_v)
+            self_points = core.score_leaf(leaf, self_value)
+            obj_points = core.score_leaf(leaf, obj_value)
+            record_ids = [f"DVC-{unit}-{code}-{i}" for i in range(3)] if code == "F5" else []
+            s.add(
+                ClaimLedgerRow(
+                    unit_code=unit,
+                    period=PERIOD,
+                    indicator_code=code,
+                    framework_id=FRAMEWORK,
+                    main_index_code="F",
+                    source=leaf.source,
+                    measure=leaf.measure,
+                    max_points=leaf.max_points,
+                    self_value=self_value,
+                    self_points=self_points,
+                    objective_value=obj_value,
+                    record_count=len(record_ids),
+                    difference=self_value - obj_value,
+                    tolerance=Decimal("0.02"),
+                    outcome="verified" if self_value == obj_value else "discrepancy",
+                    direction="over" if self_value > obj_value else None,
+                    severity="high"
+                    if self_points - obj_points >= 5
+                    else ("low" if self_value != obj_value else None),
+                    points_at_stake=self_points - obj_points,
+                    verified_value=obj_value,
+                    verified_points=obj_points,
+                    snapshot_id="snap-2026-01-10",
+                    record_ids=record_ids,
+                    citations=[
+                        {
+                            "raw": "Kế hoạch số 45/KH-UBND ngày 12/3/2025",
+                            "status": "found",
+                            "document_id": "DOC-45",
+                        }
+                    ],
+                )
+            )
+            for rid in record_ids:
+                s.add(
+                    RawDossier(
+                        source_id=rid,
+                        unit_code=unit,
+                        source_unit_code=unit,
+                        updated_at=now,
+                        deleted=False,
+                        batch_id="b1",
+                        fetched_at=now,
+                        checksum="0" * 64,
+                        dossier_code=f"000.00.01.H26-251001-{rid[-1]}",
+                        procedure_code="1.001",
+                        channel=2,
+                        service_level="full",
+                        received_at=now,
+                        status="done",
+                    )
+                )
+        s.flush()
+        self_totals = {}
+        for unit in UNITS:
+            pts = {c: core.score_leaf(fw.leaf(c), Decimal(sv)) for u, c, sv, _ in CLAIMS if u == unit}
+            self_totals[unit] = sum(pts.values(), Decimal(0))
+        self_ranks = core.competition_ranks(self_totals)
+        for unit in UNITS:
+            s.add(
+                UnitScore(
+                    unit_code=unit,
+                    period=PERIOD,
+                    framework_id=FRAMEWORK,
+                    unit_type="dept_tthc",
+                    max_points=Decimal(1000),
+                    self_total=self_totals[unit],
+                    verified_total=Decimal(0),
+                    self_dti=self_totals[unit] / 1000,
+                    verified_dti=Decimal(0),
+                    self_rank=self_ranks[unit],
+                    verified_rank=0,
+                    rank_change=0,
+                    by_main_index={
+                        "F": {"self": str(self_totals[unit]), "verified": "0.00", "max": "340.00"}
+                    },
+                )
+            )
+        s.flush()
+        core.recompute_scores(s, PERIOD, FRAMEWORK, "dept_tthc")
+
+
+def user(url: str, username: str) -> User:
+    from sqlalchemy import select
+
+    with session_scope(url) as s:
+        return s.execute(select(User).where(User.username == username)).scalar_one()

@@ -1,0 +1,269 @@
+"""Operations on the real asset graph: a year of nights backfilled in one run, incremental nights,
+freshness in the UI check, `dti sync` / `dti run`, and provinces side by side on the multiprocess executor."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+
+import dagster as dg
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from dti.cli import main
+from dti.settings import TZ
+from dti.warehouse.db import get_engine
+from dti.warehouse.models import SourceStatus
+from pipelines.resources import simulator_resources
+from pipelines.runner import run_job
+
+PERIOD = "2025-R3"
+
+
+@pytest.fixture(scope="module")
+def sim_template(tmp_path_factory):
+    from dti.simulate.generator import generate
+
+    root = tmp_path_factory.mktemp("sim") / "tiny"
+    generate(root, seed=7, scale="tiny", period=PERIOD)
+    return root
+
+
+@pytest.fixture
+def sim(sim_template, tmp_path):
+    """A private copy: some tests change the systems of record."""
+    root = tmp_path / "sim"
+    shutil.copytree(sim_template, root)
+    return root
+
+
+def _rows(result: dg.ExecuteInProcessResult) -> dict[str, int]:
+    out = {}
+    for e in result.all_events:
+        if e.event_type_value == "ASSET_MATERIALIZATION":
+            m = e.event_specific_data.materialization
+            out[m.asset_key.to_user_string()] = m.metadata["dagster/row_count"].value
+    return out
+
+
+@pytest.mark.slow
+def test_a_year_of_nights_is_one_run_and_later_nights_cost_what_changed(sim, warehouse):
+    from assets.sources import doc_records, dvc_records, sec_records
+    from dti.simulate.changes import mutate
+
+    instance = dg.DagsterInstance.ephemeral()
+    assets = [dvc_records, doc_records, sec_records]
+    year = dg.materialize(assets, resources=simulator_resources(str(sim)), instance=instance,
+                          tags={"dagster/asset_partition_range_start": "2025-01-01",
+                                "dagster/asset_partition_range_end": "2025-12-31"})
+    assert year.success
+    assert len(instance.get_runs()) == 1
+    for key in ("dvc_records", "doc_records", "sec_records"):
+        assert len(instance.get_materialized_partitions(dg.AssetKey(key))) == 365
+    first = _rows(year)
+    assert first["dvc_records"] > 1000 and first["doc_records"] > 500
+
+    quiet = _rows(dg.materialize(assets, partition_key="2026-01-01", resources=simulator_resources(str(sim)),
+                                 instance=instance))
+    # No change at the source: only the records stamped in the watermark's own second are re-read
+    # (the simulators stamp whole inventories and staff lists at one instant, hence not zero).
+    for key in first:
+        assert quiet[key] < 0.2 * first[key], (key, quiet[key], first[key])
+    again = _rows(dg.materialize(assets, partition_key="2026-01-01", resources=simulator_resources(str(sim)),
+                                 instance=instance))
+    assert again == quiet
+
+    changes = mutate(sim, fraction=0.02, seed=1)
+    after = _rows(dg.materialize(assets, partition_key="2026-01-02", resources=simulator_resources(str(sim)),
+                                 instance=instance))
+    changed = {"dvc_records": "dossiers", "doc_records": "vb_van_ban", "sec_records": "incidents"}
+    for key, table in changed.items():
+        n = sum(len(changes[table][k]) for k in ("new", "changed", "deleted"))
+        assert n > 0
+        # A changed record that was also in the re-read overlap counts once.
+        assert n - 3 <= after[key] - quiet[key] <= n, (key, after[key], quiet[key], n)
+
+
+def test_freshness_check_says_out_of_date_by_n_hours(sim, warehouse):
+    run = run_job("nightly_sync", "2026-01-05", resources=simulator_resources(str(sim)), say=lambda _l: None)
+    assert run.success and not [w for w in run.warnings if "source_fresh" in w]
+    with Session(get_engine(warehouse)) as s, s.begin():
+        s.get(SourceStatus, "SEC").last_success_at = dt.datetime.now(TZ) - dt.timedelta(hours=53, minutes=10)
+
+    lines = []
+    run = run_job("nightly_sync", "2026-01-06", resources=_failing_sec(sim), say=lines.append)
+    stale = [w for w in run.warnings if w.startswith("sec_records.source_fresh")]
+    assert stale and "SEC is out of date by 5 hours (limit 48 h" in stale[0]
+    assert "SEC chậm 5 giờ so với hạn 48 giờ" in stale[0]
+    assert any(line.startswith("  ⚠ sec_records.source_synced") for line in lines)
+
+
+def _failing_sec(sim):
+    class Down:
+        def fetch(self, *_a, **_k):
+            raise ConnectionError("SOC API 127.0.0.1:9 refused")
+
+    res = simulator_resources(str(sim))
+    res["sec"] = dg.ResourceDefinition.hardcoded_resource(Down())
+    return res
+
+
+def test_dti_sync_shows_progress_and_full_rereads_everything(sim, warehouse, capsys):
+    assert main(["sync", "--sim", str(sim), "--night", "2026-01-05"]) == 0
+    out = capsys.readouterr().out
+    assert "• Đồng bộ đêm 2026-01-05 / syncing night 2026-01-05" in out
+    assert "  ▶ dvc_records …" in out and "  ✓ sec_records (" in out
+    done = next(line for line in out.splitlines() if line.startswith("Xong / done: nightly_sync 2026-01-05"))
+    first = done.split(" — ")[1]
+    assert main(["sync", "--sim", str(sim), "--night", "2026-01-06", "--full"]) == 0
+    out = capsys.readouterr().out
+    assert "full re-read: cleared 6 watermarks" in out
+    again = next(line for line in out.splitlines() if line.startswith("Xong / done: nightly_sync 2026-01-06"))
+    assert again.split(" — ")[1] == first  # the same counts as the first, full sync
+
+
+def test_dti_sync_fails_loudly_when_a_source_is_down(sim, warehouse, capsys):
+    (sim / "dvc.db").unlink()
+    assert main(["sync", "--sim", str(sim), "--night", "2026-01-05"]) == 1
+    out = capsys.readouterr().out
+    assert "⚠ dvc_records.source_synced" in out
+    assert "a source failed to sync; its indicators will be unverifiable" in out
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["sync", "--night", "05/01/2026"], "--night '05/01/2026' không phải ngày dạng YYYY-MM-DD / is not a date"),
+    (["sync", "--sim", "/nonexistent/sim"], "--sim '/nonexistent/sim': không có thư mục / no such folder"),
+    (["sync"], "the systems of record are not configured, missing: DTI_DVC_BASE_URL, DTI_DVC_TOKEN, "
+               "DTI_DOC_DATABASE_URL, DTI_SEC_BASE_URL, DTI_SEC_TOKEN"),
+    (["run", "--period", "2025-3"], "period '2025-3' is invalid, expected YEAR-R<round>"),
+    (["run", "--period", "2031-R1"], "period 2031-R1 is not a known partition (có / known: 2024-R1 … 2027-R3)"),
+    (["run", "--period", "2025-R3", "--as-of", "2025-12-31T10:00"], "needs a time zone such as +07:00"),
+    (["run", "--period", "2025-R3", "--province", "HN"], "province HN is not listed in DTI_PROVINCES (trống / empty)"),
+])
+def test_cli_errors_name_the_value_and_what_was_expected(argv, message, capsys, warehouse, monkeypatch):
+    for name in ("DTI_DVC_BASE_URL", "DTI_DVC_TOKEN", "DTI_DOC_DATABASE_URL", "DTI_SEC_BASE_URL", "DTI_SEC_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    assert main(argv) == 2
+    assert message in capsys.readouterr().err
+
+
+def _load_province(root, url):
+    from dti.simulate.load import load_self_reports, load_units
+    from dti.warehouse import init_db
+
+    init_db(url)
+    load_units(root, url)
+    load_self_reports(root, url)
+
+
+@pytest.mark.slow
+def test_dti_run_verifies_a_period_and_writes_the_reports(sim, warehouse, capsys, tmp_path):
+    _load_province(sim, warehouse)
+    assert main(["sync", "--sim", str(sim)]) == 0
+    assert main(["run", "--period", PERIOD, "--as-of", "2026-01-05T08:00:00+07:00"]) == 0
+    out = capsys.readouterr().out
+    for step in ("objective_metrics", "claim_ledger", "verified_scores", "council_reports"):
+        assert f"  ✓ {step} (" in out
+    assert f"Xong / done: verify_period {PERIOD}" in out
+    assert (tmp_path / "out" / "report.html").exists() and (tmp_path / "out" / "council.xlsx").exists()
+
+
+@pytest.mark.slow
+def test_two_provinces_run_side_by_side_on_the_multiprocess_executor(sim_template, tmp_path, monkeypatch):
+    from dti.simulate.generator import generate
+    from pipelines.provinces import local_provinces_job
+
+    roots = {"HN": sim_template, "LC": tmp_path / "sim-lc"}
+    generate(roots["LC"], seed=8, scale="tiny", period=PERIOD)
+    monkeypatch.setenv("DTI_PROVINCES", "lc, HN")
+    for code, root in roots.items():
+        url = f"sqlite:///{tmp_path / code.lower()}.db"
+        _load_province(root, url)
+        monkeypatch.setenv(f"DTI_{code}_DATABASE_URL", url)
+        monkeypatch.setenv(f"DTI_{code}_SIM_ROOT", str(root))
+    monkeypatch.delenv("DTI_LC_DATABASE_URL")  # LC is misconfigured on the first night
+    (tmp_path / "dagster").mkdir()
+    with dg.instance_for_test(temp_dir=str(tmp_path / "dagster")) as instance:
+        job = dg.reconstructable(local_provinces_job)
+        first = dg.execute_job(job, instance=instance, tags={"dagster/partition": PERIOD})
+        assert not first.success
+        starts = _step_starts(instance, first.run_id)
+        assert sorted(e.step_key for e in starts) == ["provinces_to_run", "sync_province[HN]", "sync_province[LC]",
+                                                      "verify_province[HN]"]
+        assert len({e.dagster_event.pid for e in starts}) == 4  # every step in its own process
+        [failure] = [e for e in instance.all_logs(first.run_id) if e.dagster_event
+                     and e.dagster_event.event_type_value == "STEP_FAILURE"]
+        assert failure.step_key == "sync_province[LC]"  # not retried: a missing setting will not fix itself
+        assert "DTI_LC_DATABASE_URL is not set" in failure.dagster_event.step_failure_data.user_failure_data.description
+        assert (tmp_path / "out" / "HN" / "report.html").exists()  # HN was not held back by LC
+
+        monkeypatch.setenv("DTI_LC_DATABASE_URL", f"sqlite:///{tmp_path / 'lc'}.db")
+        # The daemon's run retry and the UI copy the parent's tags; execute_job needs them spelled out.
+        again = dg.execute_job(job, instance=instance, tags={"dagster/partition": PERIOD},
+                               reexecution_options=dg.ReexecutionOptions.from_failure(first.run_id, instance))
+        assert again.success
+        assert sorted(e.step_key for e in _step_starts(instance, again.run_id)) == \
+            ["sync_province[LC]", "verify_province[LC]"]  # only what failed, from the failed step
+    for code in roots:
+        assert (tmp_path / "out" / code / "report.html").exists()
+        with Session(get_engine(f"sqlite:///{tmp_path / code.lower()}.db")) as s:
+            assert s.scalar(sa.text("SELECT COUNT(*) FROM unit_scores WHERE period = :p"), {"p": PERIOD}) > 0
+            checked = {r[0] for r in s.execute(sa.text("SELECT DISTINCT asset FROM check_results WHERE partition = :p"),
+                                                {"p": PERIOD})}
+            assert checked == {"self_reports", "claim_ledger", "verified_scores"}  # the same gates as the assets
+
+
+def _step_starts(instance, run_id):
+    return [e for e in instance.all_logs(run_id) if e.dagster_event and
+            e.dagster_event.event_type_value == "STEP_START"]
+
+
+def test_province_settings_are_read_at_run_time_and_missing_ones_named(monkeypatch, tmp_path):
+    import os
+
+    from pipelines.provinces import ProvinceConfig, ProvinceError, apply_province_env, province_codes
+
+    monkeypatch.setenv("DTI_PROVINCES", "hn, lc,HN")
+    assert province_codes() == ["HN", "LC"]
+    monkeypatch.setenv("DTI_HN_DATABASE_URL", f"sqlite:///{tmp_path}/hn.db")
+    monkeypatch.setenv("DTI_DATABASE_URL", "sqlite:///before.db")  # so monkeypatch restores what apply changes
+    cfg = apply_province_env("hn")
+    assert os.environ["DTI_DATABASE_URL"] == f"sqlite:///{tmp_path}/hn.db"
+    assert os.environ["DTI_OUT_DIR"] == str(tmp_path / "out" / "HN")
+    with pytest.raises(ProvinceError, match="missing DTI_HN_DVC_BASE_URL for province HN"):
+        cfg.connectors()
+    monkeypatch.setenv("DTI_HN_DVC_BASE_URL", "https://dvc.example.vn")
+    monkeypatch.setenv("DTI_HN_DVC_TOKEN", "t")
+    monkeypatch.setenv("DTI_HN_DOC_DATABASE_URL", "sqlite:///doc.db")
+    monkeypatch.setenv("DTI_HN_SEC_BASE_URL", "https://soc.example.vn")
+    monkeypatch.setenv("DTI_HN_SEC_TOKEN", "t")
+    clients = cfg.connectors()
+    assert (type(clients["DVC"]).__name__, clients["DVC"].base_url) == ("DossierApi", "https://dvc.example.vn")
+    assert type(clients["SEC"]).__name__ == "SecurityApi" and type(clients["DOC"]).__name__ == "DocumentDb"
+    with pytest.raises(ProvinceError, match="DTI_LC_DATABASE_URL is not set"):
+        ProvinceConfig.from_env("LC")
+    monkeypatch.setenv("DTI_PROVINCES", "HN,hà-nội")
+    with pytest.raises(ProvinceError, match="invalid province code"):
+        province_codes()
+
+
+def test_a_province_failing_a_blocking_check_stops_before_the_next_stage(warehouse):
+    from expectations.adapter import ExpectationOutcome, SuiteOutcome
+    from pipelines.provinces import _gate
+
+    def outcome(severity):
+        return SuiteOutcome("ledger", 10, [
+            ExpectationOutcome("rates_between_0_and_1", "expect_column_values_to_be_between", "value", severity,
+                               False, 2, [{"unit_code": "X", "value": 1.4}]),
+            ExpectationOutcome("every_unit_scored", "expect_column_values_to_not_be_null", "unit_code", "ERROR",
+                               True, 0)])
+
+    ctx = dg.build_op_context()
+    _gate(ctx, outcome("WARN"), code="HN", asset="claim_ledger", url=warehouse, period=PERIOD)  # a warning passes
+    with pytest.raises(dg.Failure, match="HN: claim_ledger không qua kiểm tra / failed blocking checks: "
+                                         "rates_between_0_and_1"):
+        _gate(ctx, outcome("ERROR"), code="HN", asset="claim_ledger", url=warehouse, period=PERIOD)
+    with Session(get_engine(warehouse)) as s:
+        rows = s.execute(sa.text("SELECT check_name, success FROM check_results ORDER BY id")).all()
+    assert [tuple(r) for r in rows] == [("rates_between_0_and_1", False), ("every_unit_scored", True)] * 2

@@ -1,0 +1,121 @@
+"""Sensors: new inbox files, the open period's recompute after a sync, and failure alerts that reach a
+loopback SMTP server and webhook from a real failed run."""
+
+from __future__ import annotations
+
+import dagster as dg
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from dti.settings import get_settings
+from dti.warehouse.db import get_engine
+from dti.warehouse.models import Alert
+from pipelines.sensors import alert_on_run_failure, inbox_sensor, recompute_open_period
+from tests.ops_receivers import SmtpReceiver, WebhookReceiver
+
+
+def test_inbox_sensor_requests_one_intake_per_new_set_of_files(tmp_path):
+    inbox = get_settings().inbox_dir
+    ctx = dg.build_sensor_context()
+    assert inbox_sensor(ctx).skip_message.startswith("Hộp thư trống / the inbox is empty")
+    inbox.mkdir(parents=True)
+    (inbox / ".partial").write_text("uploading")
+    assert isinstance(inbox_sensor(ctx), dg.SkipReason)  # hidden files are still being written
+    (inbox / "xa-an-binh.xlsx").write_bytes(b"v1")
+    first = inbox_sensor(ctx)
+    assert first.run_key.startswith("inbox-") and first.tags["dti/files"] == "1"
+    assert inbox_sensor(ctx).run_key == first.run_key  # the same files are not imported twice
+    (inbox / "xa-an-binh.xlsx").write_bytes(b"v2 corrected")
+    assert inbox_sensor(ctx).run_key != first.run_key
+
+
+def test_intake_job_moves_a_refused_file_and_reports_it(warehouse):
+    from pipelines.jobs import intake_job
+
+    inbox = get_settings().inbox_dir
+    inbox.mkdir(parents=True)
+    (inbox / "khong-phai-bang.csv").write_text("hello,world\n1,2\n", encoding="utf-8")
+    result = intake_job.execute_in_process(instance=dg.DagsterInstance.ephemeral())
+    assert result.success
+    assert not (inbox / "khong-phai-bang.csv").exists()
+    assert (inbox / "rejected" / "khong-phai-bang.csv").exists()
+    meta = result.output_for_node("import_inbox")
+    assert meta in (0, 1)
+    [mat] = [e for e in result.all_events if e.event_type_value == "STEP_OUTPUT"]
+    md = mat.event_specific_data.metadata
+    assert md["files_waiting"].value == 1
+    assert md["files_refused"].value + md.get("files_rejected", dg.IntMetadataValue(0)).value == 1
+
+
+def _finished(job_name: str, succeed: bool, tags: dict):
+    @dg.op(name="sync_step")
+    def step():
+        if not succeed:
+            raise RuntimeError("DVC trả về 503 / DVC answered 503")
+
+    @dg.job(name=job_name)
+    def job():
+        step()
+
+    instance = dg.DagsterInstance.ephemeral()
+    result = job.execute_in_process(instance=instance, raise_on_error=False, tags=tags)
+    kind = "RUN_SUCCESS" if succeed else "RUN_FAILURE"
+    event = next(e for e in result.all_events if e.event_type_value in (kind, f"PIPELINE_{kind[4:]}"))
+    return instance, result.dagster_run, event
+
+
+def test_successful_sync_recomputes_the_open_period():
+    instance, run, event = _finished("nightly_sync", True, {"dagster/partition": "2025-06-10"})
+    ctx = dg.build_run_status_sensor_context(sensor_name="recompute_open_period", dagster_event=event,
+                                             dagster_instance=instance, dagster_run=run)
+    req = recompute_open_period(ctx)
+    assert req.partition_key == "2025-R1" and req.run_key == f"recompute-{run.run_id}"
+    assert req.tags["dti/trigger"] == "after-nightly_sync"
+
+
+def test_failed_run_raises_an_alert_that_reaches_mail_and_webhook(warehouse, monkeypatch):
+    from pipelines.jobs import verify_job  # noqa: F401 - the sensor watches the code location's jobs
+
+    instance, run, event = _finished("nightly_sync", False, {"dagster/partition": "2025-06-10"})
+    with SmtpReceiver() as smtp, WebhookReceiver() as hook:
+        monkeypatch.setenv("DTI_SMTP_HOST", "127.0.0.1")
+        monkeypatch.setenv("DTI_SMTP_PORT", str(smtp.port))
+        monkeypatch.setenv("DTI_SMTP_TO", "ops@example.vn")
+        monkeypatch.setenv("DTI_ALERT_WEBHOOK_URL", hook.url)
+        ctx = dg.build_run_status_sensor_context(sensor_name="alert_on_run_failure", dagster_event=event,
+                                                 dagster_instance=instance, dagster_run=run).for_run_failure()
+        alert_on_run_failure(ctx)
+        mails = smtp.wait(1)
+    assert mails[0]["subject"] == "[DTI] Lỗi chạy nightly_sync (2025-06-10) / run failed: nightly_sync 2025-06-10"
+    assert f"Mã lần chạy / run id: {run.run_id}" in mails[0]["body"]
+    assert "- sync_step: RuntimeError: DVC trả về 503 / DVC answered 503" in mails[0]["body"]
+    assert hook.posts[0]["kind"] == "run_failure" and hook.posts[0]["details"]["run_id"] == run.run_id
+    with Session(get_engine(warehouse)) as s:
+        [row] = s.scalars(sa.select(Alert))
+    assert row.delivered and row.channel == "smtp,webhook" and "sync_step" in row.body
+
+
+def test_a_stale_source_is_alerted_once_a_day(warehouse, monkeypatch):
+    import datetime as dt
+
+    from dti.settings import TZ
+    from dti.warehouse.models import SourceStatus
+    from pipelines.sensors import alert_on_stale_source
+
+    now = dt.datetime.now(TZ)
+    with Session(get_engine(warehouse)) as s, s.begin():
+        for source, hours in (("DVC", 2), ("DOC", 3), ("SEC", 60)):
+            s.add(SourceStatus(source=source, last_success_at=now - dt.timedelta(hours=hours, minutes=5),
+                               last_attempt_at=now, ok=source != "SEC", error="HTTP 503" if source == "SEC" else None))
+    with WebhookReceiver() as hook:
+        monkeypatch.delenv("DTI_SMTP_HOST", raising=False)
+        monkeypatch.setenv("DTI_ALERT_WEBHOOK_URL", hook.url)
+        ctx = dg.build_sensor_context()
+        first = alert_on_stale_source(ctx)
+        second = alert_on_stale_source(dg.build_sensor_context(cursor=ctx.cursor))
+    assert first.skip_message == "Đã cảnh báo / alerted: SEC"
+    assert second.skip_message.startswith("Mọi nguồn trong hạn hoặc đã cảnh báo hôm nay")
+    [post] = hook.posts
+    assert post["kind"] == "source_stale" and post["details"] == {"source": "SEC", "overdue_hours": 12}
+    assert "SEC is out of date by 12 hours (limit 48 h" in post["body"]
+    assert "the last sync failed: HTTP 503" in post["body"]
