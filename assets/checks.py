@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import dagster as dg
 
-from expectations.adapter import ERROR, SuiteOutcome
+from expectations.adapter import ERROR, ExpectationOutcome, SuiteOutcome
 from expectations.common import record_history
 
 
-def check_results(outcome: SuiteOutcome, *, asset: str, context: dg.AssetExecutionContext, url: str,
-                  check_names: list[str] | None = None) -> list[dg.AssetCheckResult]:
-    """One AssetCheckResult per named check: ERROR checks fail hard, WARN checks warn."""
-    partition = context.partition_key if context.has_partition_key else None
-    record_history(outcome, asset=asset, partition=partition, run_id=context.run_id, url=url)
+def check_results(outcome: SuiteOutcome, *, asset: str, context: dg.AssetExecutionContext, url: str | None,
+                  partition: str | None = None, check_names: list[str] | None = None) -> list[dg.AssetCheckResult]:
+    """One AssetCheckResult per named check: ERROR checks fail hard, WARN checks warn. `url` None: the
+    outcome's history is already recorded (a run over several provinces records each in its own warehouse)."""
+    if url is not None:
+        if partition is None and context.has_partition_key:
+            partition = context.partition_key
+        record_history(outcome, asset=asset, partition=partition, run_id=context.run_id, url=url)
     out = []
     for r in outcome.results:
         if check_names is not None and r.name not in check_names:
@@ -23,6 +26,27 @@ def check_results(outcome: SuiteOutcome, *, asset: str, context: dg.AssetExecuti
             metadata={"failing_rows": r.failing_count, "sample": dg.MetadataValue.json(r.failing_rows[:10])},
         ))
     return out
+
+
+def merge_outcomes(by_province: list[tuple[str | None, SuiteOutcome]]) -> SuiteOutcome:
+    """Several provinces' outcomes of one suite as one: a check passes only where it passed everywhere;
+    failing rows keep their province so a reviewer knows where to look."""
+    if len(by_province) == 1:
+        return by_province[0][1]
+    merged: dict[str, ExpectationOutcome] = {}
+    for province, outcome in by_province:
+        for r in outcome.results:
+            rows = [{"province": province, **row} for row in r.failing_rows]
+            if r.name not in merged:
+                merged[r.name] = ExpectationOutcome(r.name, r.expectation, r.column, r.severity, r.success,
+                                                    r.failing_count, rows)
+            else:
+                m = merged[r.name]
+                m.success = m.success and r.success
+                m.failing_count += r.failing_count
+                m.failing_rows.extend(rows)
+    first = by_province[0][1]
+    return SuiteOutcome(first.suite, sum(o.row_count for _p, o in by_province), list(merged.values()))
 
 
 def specs(asset: str, checks, *, blocking: bool = True) -> list[dg.AssetCheckSpec]:

@@ -1,7 +1,9 @@
 """Raw records from the three systems of record, synced incrementally each night.
 
 A failed source does not fail the run: its status is recorded, the `source_synced` check warns,
-and the indicators it feeds become unverifiable downstream.
+and the indicators it feeds become unverifiable downstream. In a multi-province deployment the
+nights are also partitioned by province, and each province is synced from its own systems into its
+own warehouse.
 """
 
 
@@ -9,15 +11,23 @@ import datetime as dt
 
 import dagster as dg
 
-from assets.checks import check_results, specs
-from connectors.base import DocumentSource, DossierSource, SecuritySource, SystemOfRecord
+from assets.checks import check_results, merge_outcomes, specs
+from assets.scope import Scope, night_scopes
 from dti.settings import TZ
 from dti.sync import sync_source
+from expectations.common import record_history
 from expectations.raw_sources import SUITES, validate_source
 from pipelines.partitions import nightly_partitions
-from pipelines.resources import Warehouse
 
 RETRY = dg.RetryPolicy(max_retries=2, delay=5, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS)
+SOURCES = {  # asset → (system, resource key, kinds, description)
+    "dvc_records": ("DVC", "dvc", {"python", "api"},
+                    "Hồ sơ và TTHC từ Hệ thống giải quyết TTHC / dossiers and procedures from the DVC system"),
+    "doc_records": ("DOC", "doc", {"python", "sql"},
+                    "Văn bản và người ký từ Hệ thống QLVB&ĐH / documents and signers from the document system"),
+    "sec_records": ("SEC", "sec", {"python", "api"},
+                    "Sự cố và thống kê thiết bị từ hệ thống giám sát ATTT / incidents and inventories from SEC"),
+}
 
 
 def _checks(asset: str, source: str) -> list[dg.AssetCheckSpec]:
@@ -26,55 +36,68 @@ def _checks(asset: str, source: str) -> list[dg.AssetCheckSpec]:
             *specs(asset, raw)]
 
 
-def run_sync(context: dg.AssetExecutionContext, warehouse: Warehouse, source: str, fetcher: SystemOfRecord,
-             asset: str):
-    url = warehouse.resolved_url()
-    # A single-run backfill covers a range of nights; partition_key would raise for it.
-    nights = context.partition_key_range
-    night = nights.start if nights.start == nights.end else f"{nights.start}..{nights.end}"
-    prefix = f"{night}-{context.run_id[:8]}"
-    fetched_at = dt.datetime.now(TZ)
+def _sync_one(context: dg.AssetExecutionContext, scope: Scope, source: str, fetcher, asset: str):
+    """Sync one province (or the only warehouse) and validate what arrived: (metadata, error, outcome)."""
+    prefix = f"{scope.key}-{context.run_id[:8]}" + (f"-{scope.province}" if scope.province else "")
     error = None
     results = []
     try:
-        results = sync_source(source, fetcher, url=url, batch_prefix=prefix, fetched_at=fetched_at)
+        results = sync_source(source, fetcher, url=scope.url, batch_prefix=prefix, fetched_at=dt.datetime.now(TZ))
     except Exception as exc:  # noqa: BLE001 - any failure of a source makes its claims unverifiable
         error = f"{type(exc).__name__}: {exc}"
-        context.log.error(f"Đồng bộ {source} thất bại / sync failed: {error}")
-    metadata = {"source": source, "status": "failed" if error else "ok", "batch_prefix": prefix,
-                "dagster/row_count": sum(r.records for r in results)}
+        context.log.error(f"Đồng bộ {source} {scope.label()} thất bại / sync failed: {error}")
+    metadata = {"batch_prefix": prefix, "records": sum(r.records for r in results)}
     for r in results:
         metadata[f"{r.entity}_records"] = r.records
         metadata[f"{r.entity}_tombstones"] = r.tombstones
         metadata[f"{r.entity}_remapped_units"] = r.remapped_units
-    if error:
-        metadata["error"] = error
-    outcome = validate_source(source, batch_prefix=prefix if not error else "none", url=url)
+    outcome = validate_source(source, batch_prefix=prefix if not error else "none", url=scope.url)
+    record_history(outcome, asset=asset, partition=scope.key, run_id=context.run_id, url=scope.url)
+    return metadata, error, outcome
+
+
+def run_sync(context: dg.AssetExecutionContext, source: str, resource_key: str, asset: str):
+    warehouse = context.resources.warehouse
+    done = []
+    for scope in night_scopes(context, warehouse):
+        fetcher = scope.config.connectors()[source] if scope.config else getattr(context.resources, resource_key)
+        done.append((scope, *_sync_one(context, scope, source, fetcher, asset)))
+    errors = [f"{scope.province}: {error}" if scope.province else error for scope, _m, error, _o in done if error]
+    metadata = {"source": source, "status": "failed" if errors else "ok",
+                "dagster/row_count": sum(m["records"] for _s, m, _e, _o in done)}
+    for scope, meta, _error, _outcome in done:
+        prefix = f"{scope.province}_" if len(done) > 1 else ""
+        metadata.update({f"{prefix}{k}": v for k, v in meta.items() if k != "records"})
+        if scope.province:
+            metadata[f"{prefix}province"] = scope.province
+    if errors:
+        metadata["error"] = "; ".join(errors)
     yield dg.MaterializeResult(asset_key=asset, metadata=metadata)
-    yield dg.AssetCheckResult(asset_key=asset, check_name="source_synced", passed=error is None,
-                              severity=dg.AssetCheckSeverity.WARN, metadata={"error": error or ""})
-    yield from check_results(outcome, asset=asset, context=context, url=url)
+    yield dg.AssetCheckResult(asset_key=asset, check_name="source_synced", passed=not errors,
+                              severity=dg.AssetCheckSeverity.WARN, metadata={"error": "; ".join(errors)})
+    outcome = merge_outcomes([(scope.province, o) for scope, _m, _e, o in done])
+    yield from check_results(outcome, asset=asset, context=context, url=None)
 
 
-_COMMON = dict(group_name="sources", partitions_def=nightly_partitions,
-               backfill_policy=dg.BackfillPolicy.single_run(), retry_policy=RETRY, owners=["team:data-engineering"])
-_DESC = {
-    "DVC": "Hồ sơ và TTHC từ Hệ thống giải quyết TTHC / dossiers and procedures from the DVC system",
-    "DOC": "Văn bản và người ký từ Hệ thống QLVB&ĐH / documents and signers from the document system",
-    "SEC": "Sự cố và thống kê thiết bị từ hệ thống giám sát ATTT / incidents and inventories from SEC",
-}
+def build_source_assets(partitions_def: dg.PartitionsDefinition) -> list[dg.AssetsDefinition]:
+    """The three sync assets on nights (one warehouse) or nights × provinces."""
+
+    per_province = isinstance(partitions_def, dg.MultiPartitionsDefinition)
+
+    def make(asset: str) -> dg.AssetsDefinition:
+        source, key, kinds, description = SOURCES[asset]
+        # With provinces, each province's connectors come from its own settings, not from a resource.
+        needs = {"warehouse"} if per_province else {"warehouse", key}
+
+        @dg.asset(name=asset, group_name="sources", partitions_def=partitions_def, kinds=kinds,
+                  description=description, check_specs=_checks(asset, source), required_resource_keys=needs,
+                  backfill_policy=dg.BackfillPolicy.single_run(), retry_policy=RETRY, owners=["team:data-engineering"])
+        def _sync(context: dg.AssetExecutionContext):
+            yield from run_sync(context, source, key, asset)
+
+        return _sync
+
+    return [make(asset) for asset in SOURCES]
 
 
-@dg.asset(kinds={"python", "api"}, description=_DESC["DVC"], check_specs=_checks("dvc_records", "DVC"), **_COMMON)
-def dvc_records(context: dg.AssetExecutionContext, warehouse: Warehouse, dvc: DossierSource):
-    yield from run_sync(context, warehouse, "DVC", dvc, "dvc_records")
-
-
-@dg.asset(kinds={"python", "sql"}, description=_DESC["DOC"], check_specs=_checks("doc_records", "DOC"), **_COMMON)
-def doc_records(context: dg.AssetExecutionContext, warehouse: Warehouse, doc: DocumentSource):
-    yield from run_sync(context, warehouse, "DOC", doc, "doc_records")
-
-
-@dg.asset(kinds={"python", "api"}, description=_DESC["SEC"], check_specs=_checks("sec_records", "SEC"), **_COMMON)
-def sec_records(context: dg.AssetExecutionContext, warehouse: Warehouse, sec: SecuritySource):
-    yield from run_sync(context, warehouse, "SEC", sec, "sec_records")
+dvc_records, doc_records, sec_records = build_source_assets(nightly_partitions)

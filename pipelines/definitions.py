@@ -1,33 +1,57 @@
-"""The Dagster code location: `dagster dev` and `dagster definitions validate` load this module."""
+"""The code location: `dagster dev` and `dagster definitions validate` load this module.
+
+With DTI_PROVINCES unset (one province) the sync assets are partitioned by night and the period
+assets by period; with it set, both gain a `province` dimension (pipelines.partitions)."""
 
 from __future__ import annotations
 
 import dagster as dg
 
-from assets.reports import council_reports
-from assets.sources import doc_records, dvc_records, sec_records
-from assets.verification import claim_ledger, objective_metrics, self_reports, verified_scores
+from assets.reports import build_report_assets
+from assets.sources import build_source_assets
+from assets.verification import build_verification_assets
 from pipelines.freshness import FRESHNESS_CHECKS, with_freshness_policy
 from pipelines.jobs import intake_job, sync_job, verify_job
-from pipelines.provinces import build_provinces_job, verify_provinces
+from pipelines.partitions import province_codes, source_partitions, verification_partitions
 from pipelines.resources import default_resources
 from pipelines.schedules import SCHEDULES
 from pipelines.sensors import SENSORS
 
-ASSETS = [dvc_records, doc_records, sec_records, objective_metrics, self_reports, claim_ledger, verified_scores, council_reports]
 
-def build_definitions(provinces_executor: dg.ExecutorDefinition | None = None) -> dg.Definitions:
-    """The code location; a cluster deployment passes its executor (k8s_job_executor, celery_executor)
-    for the multi-province job, which runs on the multiprocess executor otherwise."""
-    provinces = build_provinces_job(provinces_executor) if provinces_executor else verify_provinces
+def build_assets(provinces: list[str]) -> list[dg.AssetsDefinition]:
+    periods = verification_partitions(provinces)
+    return [*build_source_assets(source_partitions(provinces)),
+            *build_verification_assets(periods, provinces), *build_report_assets(periods)]
+
+
+def build_definitions(provinces: list[str] | None = None,
+                      executor: dg.ExecutorDefinition | None = None) -> dg.Definitions:
+    """`provinces`: default DTI_PROVINCES. `executor`: the jobs run on Dagster's multiprocess executor
+    unless a cluster deployment passes its own (k8s_job_executor, celery_executor; docs/operations.md)."""
+    codes = province_codes() if provinces is None else provinces
     return dg.Definitions(
-        assets=with_freshness_policy(ASSETS),
+        assets=with_freshness_policy(build_assets(codes)),
         asset_checks=FRESHNESS_CHECKS,
-        jobs=[sync_job, verify_job, intake_job, provinces],
+        jobs=[sync_job, verify_job, intake_job],
         schedules=SCHEDULES,
         sensors=SENSORS,
         resources=default_resources(),
+        executor=executor,
     )
 
 
 defs = build_definitions()
+
+
+def _job(name: str) -> dg.JobDefinition:
+    # Rebuilt from the environment in every process, so a step subprocess sees the same provinces.
+    return build_definitions().resolve_job_def(name)
+
+
+def nightly_sync_job() -> dg.JobDefinition:
+    """For dg.reconstructable: the multiprocess executor's step processes rebuild the job by this name."""
+    return _job("nightly_sync")
+
+
+def verify_period_job() -> dg.JobDefinition:
+    return _job("verify_period")

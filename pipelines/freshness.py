@@ -21,14 +21,32 @@ def _freshness_check(asset: str, source: str) -> dg.AssetChecksDefinition:
                     description=f"WARN: {source} đồng bộ thành công trong hạn / {source} synced within the limit "
                                 "(stale_after_hours)")
     def _check(warehouse: Warehouse) -> dg.AssetCheckResult:
-        with Session(get_engine(warehouse.resolved_url())) as s:
-            row = next(r for r in source_freshness(s, dt.datetime.now(TZ)) if r["source"] == source)
+        from pipelines.provinces import warehouses
+
+        rows, problems = [], []
+        for code, url, problem in warehouses(warehouse.resolved_url()):
+            if url is None:
+                problems.append(problem)
+                continue
+            with Session(get_engine(url)) as s:
+                row = next(r for r in source_freshness(s, dt.datetime.now(TZ)) if r["source"] == source)
+            rows.append((code, row))
+        if len(rows) == 1 and not problems and rows[0][0] is None:
+            row = rows[0][1]
+            return dg.AssetCheckResult(
+                passed=row["fresh"], severity=dg.AssetCheckSeverity.WARN, description=row["message"],
+                metadata={"message": row["message"],
+                          "age_hours": row["age_hours"] if row["age_hours"] is not None else -1,
+                          "overdue_hours": row["overdue_hours"] if row["overdue_hours"] is not None else -1,
+                          "limit_hours": row["limit_hours"], "last_success_at": row["last_success_at"] or "",
+                          "last_attempt_ok": row["last_attempt_ok"]})
+        # Several provinces: one line per province, and the check passes only when every one is fresh.
+        lines = [f"{code}: {row['message']}" for code, row in rows] + problems
+        stale = [code for code, row in rows if not row["fresh"]]
         return dg.AssetCheckResult(
-            passed=row["fresh"], severity=dg.AssetCheckSeverity.WARN, description=row["message"],
-            metadata={"message": row["message"], "age_hours": row["age_hours"] if row["age_hours"] is not None else -1,
-                      "overdue_hours": row["overdue_hours"] if row["overdue_hours"] is not None else -1,
-                      "limit_hours": row["limit_hours"], "last_success_at": row["last_success_at"] or "",
-                      "last_attempt_ok": row["last_attempt_ok"]})
+            passed=not stale and not problems, severity=dg.AssetCheckSeverity.WARN, description="\n".join(lines),
+            metadata={"message": "\n".join(lines), "stale_provinces": ", ".join(stale) or "—",
+                      "max_overdue_hours": max([row["overdue_hours"] or 0 for _c, row in rows] or [0])})
 
     return _check
 

@@ -20,22 +20,35 @@ verify_job = dg.define_asset_job(
        tags={"kind": "intake"}, out=dg.Out(int))
 def import_inbox(context):
     from dti.intake.service import scan_inbox
-    from dti.settings import get_settings
+    from pipelines.provinces import inboxes
 
-    inbox = get_settings().inbox_dir
-    waiting = sorted(p.name for p in inbox.iterdir() if p.is_file() and not p.name.startswith(".")) \
-        if inbox.is_dir() else []
-    results = scan_inbox(inbox)
     by_status: dict[str, int] = {}
-    for r in results:
-        by_status[r.status] = by_status.get(r.status, 0) + 1
-        context.log.info(f"{r.filename}: {r.status} ({r.rows_accepted}/{r.rows_read})")
-    # scan_inbox moves a refused file to rejected/ without a result: count it so nothing goes unreported.
-    refused = len(waiting) - len(results)
-    return dg.Output(len(results), metadata={
-        "inbox": str(inbox), "files_waiting": len(waiting), "files_refused": refused,
-        **{f"files_{k}": v for k, v in sorted(by_status.items())},
-        "rows_accepted": sum(r.rows_accepted for r in results), "rows_read": sum(r.rows_read for r in results)})
+    metadata: dict = {}
+    imported = refused = accepted = read = 0
+    blocked = []
+    for code, inbox, url in inboxes():
+        waiting = sorted(p.name for p in inbox.iterdir() if p.is_file() and not p.name.startswith(".")) \
+            if inbox.is_dir() else []
+        if code and url is None:
+            if waiting:  # left where they are, untouched, until the province's settings are fixed
+                blocked.append(f"{code}: {len(waiting)} tệp chờ / files waiting; thiếu cấu hình / not configured")
+            continue
+        results = scan_inbox(inbox, url=url)
+        for r in results:
+            by_status[r.status] = by_status.get(r.status, 0) + 1
+            context.log.info(f"{code + ' ' if code else ''}{r.filename}: {r.status} ({r.rows_accepted}/{r.rows_read})")
+        # scan_inbox moves a refused file to rejected/ without a result: count it so nothing goes unreported.
+        refused += len(waiting) - len(results)
+        imported += len(results)
+        accepted += sum(r.rows_accepted for r in results)
+        read += sum(r.rows_read for r in results)
+        metadata[f"inbox_{code}" if code else "inbox"] = str(inbox)
+    if blocked:
+        raise dg.Failure(description="Hộp thư của tỉnh chưa cấu hình / a province's inbox cannot be imported: "
+                                     + "; ".join(blocked), allow_retries=False)
+    return dg.Output(imported, metadata={
+        **metadata, "files_waiting": imported + refused, "files_refused": refused,
+        **{f"files_{k}": v for k, v in sorted(by_status.items())}, "rows_accepted": accepted, "rows_read": read})
 
 
 @dg.job(name="intake_inbox", description="Nhập tệp tự đánh giá mới / import new self-report files")

@@ -1,7 +1,11 @@
 """Partitions: nights for raw syncs; assessment periods (year and round, from the frameworks) for
-metrics, ledger, scores and reports."""
+metrics, ledger, scores and reports; and, in a multi-province deployment (DTI_PROVINCES set), the
+province as a second dimension of both."""
 
 from __future__ import annotations
+
+import os
+import re
 
 import dagster as dg
 
@@ -9,6 +13,23 @@ from dti.framework import load_all
 
 FIRST_YEAR = 2024
 LAST_YEAR = 2027
+PROVINCE = "province"
+_CODE = re.compile(r"^[A-Z][A-Z0-9]{1,9}$")
+
+
+class ProvinceError(ValueError):
+    """A province code or its settings are missing or malformed."""
+
+
+def province_codes(environ=None) -> list[str]:
+    """DTI_PROVINCES, e.g. "HN,LC": empty for a single-province deployment."""
+    env = os.environ if environ is None else environ
+    codes = [c.strip().upper() for c in env.get("DTI_PROVINCES", "").split(",") if c.strip()]
+    bad = [c for c in codes if not _CODE.match(c)]
+    if bad:
+        raise ProvinceError(f"DTI_PROVINCES: mã tỉnh không hợp lệ / invalid province code(s) {', '.join(bad)}; "
+                            "cần chữ in hoa và số, ví dụ HN,LC / expected letters and digits such as HN,LC")
+    return sorted(set(codes))
 
 
 def period_keys() -> list[str]:
@@ -19,3 +40,35 @@ def period_keys() -> list[str]:
 nightly_partitions = dg.DailyPartitionsDefinition(start_date=f"{FIRST_YEAR}-01-01", timezone="Asia/Ho_Chi_Minh",
                                                   end_offset=1)
 period_partitions = dg.StaticPartitionsDefinition(period_keys())
+
+
+def source_partitions(provinces: list[str]) -> dg.PartitionsDefinition:
+    """Nights, or nights × provinces."""
+    if not provinces:
+        return nightly_partitions
+    return dg.MultiPartitionsDefinition({"night": nightly_partitions,
+                                         PROVINCE: dg.StaticPartitionsDefinition(provinces)})
+
+
+def verification_partitions(provinces: list[str]) -> dg.PartitionsDefinition:
+    """Periods, or periods × provinces."""
+    if not provinces:
+        return period_partitions
+    return dg.MultiPartitionsDefinition({"period": period_partitions,
+                                         PROVINCE: dg.StaticPartitionsDefinition(provinces)})
+
+
+def partition_key(key: str, province: str | None, *, dimension: str) -> str:
+    """The partition key of `key` (a night or a period) in a province, or `key` itself without one."""
+    if province is None:
+        return key
+    return dg.MultiPartitionKey({dimension: key, PROVINCE: province})
+
+
+def source_deps(provinces: list[str]) -> list[dg.AssetDep]:
+    """The period assets read every night's raw records — of their own province when there are several."""
+    mapping: dg.PartitionMapping = dg.AllPartitionMapping()
+    if provinces:
+        mapping = dg.MultiPartitionMapping({PROVINCE: dg.DimensionPartitionMapping(
+            dimension_name=PROVINCE, partition_mapping=dg.IdentityPartitionMapping())})
+    return [dg.AssetDep(k, partition_mapping=mapping) for k in ("dvc_records", "doc_records", "sec_records")]

@@ -88,9 +88,9 @@ def run_job(job_name: str, partition_key: str, *, resources: dict | None = None,
         lg.addHandler(_Progress(say, summary))
         return lg
 
-    defs = dg.Definitions(assets=definitions.defs.assets, asset_checks=definitions.defs.asset_checks,
-                          jobs=definitions.defs.jobs, resources=resources or definitions.defs.resources,
-                          loggers={"progress": progress})
+    base = definitions.build_definitions()  # from the environment now: DTI_PROVINCES may have changed
+    defs = dg.Definitions(assets=base.assets, asset_checks=base.asset_checks, jobs=base.jobs,
+                          resources=resources or base.resources, loggers={"progress": progress})
     config = dict(run_config or {})
     config["loggers"] = {"progress": {}}  # replaces the chatty console logger
     result = defs.resolve_job_def(job_name).execute_in_process(
@@ -99,3 +99,62 @@ def run_job(job_name: str, partition_key: str, *, resources: dict | None = None,
     summary.run_id = result.run_id
     summary.success = result.success
     return summary
+
+
+def province_workers(count: int) -> int:
+    """DTI_PROVINCE_WORKERS: how many provinces run at once from a terminal (default: one per core)."""
+    wanted = int(os.environ.get("DTI_PROVINCE_WORKERS") or os.cpu_count() or 1)
+    return max(1, min(count, wanted))
+
+
+def _province_worker(job_name: str, key: str, province: str, kwargs: dict, lines) -> None:
+    def say(text: str) -> None:
+        lines.put((province, "line", text))
+
+    try:
+        summary = run_job(job_name, key, say=say, **kwargs)
+    except Exception as exc:  # noqa: BLE001 - reported as this province's failure, the others go on
+        summary = RunSummary(job_name, str(key), failures=[f"{type(exc).__name__}: {exc}"])
+    lines.put((province, "done", summary))
+
+
+def run_provinces(job_name: str, keys: dict[str, str], *, say: Callable[[str], None] = print,
+                  **kwargs) -> dict[str, RunSummary]:
+    """One run per province (`keys`: province → its partition key), side by side in separate
+    processes, at most province_workers() at a time; progress lines carry the province's code. A
+    province that fails does not stop the others."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")  # a clean interpreter per run: no state shared by fork
+    lines = ctx.Queue()
+    waiting = sorted(keys)
+    running: dict[str, multiprocessing.process.BaseProcess] = {}
+    done: dict[str, RunSummary] = {}
+    silent: dict[str, int] = {}  # a finished worker's last message may still be in the pipe: wait a tick
+    limit = province_workers(len(keys))
+    while waiting or running:
+        while waiting and len(running) < limit:
+            code = waiting.pop(0)
+            proc = ctx.Process(target=_province_worker, args=(job_name, keys[code], code, kwargs, lines),
+                               name=f"dti-{job_name}-{code}")
+            proc.start()
+            running[code] = proc
+        try:
+            code, kind, value = lines.get(timeout=1.0)
+        except Exception:  # noqa: BLE001 - queue.Empty: check for a worker that died without a word
+            for code, proc in list(running.items()):
+                if proc.is_alive():
+                    continue
+                silent[code] = silent.get(code, 0) + 1
+                if silent[code] > 2:
+                    proc.join()
+                    done[code] = RunSummary(job_name, str(keys[code]),
+                                            failures=[f"tiến trình dừng / worker exited with code {proc.exitcode}"])
+                    running.pop(code)
+            continue
+        if kind == "line":
+            say(f"[{code}] {value}")
+        else:
+            done[code] = value
+            running.pop(code).join()
+    return {code: done[code] for code in sorted(done)}

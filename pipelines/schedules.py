@@ -1,5 +1,6 @@
 """Schedules: the nightly sync at 01:00 Asia/Ho_Chi_Minh, the open period's recompute after it, and a
-daily report refresh in the days before each round deadline."""
+daily report refresh in the days before each round deadline. In a multi-province deployment each
+tick asks for one run per province (its own partition), so provinces run side by side."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import dagster as dg
 from dti.settings import TZ
 from pipelines.calendar import open_periods
 from pipelines.jobs import sync_job, verify_job
-from pipelines.partitions import period_keys
+from pipelines.partitions import partition_key, period_keys, province_codes
 
 TIMEZONE = "Asia/Ho_Chi_Minh"
 DEFAULT_LEAD_DAYS = 7
@@ -26,7 +27,10 @@ def _local_day(context: dg.ScheduleEvaluationContext) -> dt.date:
 def nightly_sync_schedule(context: dg.ScheduleEvaluationContext):
     night = _local_day(context).isoformat()
     # The run key makes a second tick for the same night (daemon restart, catch-up) a no-op.
-    return dg.RunRequest(run_key=f"nightly-{night}", partition_key=night, tags={"dti/trigger": "nightly"})
+    return [dg.RunRequest(run_key="-".join(filter(None, ("nightly", night, code))),
+                          partition_key=partition_key(night, code, dimension="night"),
+                          tags={"dti/trigger": "nightly", **({"dti/province": code, "dti/sync": code} if code else {})})
+            for code in province_codes() or [None]]
 
 
 def lead_days() -> int:
@@ -45,9 +49,11 @@ def deadline_refresh_schedule(context: dg.ScheduleEvaluationContext):
     for per, deadline in upcoming:
         days = (deadline - today).days
         if days <= window:
-            requests.append(dg.RunRequest(run_key=f"deadline-{per.period}-{today.isoformat()}",
-                                          partition_key=per.period,
-                                          tags={"dti/trigger": "deadline", "dti/deadline": deadline.isoformat()}))
+            requests += [dg.RunRequest(run_key="-".join(filter(None, ("deadline", per.period, today.isoformat(), code))),
+                                       partition_key=partition_key(per.period, code, dimension="period"),
+                                       tags={"dti/trigger": "deadline", "dti/deadline": deadline.isoformat(),
+                                             **({"dti/province": code} if code else {})})
+                         for code in province_codes() or [None]]
     if requests:
         return requests
     if upcoming:
@@ -58,24 +64,4 @@ def deadline_refresh_schedule(context: dg.ScheduleEvaluationContext):
     return dg.SkipReason("Không có kỳ đánh giá nào đang mở / no assessment period is open")
 
 
-@dg.schedule(job_name="verify_provinces", cron_schedule="0 1 * * *", execution_timezone=TIMEZONE,
-             name="provinces_nightly_schedule",
-             description="01:00 hằng đêm, triển khai nhiều tỉnh: đồng bộ và thẩm định kỳ đang mở của mọi tỉnh / every "
-                         "night at 01:00, multi-province deployments: sync and verify every province's open period")
-def provinces_nightly_schedule(context: dg.ScheduleEvaluationContext):
-    from pipelines.provinces import province_codes
-
-    today = _local_day(context)
-    codes = province_codes()
-    if not codes:
-        return dg.SkipReason("DTI_PROVINCES trống: triển khai một tỉnh dùng nightly_sync_schedule / DTI_PROVINCES "
-                             "is empty: single-province deployments use nightly_sync_schedule")
-    found = open_periods(today, period_keys())
-    if not found:
-        return dg.SkipReason(f"Không có kỳ nào đang mở ngày {today.isoformat()} / no open period")
-    period = found[0][0].period
-    return dg.RunRequest(run_key=f"provinces-{period}-{today.isoformat()}", partition_key=period,
-                         tags={"dti/trigger": "nightly", "dti/provinces": ",".join(codes)})
-
-
-SCHEDULES = [nightly_sync_schedule, deadline_refresh_schedule, provinces_nightly_schedule]
+SCHEDULES = [nightly_sync_schedule, deadline_refresh_schedule]

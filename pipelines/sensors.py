@@ -11,7 +11,8 @@ import dagster as dg
 from dti.settings import TZ, get_settings
 from pipelines.calendar import open_periods
 from pipelines.jobs import intake_job, sync_job, verify_job
-from pipelines.partitions import period_keys
+from pipelines.partitions import PROVINCE, partition_key, period_keys, province_codes
+from pipelines.provinces import inboxes
 
 
 def waiting_files(inbox) -> list[tuple[str, int, int]]:
@@ -22,24 +23,41 @@ def waiting_files(inbox) -> list[tuple[str, int, int]]:
 
 
 @dg.sensor(job=intake_job, minimum_interval_seconds=60, name="inbox_sensor",
-           description="Tệp tự đánh giá mới trong DTI_INBOX_DIR / new self-report files in DTI_INBOX_DIR")
+           description="Tệp tự đánh giá mới trong DTI_INBOX_DIR (mỗi tỉnh một thư mục con khi có DTI_PROVINCES) / "
+                       "new self-report files in DTI_INBOX_DIR (one sub-folder per province with DTI_PROVINCES)")
 def inbox_sensor(context: dg.SensorEvaluationContext):
-    inbox = get_settings().inbox_dir
-    files = waiting_files(inbox)
+    files, provinces = [], []
+    for code, inbox, _url in inboxes():
+        found = waiting_files(inbox)
+        files += [(f"{code}/{name}" if code else name, size, mtime) for name, size, mtime in found]
+        if found and code:
+            provinces.append(code)
     if not files:
-        return dg.SkipReason(f"Hộp thư trống / the inbox is empty: {inbox}")
+        return dg.SkipReason(f"Hộp thư trống / the inbox is empty: {get_settings().inbox_dir}")
     # Same files (name, size, mtime) → same run key, so a file is imported once even if the sensor
     # ticks again before the run has moved it; a re-sent file with new content gets a new run.
     key = hashlib.sha256(repr(files).encode()).hexdigest()[:16]
-    return dg.RunRequest(run_key=f"inbox-{key}", tags={"dti/trigger": "inbox", "dti/files": str(len(files))})
+    tags = {"dti/trigger": "inbox", "dti/files": str(len(files))}
+    if provinces:
+        tags["dti/provinces"] = ",".join(provinces)
+    return dg.RunRequest(run_key=f"inbox-{key}", tags=tags)
 
 
 def _day_of(run: dg.DagsterRun, fallback: dt.datetime) -> dt.date:
-    part = run.tags.get("dagster/partition", "")
+    part = run.tags.get("dagster/partition/night") or run.tags.get("dagster/partition", "")
     try:
         return dt.date.fromisoformat(part)
     except ValueError:
         return fallback.astimezone(TZ).date()
+
+
+def _provinces_of(run: dg.DagsterRun) -> list[str | None]:
+    """Which provinces a finished sync or intake run touched (None: the single-province deployment)."""
+    one = run.tags.get(f"dagster/partition/{PROVINCE}")
+    if one:
+        return [one]
+    listed = [c for c in run.tags.get("dti/provinces", "").split(",") if c]
+    return listed or province_codes() or [None]
 
 
 @dg.run_status_sensor(run_status=dg.DagsterRunStatus.SUCCESS, monitored_jobs=[sync_job, intake_job],
@@ -53,8 +71,11 @@ def recompute_open_period(context: dg.RunStatusSensorContext):
     if not found:
         return dg.SkipReason(f"Không có kỳ nào đang mở ngày {day.isoformat()} / no open period on {day.isoformat()}")
     period = found[0][0].period
-    return dg.RunRequest(run_key=f"recompute-{run.run_id}", partition_key=period,
-                         tags={"dti/trigger": f"after-{run.job_name}", "dti/after_run": run.run_id})
+    return [dg.RunRequest(run_key="-".join(filter(None, ("recompute", run.run_id, code))),
+                          partition_key=partition_key(period, code, dimension="period"),
+                          tags={"dti/trigger": f"after-{run.job_name}", "dti/after_run": run.run_id,
+                                **({"dti/province": code} if code else {})})
+            for code in _provinces_of(run)]
 
 
 def root_cause(err) -> str:
@@ -110,21 +131,28 @@ def alert_on_stale_source(context: dg.SensorEvaluationContext):
     from dti.freshness import source_freshness
     from dti.notify import record_alert
     from dti.warehouse.db import get_engine
+    from pipelines.provinces import warehouses
 
     now = dt.datetime.now(TZ)
     sent: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
     today = now.date().isoformat()
-    with Session(get_engine(get_settings().database_url)) as s:
-        stale = [r for r in source_freshness(s, now) if not r["fresh"]]
     raised = []
-    for row in stale:
-        if sent.get(row["source"]) == today:
+    for code, url, problem in warehouses(get_settings().database_url):
+        if url is None:
+            context.log.warning(problem)  # the run itself fails and alerts on the missing setting
             continue
-        record_alert("source_stale", f"{row['source']} quá hạn đồng bộ / {row['source']} is out of date",
-                     row["message"], raised_at=now, details={"source": row["source"],
-                                                             "overdue_hours": row["overdue_hours"]})
-        sent[row["source"]] = today
-        raised.append(row["source"])
+        with Session(get_engine(url)) as s:
+            stale = [r for r in source_freshness(s, now) if not r["fresh"]]
+        for row in stale:
+            name = f"{code} {row['source']}" if code else row["source"]
+            if sent.get(name) == today:
+                continue
+            record_alert("source_stale", f"{name} quá hạn đồng bộ / {name} is out of date",
+                         row["message"], url=url, raised_at=now,
+                         details={"source": row["source"], "overdue_hours": row["overdue_hours"],
+                                  **({"province": code} if code else {})})
+            sent[name] = today
+            raised.append(name)
     context.update_cursor(json.dumps(sent, sort_keys=True))
     if not raised:
         return dg.SkipReason("Mọi nguồn trong hạn hoặc đã cảnh báo hôm nay / every source is fresh or already "

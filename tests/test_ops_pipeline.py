@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+from pathlib import Path
 
 import dagster as dg
 import pytest
@@ -83,6 +84,29 @@ def test_a_year_of_nights_is_one_run_and_later_nights_cost_what_changed(sim, war
         assert n > 0
         # A changed record that was also in the re-read overlap counts once.
         assert n - 3 <= after[key] - quiet[key] <= n, (key, after[key], quiet[key], n)
+
+
+@pytest.mark.slow
+def test_with_provinces_a_year_of_one_provinces_nights_is_one_run_into_its_own_warehouse(sim, tmp_path, monkeypatch):
+    from assets.sources import build_source_assets
+    from pipelines.partitions import source_partitions
+
+    url = f"sqlite:///{tmp_path / 'hn'}.db"
+    monkeypatch.setenv("DTI_PROVINCES", "HN,LC")
+    monkeypatch.setenv("DTI_HN_DATABASE_URL", url)
+    monkeypatch.setenv("DTI_HN_SIM_ROOT", str(sim))
+    instance = dg.DagsterInstance.ephemeral()
+    assets = build_source_assets(source_partitions(["HN", "LC"]))
+    year = dg.materialize(assets, resources={"warehouse": simulator_resources(str(sim))["warehouse"]},
+                          instance=instance, tags={"dagster/asset_partition_range_start": "2025-01-01|HN",
+                                                   "dagster/asset_partition_range_end": "2025-12-31|HN"})
+    assert year.success and len(instance.get_runs()) == 1
+    done = instance.get_materialized_partitions(dg.AssetKey("dvc_records"))
+    assert len(done) == 365 and {k.split("|")[1] for k in done} == {"HN"}
+    assert _rows(year)["dvc_records"] > 1000
+    with Session(get_engine(url)) as s:  # HN's warehouse, created on its first run
+        batches = [r[0] for r in s.execute(sa.text("SELECT batch_id FROM sync_batches WHERE source = 'DVC'"))]
+    assert batches and all(b.startswith("2025-01-01..2025-12-31-") and "-HN-DVC-" in b for b in batches)
 
 
 def test_freshness_check_says_out_of_date_by_n_hours(sim, warehouse):
@@ -169,10 +193,9 @@ def test_dti_run_verifies_a_period_and_writes_the_reports(sim, warehouse, capsys
     assert (tmp_path / "out" / "report.html").exists() and (tmp_path / "out" / "council.xlsx").exists()
 
 
-@pytest.mark.slow
-def test_two_provinces_run_side_by_side_on_the_multiprocess_executor(sim_template, tmp_path, monkeypatch):
+def _two_provinces(sim_template, tmp_path, monkeypatch) -> dict:
+    """HN and LC, each with its own simulated systems, warehouse and output folder."""
     from dti.simulate.generator import generate
-    from pipelines.provinces import local_provinces_job
 
     roots = {"HN": sim_template, "LC": tmp_path / "sim-lc"}
     generate(roots["LC"], seed=8, scale="tiny", period=PERIOD)
@@ -182,36 +205,74 @@ def test_two_provinces_run_side_by_side_on_the_multiprocess_executor(sim_templat
         _load_province(root, url)
         monkeypatch.setenv(f"DTI_{code}_DATABASE_URL", url)
         monkeypatch.setenv(f"DTI_{code}_SIM_ROOT", str(root))
+    return roots
+
+
+def _partition_tags(key: dg.MultiPartitionKey) -> dict:
+    return {"dagster/partition": str(key),
+            **{f"dagster/partition/{dim}": value for dim, value in key.keys_by_dimension.items()}}
+
+
+@pytest.mark.slow
+def test_province_partitions_run_on_the_multiprocess_executor_and_fail_alone(sim_template, tmp_path, monkeypatch):
+    from pipelines.definitions import nightly_sync_job, verify_period_job
+
+    roots = _two_provinces(sim_template, tmp_path, monkeypatch)
     monkeypatch.delenv("DTI_LC_DATABASE_URL")  # LC is misconfigured on the first night
+    night = {code: dg.MultiPartitionKey({"night": "2025-12-31", "province": code}) for code in roots}
     (tmp_path / "dagster").mkdir()
     with dg.instance_for_test(temp_dir=str(tmp_path / "dagster")) as instance:
-        job = dg.reconstructable(local_provinces_job)
-        first = dg.execute_job(job, instance=instance, tags={"dagster/partition": PERIOD})
-        assert not first.success
-        starts = _step_starts(instance, first.run_id)
-        assert sorted(e.step_key for e in starts) == ["provinces_to_run", "sync_province[HN]", "sync_province[LC]",
-                                                      "verify_province[HN]"]
-        assert len({e.dagster_event.pid for e in starts}) == 4  # every step in its own process
-        [failure] = [e for e in instance.all_logs(first.run_id) if e.dagster_event
-                     and e.dagster_event.event_type_value == "STEP_FAILURE"]
-        assert failure.step_key == "sync_province[LC]"  # not retried: a missing setting will not fix itself
-        assert "DTI_LC_DATABASE_URL is not set" in failure.dagster_event.step_failure_data.user_failure_data.description
-        assert (tmp_path / "out" / "HN" / "report.html").exists()  # HN was not held back by LC
+        sync = dg.reconstructable(nightly_sync_job)
+        hn = dg.execute_job(sync, instance=instance, tags=_partition_tags(night["HN"]))
+        assert hn.success
+        starts = {e.step_key: e.dagster_event.pid for e in _step_starts(instance, hn.run_id)}
+        assert sorted(starts) == ["doc_records", "doc_records_source_fresh", "dvc_records", "dvc_records_source_fresh",
+                                  "sec_records", "sec_records_source_fresh"]
+        assert len(set(starts.values())) == 6  # every step in its own process
+
+        lc = dg.execute_job(sync, instance=instance, tags=_partition_tags(night["LC"]))
+        assert not lc.success
+        failures = [e for e in instance.all_logs(lc.run_id) if e.dagster_event
+                    and e.dagster_event.event_type_value == "STEP_FAILURE"]
+        assert len(failures) == 3  # one per source, none retried: a missing setting will not fix itself
+        assert all("DTI_LC_DATABASE_URL is not set" in e.dagster_event.step_failure_data.user_failure_data.description
+                   for e in failures)
+
+        verify = dg.execute_job(dg.reconstructable(verify_period_job), instance=instance,
+                                tags=_partition_tags(dg.MultiPartitionKey({"period": PERIOD, "province": "HN"})))
+        assert verify.success  # HN is not held back by LC
+        assert (tmp_path / "out" / "HN" / "report.html").exists() and not (tmp_path / "out" / "LC").exists()
 
         monkeypatch.setenv("DTI_LC_DATABASE_URL", f"sqlite:///{tmp_path / 'lc'}.db")
-        # The daemon's run retry and the UI copy the parent's tags; execute_job needs them spelled out.
-        again = dg.execute_job(job, instance=instance, tags={"dagster/partition": PERIOD},
-                               reexecution_options=dg.ReexecutionOptions.from_failure(first.run_id, instance))
+        again = dg.execute_job(sync, instance=instance, tags=_partition_tags(night["LC"]),
+                               reexecution_options=dg.ReexecutionOptions.from_failure(lc.run_id, instance))
         assert again.success
-        assert sorted(e.step_key for e in _step_starts(instance, again.run_id)) == \
-            ["sync_province[LC]", "verify_province[LC]"]  # only what failed, from the failed step
+        done = instance.get_materialized_partitions(dg.AssetKey("dvc_records"))
+        assert done == {"2025-12-31|HN", "2025-12-31|LC"}
+    with Session(get_engine(f"sqlite:///{tmp_path / 'hn'}.db")) as s:
+        assert s.scalar(sa.text("SELECT COUNT(*) FROM unit_scores WHERE period = :p"), {"p": PERIOD}) > 0
+        checked = {r[0] for r in s.execute(sa.text("SELECT DISTINCT asset FROM check_results WHERE partition = :p"),
+                                            {"p": PERIOD})}
+        assert checked == {"self_reports", "claim_ledger", "verified_scores"}  # kept in HN's own history
+    with Session(get_engine(f"sqlite:///{tmp_path / 'lc'}.db")) as s:
+        assert s.scalar(sa.text("SELECT COUNT(*) FROM raw_dossiers")) > 0
+        assert s.scalar(sa.text("SELECT COUNT(*) FROM unit_scores")) == 0  # LC's period not verified yet
+
+
+@pytest.mark.slow
+def test_dti_sync_and_run_cover_every_province_side_by_side(sim_template, tmp_path, monkeypatch, capsys):
+    roots = _two_provinces(sim_template, tmp_path, monkeypatch)
+    assert main(["sync", "--night", "2025-12-31"]) == 0
+    assert main(["run", "--period", PERIOD, "--as-of", "2026-01-05T08:00:00+07:00"]) == 0
+    out = capsys.readouterr().out
     for code in roots:
+        assert f"[{code}]   ✓ dvc_records (" in out and f"[{code}]   ✓ council_reports (" in out
+        assert f"Xong / done: verify_period {PERIOD} {code}" in out
         assert (tmp_path / "out" / code / "report.html").exists()
-        with Session(get_engine(f"sqlite:///{tmp_path / code.lower()}.db")) as s:
-            assert s.scalar(sa.text("SELECT COUNT(*) FROM unit_scores WHERE period = :p"), {"p": PERIOD}) > 0
-            checked = {r[0] for r in s.execute(sa.text("SELECT DISTINCT asset FROM check_results WHERE partition = :p"),
-                                                {"p": PERIOD})}
-            assert checked == {"self_reports", "claim_ledger", "verified_scores"}  # the same gates as the assets
+    # One province only, by name; its progress lines need no prefix.
+    assert main(["run", "--period", PERIOD, "--province", "lc", "--as-of", "2026-01-05T08:00:00+07:00"]) == 0
+    out = capsys.readouterr().out
+    assert f"Xong / done: verify_period {PERIOD} LC" in out and "[HN]" not in out
 
 
 def _step_starts(instance, run_id):
@@ -222,15 +283,13 @@ def _step_starts(instance, run_id):
 def test_province_settings_are_read_at_run_time_and_missing_ones_named(monkeypatch, tmp_path):
     import os
 
-    from pipelines.provinces import ProvinceConfig, ProvinceError, apply_province_env, province_codes
+    from pipelines.provinces import ProvinceConfig, ProvinceError, province_codes
 
     monkeypatch.setenv("DTI_PROVINCES", "hn, lc,HN")
     assert province_codes() == ["HN", "LC"]
     monkeypatch.setenv("DTI_HN_DATABASE_URL", f"sqlite:///{tmp_path}/hn.db")
-    monkeypatch.setenv("DTI_DATABASE_URL", "sqlite:///before.db")  # so monkeypatch restores what apply changes
-    cfg = apply_province_env("hn")
-    assert os.environ["DTI_DATABASE_URL"] == f"sqlite:///{tmp_path}/hn.db"
-    assert os.environ["DTI_OUT_DIR"] == str(tmp_path / "out" / "HN")
+    cfg = ProvinceConfig.from_env("hn")
+    assert (cfg.database_url, cfg.out_dir) == (f"sqlite:///{tmp_path}/hn.db", Path(os.environ["DTI_OUT_DIR"]) / "HN")
     with pytest.raises(ProvinceError, match="missing DTI_HN_DVC_BASE_URL for province HN"):
         cfg.connectors()
     monkeypatch.setenv("DTI_HN_DVC_BASE_URL", "https://dvc.example.vn")
@@ -246,24 +305,3 @@ def test_province_settings_are_read_at_run_time_and_missing_ones_named(monkeypat
     monkeypatch.setenv("DTI_PROVINCES", "HN,hà-nội")
     with pytest.raises(ProvinceError, match="invalid province code"):
         province_codes()
-
-
-def test_a_province_failing_a_blocking_check_stops_before_the_next_stage(warehouse):
-    from expectations.adapter import ExpectationOutcome, SuiteOutcome
-    from pipelines.provinces import _gate
-
-    def outcome(severity):
-        return SuiteOutcome("ledger", 10, [
-            ExpectationOutcome("rates_between_0_and_1", "expect_column_values_to_be_between", "value", severity,
-                               False, 2, [{"unit_code": "X", "value": 1.4}]),
-            ExpectationOutcome("every_unit_scored", "expect_column_values_to_not_be_null", "unit_code", "ERROR",
-                               True, 0)])
-
-    ctx = dg.build_op_context()
-    _gate(ctx, outcome("WARN"), code="HN", asset="claim_ledger", url=warehouse, period=PERIOD)  # a warning passes
-    with pytest.raises(dg.Failure, match="HN: claim_ledger không qua kiểm tra / failed blocking checks: "
-                                         "rates_between_0_and_1"):
-        _gate(ctx, outcome("ERROR"), code="HN", asset="claim_ledger", url=warehouse, period=PERIOD)
-    with Session(get_engine(warehouse)) as s:
-        rows = s.execute(sa.text("SELECT check_name, success FROM check_results ORDER BY id")).all()
-    assert [tuple(r) for r in rows] == [("rates_between_0_and_1", False), ("every_unit_scored", True)] * 2

@@ -24,8 +24,7 @@ def _ctx(day: str, hour: int = 1):
 def test_definitions_load_with_schedules_sensors_and_jobs():
     from pipelines.definitions import defs
 
-    assert {j.name for j in defs.resolve_all_job_defs()} >= {"nightly_sync", "verify_period", "intake_inbox",
-                                                             "verify_provinces"}
+    assert {j.name for j in defs.resolve_all_job_defs()} >= {"nightly_sync", "verify_period", "intake_inbox"}
     names = {s.name for s in defs.schedules} | {s.name for s in defs.sensors}
     assert names >= {"nightly_sync_schedule", "deadline_refresh_schedule", "inbox_sensor", "recompute_open_period",
                      "alert_on_run_failure"}
@@ -33,12 +32,47 @@ def test_definitions_load_with_schedules_sensors_and_jobs():
     assert dg.AssetCheckKey(dg.AssetKey("dvc_records"), "source_fresh") in checks
 
 
-def test_a_cluster_swaps_the_multi_province_executor():
+def test_a_cluster_swaps_the_executor_of_every_job():
     from pipelines.definitions import build_definitions
 
-    defs = build_definitions(provinces_executor=dg.in_process_executor)
-    assert defs.resolve_job_def("verify_provinces").executor_def is dg.in_process_executor
-    assert build_definitions().resolve_job_def("verify_provinces").executor_def is dg.multiprocess_executor
+    defs = build_definitions(executor=dg.in_process_executor)
+    for job in ("nightly_sync", "verify_period", "intake_inbox"):
+        assert defs.resolve_job_def(job).executor_def is dg.in_process_executor
+    # By default a launched run puts each step in its own process (multiprocess executor).
+    assert build_definitions().resolve_job_def("verify_period").executor_def.name == "multi_or_in_process_executor"
+
+
+def _multi_ctx(day: str, hour: int = 1):
+    from pipelines.definitions import build_definitions
+
+    when = dt.datetime.combine(dt.date.fromisoformat(day), dt.time(hour, 0), TZ)
+    return dg.build_schedule_context(scheduled_execution_time=when,
+                                     repository_def=build_definitions().get_repository_def())
+
+
+def test_with_provinces_every_asset_gains_a_province_dimension_and_each_tick_one_run_per_province(monkeypatch):
+    from pipelines.definitions import build_definitions
+
+    monkeypatch.setenv("DTI_PROVINCES", "LC,hn")
+    defs = build_definitions()
+    graph = defs.resolve_asset_graph()
+    for key in ("dvc_records", "objective_metrics", "claim_ledger", "verified_scores", "council_reports"):
+        dims = {d.name: d.partitions_def for d in graph.get(dg.AssetKey(key)).partitions_def.partitions_defs}
+        assert dims["province"].get_partition_keys() == ["HN", "LC"]
+        assert ("night" in dims) == (key == "dvc_records") and ("period" in dims) != (key == "dvc_records")
+    # A province's period reads every night of that province, and of no other.
+    upstream = graph.get_parent_partition_keys_for_child(
+        dg.MultiPartitionKey({"period": "2025-R3", "province": "LC"}), dg.AssetKey("dvc_records"),
+        dg.AssetKey("objective_metrics"))
+    nights = list(upstream.partitions_subset.get_partition_keys())  # "night|province"
+    assert {k.split("|")[1] for k in nights} == {"LC"} and len(nights) > 365
+
+    data = nightly_sync_schedule.evaluate_tick(_multi_ctx("2025-06-10"))
+    assert [(r.partition_key, r.run_key, r.tags["dti/province"]) for r in data.run_requests] == [
+        ("2025-06-10|HN", "nightly-2025-06-10-HN", "HN"), ("2025-06-10|LC", "nightly-2025-06-10-LC", "LC")]
+    assert [r.tags["dti/sync"] for r in data.run_requests] == ["HN", "LC"]  # one sync per warehouse at a time
+    data = deadline_refresh_schedule.evaluate_tick(_multi_ctx("2025-06-10", 6))
+    assert [r.partition_key for r in data.run_requests] == ["2025-R1|HN", "2025-R1|LC"]
 
 
 def test_nightly_sync_runs_at_one_in_the_morning_vietnam_time():
@@ -50,7 +84,7 @@ def test_nightly_sync_runs_at_one_in_the_morning_vietnam_time():
     assert (req.partition_key, req.run_key) == ("2025-06-10", "nightly-2025-06-10")
     # 18:00 UTC on the 9th is already 01:00 on the 10th in Hà Nội: the night is the local date.
     utc = dg.build_schedule_context(scheduled_execution_time=dt.datetime(2025, 6, 9, 18, 0, tzinfo=dt.UTC))
-    assert nightly_sync_schedule(utc).partition_key == "2025-06-10"
+    assert [r.partition_key for r in nightly_sync_schedule(utc)] == ["2025-06-10"]
 
 
 @pytest.mark.parametrize(("day", "periods"), [

@@ -68,9 +68,54 @@ def test_successful_sync_recomputes_the_open_period():
     instance, run, event = _finished("nightly_sync", True, {"dagster/partition": "2025-06-10"})
     ctx = dg.build_run_status_sensor_context(sensor_name="recompute_open_period", dagster_event=event,
                                              dagster_instance=instance, dagster_run=run)
-    req = recompute_open_period(ctx)
+    [req] = recompute_open_period(ctx)
     assert req.partition_key == "2025-R1" and req.run_key == f"recompute-{run.run_id}"
     assert req.tags["dti/trigger"] == "after-nightly_sync"
+
+
+def test_with_provinces_a_sync_recomputes_its_own_province_and_an_intake_each_province_it_fed(monkeypatch):
+    monkeypatch.setenv("DTI_PROVINCES", "HN,LC")
+    instance, run, event = _finished("nightly_sync", True, {
+        "dagster/partition": "2025-06-10|LC", "dagster/partition/night": "2025-06-10",
+        "dagster/partition/province": "LC"})
+    ctx = dg.build_run_status_sensor_context(sensor_name="recompute_open_period", dagster_event=event,
+                                             dagster_instance=instance, dagster_run=run)
+    [req] = recompute_open_period(ctx)
+    assert (req.partition_key, req.run_key, req.tags["dti/province"]) == \
+        ("2025-R1|LC", f"recompute-{run.run_id}-LC", "LC")
+
+    instance, run, event = _finished("intake_inbox", True, {"dti/provinces": "HN"})
+    ctx = dg.build_run_status_sensor_context(sensor_name="recompute_open_period", dagster_event=event,
+                                             dagster_instance=instance, dagster_run=run)
+    assert [r.tags["dti/province"] for r in recompute_open_period(ctx)] == ["HN"]
+
+
+def test_with_provinces_each_province_has_its_own_inbox_and_nothing_waits_unreported(tmp_path, monkeypatch):
+    from pipelines.jobs import intake_job
+
+    monkeypatch.setenv("DTI_PROVINCES", "HN,LC")
+    monkeypatch.setenv("DTI_HN_DATABASE_URL", f"sqlite:///{tmp_path}/hn.db")
+    monkeypatch.delenv("DTI_LC_DATABASE_URL", raising=False)
+    inbox = get_settings().inbox_dir
+    (inbox / "HN").mkdir(parents=True)
+    (inbox / "HN" / "khong-phai-bang.csv").write_text("hello,world\n1,2\n", encoding="utf-8")
+    req = inbox_sensor(dg.build_sensor_context())
+    assert req.tags["dti/provinces"] == "HN" and req.tags["dti/files"] == "1"
+
+    from dti.warehouse import init_db
+
+    init_db(f"sqlite:///{tmp_path}/hn.db")
+    result = intake_job.execute_in_process(instance=dg.DagsterInstance.ephemeral())
+    assert result.success
+    assert (inbox / "HN" / "rejected" / "khong-phai-bang.csv").exists()  # imported from HN's folder
+
+    (inbox / "LC").mkdir()
+    (inbox / "LC" / "xa-a.xlsx").write_bytes(b"v1")
+    result = intake_job.execute_in_process(instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
+    assert not result.success
+    [failure] = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    assert "LC: 1 tệp chờ / files waiting" in failure.step_failure_data.user_failure_data.description
+    assert (inbox / "LC" / "xa-a.xlsx").exists()  # left in place until LC's warehouse is configured
 
 
 def test_failed_run_raises_an_alert_that_reaches_mail_and_webhook(warehouse, monkeypatch):

@@ -18,12 +18,16 @@ def register(sub) -> None:
                    help="đọc lại toàn bộ, bỏ mốc đồng bộ / re-read everything, ignoring the sync watermarks")
     p.add_argument("--sim", default=None, metavar="DIR",
                    help="dùng bộ mô phỏng trong DIR thay hệ thống thật / read the bundled simulators in DIR")
+    p.add_argument("--province", default=None,
+                   help="chỉ một tỉnh trong DTI_PROVINCES (mặc định: mọi tỉnh song song) / only this province of "
+                        "DTI_PROVINCES (default: every province, side by side)")
     p.set_defaults(func=_sync)
 
     p = sub.add_parser("run", help="Đối chiếu, chấm điểm và báo cáo một kỳ / verify, score and report one period")
     p.add_argument("--period", required=True, help="kỳ đánh giá / period YEAR-R<round>, e.g. 2025-R3")
     p.add_argument("--province", default=None,
-                   help="mã tỉnh trong DTI_PROVINCES / province code listed in DTI_PROVINCES")
+                   help="chỉ một tỉnh trong DTI_PROVINCES (mặc định: mọi tỉnh song song) / only this province of "
+                        "DTI_PROVINCES (default: every province, side by side)")
     p.add_argument("--as-of", default=None, help="thời điểm xét độ mới dữ liệu / ISO time freshness is judged at")
     p.set_defaults(func=_run)
 
@@ -57,12 +61,31 @@ def _finish(summary, what: str) -> int:
     return 0 if summary.success and not summary.failures and not failed_source else 1
 
 
+def _provinces(chosen: str | None) -> list[str]:
+    """The provinces a command runs for: [] for a single-province deployment."""
+    from pipelines.partitions import ProvinceError, province_codes
+    from pipelines.provinces import ProvinceConfig
+
+    try:
+        codes = province_codes()
+        if chosen is None:
+            return codes
+        return [ProvinceConfig.from_env(chosen).code]  # names the missing setting before anything runs
+    except ProvinceError as exc:
+        raise CliError(str(exc)) from None
+
+
 def _sync(args) -> int:
     from dti.warehouse import init_db
 
     night = _night(args.night)
+    provinces = _provinces(args.province)
     resources = None
-    if args.sim:
+    if provinces:
+        if args.sim:
+            raise CliError("--sim chỉ dùng khi một tỉnh; khi có DTI_PROVINCES, đặt DTI_<MÃ>_SIM_ROOT / --sim is for "
+                           "single-province deployments; with DTI_PROVINCES set DTI_<CODE>_SIM_ROOT instead")
+    elif args.sim:
         from pipelines.resources import simulator_resources
 
         if not os.path.isdir(args.sim):
@@ -74,24 +97,53 @@ def _sync(args) -> int:
             raise CliError(f"Chưa cấu hình hệ thống nguồn, thiếu / the systems of record are not configured, missing: "
                            f"{', '.join(missing)} (xem / see .env.example, docs/connectors.md; "
                            f"chạy thử với / try it with --sim DIR)")
-    init_db()
+    if not provinces:
+        init_db()
     if args.full:
-        cleared = clear_watermarks()
+        cleared = sum(clear_watermarks(url) for url in _warehouse_urls(provinces))
         print(f"• Đọc lại toàn bộ: xoá {cleared} mốc đồng bộ / full re-read: cleared {cleared} watermarks")
-    print(f"• Đồng bộ đêm {night} / syncing night {night}")
-    return _finish(_launch("nightly_sync", night, resources=resources, tags={"dti/trigger": "cli"}),
-                   f"nightly_sync {night}")
+    print(f"• Đồng bộ đêm {night} / syncing night {night}" + _where(provinces))
+    return _launch("nightly_sync", night, "night", provinces, resources=resources, tags={"dti/trigger": "cli"})
 
 
-def _launch(job: str, partition: str, **kwargs):
+def _warehouse_urls(provinces: list[str]) -> list[str | None]:
+    from pipelines.provinces import ProvinceConfig
+
+    if not provinces:
+        return [None]
+    urls = []
+    for code in provinces:
+        try:
+            urls.append(ProvinceConfig.from_env(code).database_url)
+        except ValueError as exc:
+            raise CliError(str(exc)) from None
+    return urls
+
+
+def _where(provinces: list[str]) -> str:
+    return f", tỉnh / provinces {', '.join(provinces)}" if provinces else ""
+
+
+def _launch(job: str, key: str, dimension: str, provinces: list[str], **kwargs) -> int:
+    """Run `job` for `key` in the one warehouse, or for every listed province side by side."""
     import dagster as dg
 
-    from pipelines.runner import run_job
+    from pipelines.partitions import partition_key
+    from pipelines.runner import run_job, run_provinces
 
+    what = f"{job} {key}"
     try:
-        return run_job(job, partition, **kwargs)
+        if not provinces:
+            return _finish(run_job(job, key, **kwargs), what)
+        if len(provinces) == 1:
+            code = provinces[0]
+            return _finish(run_job(job, partition_key(key, code, dimension=dimension), **kwargs), f"{what} {code}")
+        done = run_provinces(job, {code: partition_key(key, code, dimension=dimension) for code in provinces},
+                             **kwargs)
     except dg.DagsterError as exc:  # configuration refused before any step ran
         raise CliError(f"Không khởi chạy được {job} / could not start {job}: {exc}") from None
+    codes = [_finish(summary, f"{what} {code}") for code, summary in done.items()]
+    return max(codes)
 
 
 def clear_watermarks(url: str | None = None) -> int:
@@ -126,18 +178,10 @@ def _run(args) -> int:
         if as_of.tzinfo is None:
             raise CliError(f"--as-of '{args.as_of}' cần múi giờ, ví dụ +07:00 / needs a time zone such as +07:00")
     run_config = {"ops": {"objective_metrics": {"config": {"as_of": args.as_of}}}} if args.as_of else None
-    tags = {"dti/trigger": "cli"}
-    if args.province:
-        from pipelines.provinces import ProvinceError, apply_province_env
+    provinces = _provinces(args.province)
+    if not provinces:
+        from dti.warehouse import init_db
 
-        try:
-            apply_province_env(args.province)
-        except ProvinceError as exc:
-            raise CliError(str(exc)) from None
-        tags["dti/province"] = args.province.upper()
-    from dti.warehouse import init_db
-
-    init_db()
-    where = f" tỉnh / province {args.province.upper()}" if args.province else ""
-    print(f"• Đối chiếu và chấm điểm kỳ {period}{where} / verifying period {period}")
-    return _finish(_launch("verify_period", period, run_config=run_config, tags=tags), f"verify_period {period}")
+        init_db()
+    print(f"• Đối chiếu và chấm điểm kỳ {period} / verifying period {period}" + _where(provinces))
+    return _launch("verify_period", period, "period", provinces, run_config=run_config, tags={"dti/trigger": "cli"})
