@@ -982,14 +982,18 @@ def store_evidence(
             415,
         )
     sha = hashlib.sha256(data).hexdigest()
-    existing = session.get(EvidenceFile, sha)
+    # The same content filed again for the same unit, period and indicator is the same filing.
+    existing = session.execute(
+        select(EvidenceFile).where(
+            EvidenceFile.sha256 == sha,
+            EvidenceFile.unit_code == unit_code,
+            EvidenceFile.period == period,
+            EvidenceFile.indicator_code.is_(None)
+            if indicator_code is None
+            else EvidenceFile.indicator_code == indicator_code,
+        )
+    ).scalar_one_or_none()
     if existing is not None:
-        if existing.unit_code != unit_code:
-            raise ReviewError(
-                f"Một tệp có nội dung giống hệt '{name}' đã được nộp cho đơn vị khác; hãy liên hệ Sở để gắn tệp",
-                f"a file with the same contents as '{name}' was already filed for another unit; ask DTI staff",
-                409,
-            )
         return existing
     target = settings.files_dir / "evidence" / sha[:2] / f"{sha}{extensions[0]}"
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -1019,6 +1023,19 @@ def store_evidence(
             409,
         ) from exc
     return row
+
+
+def evidence_download(session: Session, user: User, sha: str) -> EvidenceFile:
+    """The filing of `sha` this user may download: one of its own unit's, or any for council and staff."""
+    rows = session.execute(
+        select(EvidenceFile).where(EvidenceFile.sha256 == sha).order_by(EvidenceFile.id)
+    ).scalars().all()
+    if not rows:
+        raise ReviewError("Không có tệp minh chứng này", "no such evidence file", 404)
+    visible = [r for r in rows if can_see_unit(user, r.unit_code)]
+    if not visible:
+        raise forbidden()
+    return visible[0]
 
 
 def evidence_for(session: Session, unit_code: str, period: str) -> list[EvidenceFile]:

@@ -39,7 +39,6 @@ from dti.warehouse.db import session_scope
 from dti.warehouse.models import (
     ClaimLedgerRow,
     EvidenceCitation,
-    EvidenceFile,
     ExplanationRequest,
     PeriodPhase,
     RawDocument,
@@ -683,11 +682,7 @@ def _routes(app: Flask) -> None:  # noqa: C901 - one place lists every route and
         if not _SHA.match(sha):
             raise core.ReviewError("Mã tệp không hợp lệ", "invalid file id", 404)
         with db() as s:
-            ev = s.get(EvidenceFile, sha)
-            if ev is not None and not core.can_see_unit(g.user, ev.unit_code):
-                raise core.forbidden()
-            if ev is None:
-                raise core.ReviewError("Không có tệp minh chứng này", "no such evidence file", 404)
+            ev = core.evidence_download(s, g.user, sha)
         root = (current_app.config["DTI_SETTINGS"].files_dir / "evidence").resolve()
         path = Path(ev.stored_path).resolve()
         if root not in path.parents or not path.is_file():

@@ -322,6 +322,26 @@ def test_a_submitter_cannot_file_evidence_for_another_unit(open_world):
     assert err.value.status == 403
 
 
+def test_the_same_document_can_be_filed_by_two_units_and_is_stored_once(open_world, tmp_path):
+    plan = SAMPLES["ke-hoach.pdf"][0]  # e.g. the province's plan, which many units cite
+    with session_scope(open_world) as s:
+        first = core.store_evidence(s, user(open_world, "donvi1"), plan, "kh-tinh.pdf", "D01", PERIOD, "F5")
+        again = core.store_evidence(s, user(open_world, "donvi1"), plan, "kh-tinh.pdf", "D01", PERIOD, "F5")
+        other = core.store_evidence(s, user(open_world, "donvi2"), plan, "ke-hoach.pdf", "D02", PERIOD, "F5")
+        assert again.id == first.id  # filing the same file twice is one filing
+        assert other.id != first.id and other.sha256 == first.sha256 and other.unit_code == "D02"
+        assert [f.filename for f in core.evidence_for(s, "D02", PERIOD)] == ["ke-hoach.pdf"]
+        # Each unit downloads its own filing; a file only D02 filed stays D02's.
+        assert core.evidence_download(s, user(open_world, "donvi2"), first.sha256).unit_code == "D02"
+        assert core.evidence_download(s, user(open_world, "donvi1"), first.sha256).unit_code == "D01"
+        own = core.store_evidence(s, user(open_world, "donvi2"), SAMPLES["anh.png"][0], "anh.png", "D02", PERIOD)
+        with pytest.raises(core.ReviewError) as err:
+            core.evidence_download(s, user(open_world, "donvi1"), own.sha256)
+        assert err.value.status == 403
+        assert core.evidence_download(s, user(open_world, "hoidong1"), own.sha256).unit_code == "D02"
+    assert len(list((tmp_path / "data" / "files" / "evidence").rglob("*.pdf"))) == 1  # one copy of the bytes
+
+
 def test_new_evidence_changes_the_snapshot_a_decision_is_bound_to(open_world):
     with session_scope(open_world) as s:
         before = core.evidence_snapshot(s, core.get_claim(s, PERIOD, "D01", "F5"))

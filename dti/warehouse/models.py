@@ -188,8 +188,13 @@ class EvidenceCitation(Base):
 
 
 class EvidenceFile(Base):
+    """One evidence file filed for one unit and period. The bytes are stored once per content (by
+    sha256), so the same document — a provincial plan many units cite — can be filed by each unit."""
+
     __tablename__ = "evidence_files"
-    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    __table_args__ = (UniqueConstraint("sha256", "unit_code", "period", "indicator_code", name="uq_evidence_filing"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
     filename: Mapped[str] = mapped_column(String(512))
     content_type: Mapped[str] = mapped_column(String(128))
     size: Mapped[int] = mapped_column(BigInteger)

@@ -105,6 +105,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_decisions_unit_code'), ['unit_code'], unique=False)
 
     op.create_table('evidence_files',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('sha256', sa.String(length=64), nullable=False),
     sa.Column('filename', sa.String(length=512), nullable=False),
     sa.Column('content_type', sa.String(length=128), nullable=False),
@@ -115,9 +116,11 @@ def upgrade() -> None:
     sa.Column('indicator_code', sa.String(length=32), nullable=True),
     sa.Column('uploaded_by', sa.String(length=128), nullable=True),
     sa.Column('uploaded_at', dti.warehouse.models.UTCDateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('sha256', name=op.f('pk_evidence_files'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_evidence_files')),
+    sa.UniqueConstraint('sha256', 'unit_code', 'period', 'indicator_code', name='uq_evidence_filing')
     )
     with op.batch_alter_table('evidence_files', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_evidence_files_sha256'), ['sha256'], unique=False)
         batch_op.create_index(batch_op.f('ix_evidence_files_unit_code'), ['unit_code'], unique=False)
 
     op.create_table('explanation_requests',
@@ -556,6 +559,7 @@ def downgrade() -> None:
     op.drop_table('explanation_requests')
     with op.batch_alter_table('evidence_files', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_evidence_files_unit_code'))
+        batch_op.drop_index(batch_op.f('ix_evidence_files_sha256'))
 
     op.drop_table('evidence_files')
     with op.batch_alter_table('decisions', schema=None) as batch_op:
