@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -51,6 +52,8 @@ UTC_OFFSET_HOURS = 7
 # share of the current units: without statistics its planner otherwise walks a million rows through the
 # unit_code or received_at index, one random page read per row, several times slower than a scan.
 FULL_SCAN_SHARE = 0.25
+# Queries run at once (the bench machine has two cores).
+WORKERS = 2
 
 
 @dataclass
@@ -278,9 +281,8 @@ def _instants(window: tuple[dt.date, dt.date]) -> tuple[dt.datetime, dt.datetime
             dt.datetime.combine(window[1], dt.time(23, 59, 59, 999999), TZ))
 
 
-def _dvc_metrics(conn, units: list[str], window, full_scan: bool) -> dict[str, dict[str, tuple]]:
+def _dvc_metrics(run, units: list[str], window, full_scan: bool):
     start, last_day, end = _instants(window)
-    out: dict[str, dict[str, tuple]] = {u: {} for u in units}
     d = _table(RawDossier, full_scan)
     # The day rules as instants, exact to the microsecond: received in the window ⇔ received_at in
     # [start, end] (the upper bound is in `base`); finished in it ⇔ finished_at in [start, end]; due before
@@ -297,7 +299,18 @@ def _dvc_metrics(conn, units: list[str], window, full_scan: bool) -> dict[str, d
 
     # Grouped by unit, received-in-window and finished-in-window / open-late, so each condition is
     # evaluated once per row; the per-unit sums below pick the groups each metric counts.
-    groups = _totals(conn, d, base, group={"rin": _flag(received),
+    ids = run(_first_ids, d, base, {
+        "not_online": sa.and_(received, sa.not_(online)),
+        "not_full": _fails(received, full),
+        "not_paid": sa.and_(received, d.c.fee_applies, sa.not_(d.c.paid_online)),
+        "not_digitised": sa.and_(received, sa.not_(d.c.has_digitised)),
+        "not_synced": sa.and_(received, sa.not_(d.c.synced_portal)),
+        "not_vneid": sa.and_(received, online, sa.not_(d.c.vneid)),
+        "late": sa.or_(_fails(finished, in_time), open_late),
+        "no_e_result": sa.and_(finished, sa.not_(d.c.e_result)),
+        "not_satisfied": sa.and_(finished, d.c.satisfaction.is_not(None), d.c.satisfaction != 1),
+    })
+    groups = run(_totals, d, base, group={"rin": _flag(received),
                                            "phase": sa.case((finished, 1), (open_late, 2), else_=0)},
                      counts={"online": online, "full": full, "fee": d.c.fee_applies,
                              "paid": sa.and_(d.c.fee_applies, d.c.paid_online), "digitised": d.c.has_digitised,
@@ -305,6 +318,18 @@ def _dvc_metrics(conn, units: list[str], window, full_scan: bool) -> dict[str, d
                              "e_result": d.c.e_result, "rated": d.c.satisfaction.is_not(None),
                              "satisfied": d.c.satisfaction == 1},
                      sums={"components": d.c.components_total, "reused": d.c.components_reused})
+    p = RawProcedure.__table__
+    p_base = sa.and_(p.c.deleted.is_(False), p.c.unit_code.in_(units))
+    p_online = bytewise(p.c.service_level).in_(["full", "partial"])
+    proc_totals = run(_totals, p, p_base, {"online": p_online})
+    proc_ids = run(_first_ids, p, p_base, {"not_online": sa.not_(p_online)})
+    services = run(_services_used, d, sa.and_(base, received, online), p_base)
+    return lambda: _dvc_values(units, groups.result(), ids.result(), proc_totals.result(), proc_ids.result(),
+                               services.result())
+
+
+def _dvc_values(units, groups, ids, proc_totals, proc_ids, services) -> dict[str, dict[str, tuple]]:
+    out: dict[str, dict[str, tuple]] = {u: {} for u in units}
     received_keys = ("online", "full", "fee", "paid", "digitised", "synced", "vneid", "components", "reused")
     finished_keys = ("on_time", "e_result", "rated", "satisfied")
     totals: dict[str, dict[str, int]] = {}
@@ -320,25 +345,7 @@ def _dvc_metrics(conn, units: list[str], window, full_scan: bool) -> dict[str, d
                 t[key] += g[key]
         elif phase == 2:
             t["open_late"] += g["rows"]
-    ids = _first_ids(conn, d, base, {
-        "not_online": sa.and_(received, sa.not_(online)),
-        "not_full": _fails(received, full),
-        "not_paid": sa.and_(received, d.c.fee_applies, sa.not_(d.c.paid_online)),
-        "not_digitised": sa.and_(received, sa.not_(d.c.has_digitised)),
-        "not_synced": sa.and_(received, sa.not_(d.c.synced_portal)),
-        "not_vneid": sa.and_(received, online, sa.not_(d.c.vneid)),
-        "late": sa.or_(_fails(finished, in_time), open_late),
-        "no_e_result": sa.and_(finished, sa.not_(d.c.e_result)),
-        "not_satisfied": sa.and_(finished, d.c.satisfaction.is_not(None), d.c.satisfaction != 1),
-    })
-
-    p = RawProcedure.__table__
-    p_base = sa.and_(p.c.deleted.is_(False), p.c.unit_code.in_(units))
-    p_online = bytewise(p.c.service_level).in_(["full", "partial"])
-    procs = {unit: g for (unit,), g in _totals(conn, p, p_base, {"online": p_online}).items()}
-    proc_ids = _first_ids(conn, p, p_base, {"not_online": sa.not_(p_online)})
-    services = _services_used(conn, d, sa.and_(base, received, online), p_base) if procs else {}
-
+    procs = {unit: g for (unit,), g in proc_totals.items()}
     for unit in units:
         res = out[unit]
         pg = procs.get(unit)
@@ -406,8 +413,7 @@ def _services_used(conn, d, online_received, p_base) -> dict[str, tuple[int, int
     return out
 
 
-def _doc_metrics(conn, units: list[str], window, full_scan: bool) -> dict[str, dict[str, tuple]]:
-    out: dict[str, dict[str, tuple]] = {u: {} for u in units}
+def _doc_metrics(run, units: list[str], window, full_scan: bool):
     r = _table(RawDocument, full_scan)
     base = sa.and_(r.c.deleted.is_(False), r.c.unit_code.in_(units), r.c.issue_date >= window[0],
                    r.c.issue_date <= window[1])
@@ -418,21 +424,28 @@ def _doc_metrics(conn, units: list[str], window, full_scan: bool) -> dict[str, d
     public = sa.and_(outgoing, sa.not_(r.c.confidential))  # confidential documents are left out
     inter = sa.and_(public, r.c.inter_agency)
     axis_ok = sa.and_(r.c.via_axis, bytewise(sa.func.coalesce(r.c.axis_status, "")) != "fail")
-    totals = {unit: g for (unit,), g in _totals(conn, r, base, {
-        "meetings": meeting, "directives": directive, "by_head": sa.and_(directive, head), "public": public,
-        "signed": sa.and_(public, r.c.digitally_signed), "inter": inter, "axis": sa.and_(inter, axis_ok),
-        "work_files": r.c.work_file, "online": sa.and_(r.c.work_file, r.c.work_file_online)}).items()}
-    ids = _first_ids(conn, r, base, {
+    ids = run(_first_ids, r, base, {
         "meetings": meeting,
         "not_by_head": _fails(directive, head),
         "not_signed": sa.and_(public, sa.not_(r.c.digitally_signed)),
         "not_axis": _fails(inter, axis_ok),
         "not_online": sa.and_(r.c.work_file, sa.not_(r.c.work_file_online)),
     })
+    totals = run(_totals, r, base, {
+        "meetings": meeting, "directives": directive, "by_head": sa.and_(directive, head), "public": public,
+        "signed": sa.and_(public, r.c.digitally_signed), "inter": inter, "axis": sa.and_(inter, axis_ok),
+        "work_files": r.c.work_file, "online": sa.and_(r.c.work_file, r.c.work_file_online)})
     st = RawStaff.__table__
     st_base = sa.and_(st.c.deleted.is_(False), st.c.eligible_signer.is_(True), st.c.unit_code.in_(units))
-    staff = {unit: g for (unit,), g in _totals(conn, st, st_base, {"certified": st.c.personal_certificate}).items()}
-    staff_ids = _first_ids(conn, st, st_base, {"no_certificate": sa.not_(st.c.personal_certificate)})
+    staff = run(_totals, st, st_base, {"certified": st.c.personal_certificate})
+    staff_ids = run(_first_ids, st, st_base, {"no_certificate": sa.not_(st.c.personal_certificate)})
+    return lambda: _doc_values(units, totals.result(), ids.result(), staff.result(), staff_ids.result())
+
+
+def _doc_values(units, totals, ids, staff, staff_ids) -> dict[str, dict[str, tuple]]:
+    out: dict[str, dict[str, tuple]] = {u: {} for u in units}
+    totals = {unit: g for (unit,), g in totals.items()}
+    staff = {unit: g for (unit,), g in staff.items()}
     for unit in units:
         res = out[unit]
         t = totals.get(unit)
@@ -458,24 +471,34 @@ def _doc_metrics(conn, units: list[str], window, full_scan: bool) -> dict[str, d
     return out
 
 
-def _sec_metrics(conn, units: list[str], window, full_scan: bool) -> dict[str, dict[str, tuple]]:
-    start, _last_day, end = _instants(window)
-    out: dict[str, dict[str, tuple]] = {u: {} for u in units}
+def _latest_inventories(conn, units: list[str], last_day: dt.date) -> dict:
+    """{unit: its newest inventory snapshot on or before `last_day` (the greatest source id on a tie)}."""
     v = RawInventory.__table__
     newest = sa.func.row_number().over(partition_by=bytewise(v.c.unit_code),
                                        order_by=(v.c.as_of.desc(), bytewise(v.c.source_id).desc()))
     ranked = (sa.select(v.c.unit_code, v.c.source_id, v.c.workstations, v.c.managed_endpoints, v.c.systems,
                         v.c.monitored_systems, newest.label("n"))
-              .where(v.c.deleted.is_(False), v.c.unit_code.in_(units), v.c.as_of <= window[1]).subquery())
-    latest = {row.unit_code: row for row in conn.execute(sa.select(ranked).where(ranked.c.n == 1))}
+              .where(v.c.deleted.is_(False), v.c.unit_code.in_(units), v.c.as_of <= last_day).subquery())
+    return {row.unit_code: row for row in conn.execute(sa.select(ranked).where(ranked.c.n == 1))}
+
+
+def _sec_metrics(run, units: list[str], window, full_scan: bool):
+    start, _last_day, end = _instants(window)
+    latest = run(_latest_inventories, units, window[1])
     i = _table(RawIncident, full_scan)
     base = sa.and_(i.c.deleted.is_(False), i.c.unit_code.in_(units), i.c.detected_at <= end,
                    sa.or_(i.c.resolved_at.is_(None), i.c.resolved_at >= start))
     deadline = plus_hours(i.c.detected_at, i.c.sla_hours)
     resolved_in = sa.and_(i.c.resolved_at.is_not(None), i.c.resolved_at <= end)
     late = sa.or_(sa.and_(resolved_in, i.c.resolved_at > deadline), sa.and_(sa.not_(resolved_in), deadline < end))
-    totals = {unit: g for (unit,), g in _totals(conn, i, base, {"late": late}).items()}
-    ids = _first_ids(conn, i, base, {"late": late})
+    totals = run(_totals, i, base, {"late": late})
+    ids = run(_first_ids, i, base, {"late": late})
+    return lambda: _sec_values(units, latest.result(), totals.result(), ids.result())
+
+
+def _sec_values(units, latest, totals, ids) -> dict[str, dict[str, tuple]]:
+    out: dict[str, dict[str, tuple]] = {u: {} for u in units}
+    totals = {unit: g for (unit,), g in totals.items()}
     for unit in units:
         res = out[unit]
         row = latest.get(unit)
@@ -489,7 +512,23 @@ def _sec_metrics(conn, units: list[str], window, full_scan: bool) -> dict[str, d
     return out
 
 
+# Each source submits its queries and returns how to put their results together.
 COMPUTE = {"DVC": _dvc_metrics, "DOC": _doc_metrics, "SEC": _sec_metrics}
+
+
+class _Queries:
+    """Runs the metric queries WORKERS at a time, each on its own connection: they are independent reads, so
+    the warehouse works on two of them at once instead of one after the other."""
+
+    def __init__(self, engine: sa.Engine, pool: ThreadPoolExecutor):
+        self.engine, self.pool = engine, pool
+
+    def __call__(self, fn, *args, **kwargs) -> Future:
+        return self.pool.submit(self._run, fn, args, kwargs)
+
+    def _run(self, fn, args, kwargs):
+        with self.engine.connect() as conn:
+            return fn(conn, *args, **kwargs)
 
 
 def _full_scan(conn, codes: list[str]) -> bool:
@@ -516,13 +555,16 @@ def compute_metrics(period: str, units: list[tuple[str, str, Framework]], *, url
         for code, _utype, fw in units:
             by_window.setdefault(per.window(fw), []).append(code)
         computed: dict[tuple[str, str], dict[str, tuple]] = {}
-        for window, codes in by_window.items():
-            codes = sorted(codes)
-            full_scan = _full_scan(conn, codes)
-            for source, fn in COMPUTE.items():
-                if not health[source].ok:
-                    continue
-                for unit, metrics in fn(conn, codes, window, full_scan).items():
+        with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+            run = _Queries(engine, pool)
+            pending = []
+            for window, codes in by_window.items():
+                codes = sorted(codes)
+                full_scan = _full_scan(conn, codes)
+                pending += [(source, fn(run, codes, window, full_scan)) for source, fn in COMPUTE.items()
+                            if health[source].ok]
+            for source, values in pending:
+                for unit, metrics in values().items():
                     computed[(source, unit)] = metrics
         for code, utype, fw in units:
             window = per.window(fw)

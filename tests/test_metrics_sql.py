@@ -61,7 +61,9 @@ def _dossier(source_id, unit, **kw):
 def test_day_and_deadline_rules_are_exact_at_the_boundaries(any_url):
     """Local days change at 17:00 UTC to the microsecond; an incident resolved exactly at its deadline is
     not late; a missing due date is late; sample ids are in byte order ('B' before 'a') on every backend."""
-    from dti.metrics import _dvc_metrics, _sec_metrics, local_day, plus_hours
+    from concurrent.futures import ThreadPoolExecutor
+
+    from dti.metrics import _dvc_metrics, _Queries, _sec_metrics, local_day, plus_hours
     from dti.warehouse import init_db
     from dti.warehouse.db import get_engine
     from dti.warehouse.models import RawDossier, RawIncident, RawInventory
@@ -107,8 +109,11 @@ def test_day_and_deadline_rules_are_exact_at_the_boundaries(any_url):
         days = dict(conn.execute(sa.select(RawDossier.source_id, local_day(RawDossier.finished_at))).all())
         deadlines = dict(conn.execute(sa.select(RawIncident.source_id, RawIncident.resolved_at
                                                 > plus_hours(RawIncident.detected_at, RawIncident.sla_hours))).all())
-        dvc = _dvc_metrics(conn, [unit], window, conn.dialect.name == "sqlite")[unit]
-        sec = _sec_metrics(conn, [unit], window, False)[unit]
+        full_scan = conn.dialect.name == "sqlite"
+    with ThreadPoolExecutor(2) as pool:
+        run = _Queries(engine, pool)
+        dvc = _dvc_metrics(run, [unit], window, full_scan)()[unit]
+        sec = _sec_metrics(run, [unit], window, False)()[unit]
     assert {k: (v if v is None or isinstance(v, dt.date) else dt.date.fromisoformat(v)) for k, v in days.items()} == {
         "a-late": dt.date(2025, 5, 11), "B-on-time": dt.date(2025, 5, 10), "C-no-due": dt.date(2025, 5, 10),
         "D-open": None, "E-first": None, "F-last": None, "G-outside": None}
