@@ -226,6 +226,13 @@ def _fails(scope, passes):
     return sa.and_(scope, sa.case((passes, 0), else_=1) == 1)
 
 
+def _computed_first(conn, select: sa.Select) -> sa.Select:
+    """On SQLite, have the row-level values computed before grouping or sorting (a subquery with an OFFSET is
+    not merged into the query around it), so its sorter holds a few small integers per row instead of the
+    timestamps and codes they are computed from. Other backends plan this well on their own."""
+    return select.offset(0) if conn.dialect.name == "sqlite" else select
+
+
 def _totals(conn, table, where, counts: dict, sums: dict | None = None, group: dict | None = None) -> dict:
     """{(unit, *group keys): {"rows": n, name: …}}: how many rows of each group satisfy each condition in
     `counts` and the total of each expression in `sums`, as one GROUP BY in the warehouse.
@@ -236,7 +243,8 @@ def _totals(conn, table, where, counts: dict, sums: dict | None = None, group: d
     sums, group = sums or {}, group or {}
     inner = sa.select(table.c.unit_code, *(expr.label(name) for name, expr in group.items()),
                       *(_flag(cond).label(name) for name, cond in counts.items()),
-                      *(expr.label(name) for name, expr in sums.items())).where(where).subquery()
+                      *(expr.label(name) for name, expr in sums.items())).where(where)
+    inner = _computed_first(conn, inner).subquery()
     keys = [inner.c.unit_code, *(inner.c[name] for name in group)]
     names = [*counts, *sums]
     query = sa.select(*keys, sa.func.count(), *(sa.func.sum(inner.c[name]) for name in names)).group_by(*keys)
@@ -254,7 +262,8 @@ def _first_ids(conn, table, where, samples: dict) -> dict[str, dict[str, list[st
     """
     names = list(samples)
     flags = [_flag(cond).label(f"f{i}") for i, cond in enumerate(samples.values())]
-    inner = sa.select(table.c.unit_code, table.c.source_id, *flags).where(where, sa.or_(*samples.values())).subquery()
+    inner = sa.select(table.c.unit_code, table.c.source_id, *flags).where(where, sa.or_(*samples.values()))
+    inner = _computed_first(conn, inner).subquery()
     window = {"partition_by": bytewise(inner.c.unit_code), "order_by": bytewise(inner.c.source_id),
               "rows": (None, 0)}
     ranked = sa.select(inner.c.unit_code, inner.c.source_id,
