@@ -529,10 +529,17 @@ class _Queries:
     """Runs the metric queries WORKERS at a time, each on its own connection: they are independent reads, so
     the warehouse works on two of them at once instead of one after the other."""
 
-    def __init__(self, engine: sa.Engine, pool: ThreadPoolExecutor):
+    def __init__(self, engine: sa.Engine, pool: ThreadPoolExecutor, conn):
         self.engine, self.pool = engine, pool
+        # An in-memory SQLite database lives on one connection: its queries run there, one after another.
+        in_memory = conn.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:")
+        self.only_conn = conn if in_memory else None
 
     def __call__(self, fn, *args, **kwargs) -> Future:
+        if self.only_conn is not None:
+            done: Future = Future()
+            done.set_result(fn(self.only_conn, *args, **kwargs))
+            return done
         return self.pool.submit(self._run, fn, args, kwargs)
 
     def _run(self, fn, args, kwargs):
@@ -565,7 +572,7 @@ def compute_metrics(period: str, units: list[tuple[str, str, Framework]], *, url
             by_window.setdefault(per.window(fw), []).append(code)
         computed: dict[tuple[str, str], dict[str, tuple]] = {}
         with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-            run = _Queries(engine, pool)
+            run = _Queries(engine, pool, conn)
             pending = []
             for window, codes in by_window.items():
                 codes = sorted(codes)

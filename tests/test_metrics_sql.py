@@ -109,11 +109,10 @@ def test_day_and_deadline_rules_are_exact_at_the_boundaries(any_url):
         days = dict(conn.execute(sa.select(RawDossier.source_id, local_day(RawDossier.finished_at))).all())
         deadlines = dict(conn.execute(sa.select(RawIncident.source_id, RawIncident.resolved_at
                                                 > plus_hours(RawIncident.detected_at, RawIncident.sla_hours))).all())
-        full_scan = conn.dialect.name == "sqlite"
-    with ThreadPoolExecutor(2) as pool:
-        run = _Queries(engine, pool)
-        dvc = _dvc_metrics(run, [unit], window, full_scan)()[unit]
-        sec = _sec_metrics(run, [unit], window, False)()[unit]
+        with ThreadPoolExecutor(2) as pool:
+            run = _Queries(engine, pool, conn)
+            dvc = _dvc_metrics(run, [unit], window, conn.dialect.name == "sqlite")()[unit]
+            sec = _sec_metrics(run, [unit], window, False)()[unit]
     assert {k: (v if v is None or isinstance(v, dt.date) else dt.date.fromisoformat(v)) for k, v in days.items()} == {
         "a-late": dt.date(2025, 5, 11), "B-on-time": dt.date(2025, 5, 10), "C-no-due": dt.date(2025, 5, 10),
         "D-open": None, "E-first": None, "F-last": None, "G-outside": None}
@@ -148,3 +147,12 @@ def test_a_subset_of_units_read_by_index_gives_what_the_full_scan_gives(tmp_path
     one_by_one = [m for spec in units for m in metrics.compute_metrics(PERIOD, [spec], url=sqlite_url, as_of=as_of)]
     assert len(units) >= 4 and sum(1 for m in whole if m.status == "ok") > 50
     assert sorted(one_by_one, key=lambda m: (m.unit_code, m.indicator_code)) == whole
+
+
+def test_an_in_memory_warehouse_is_read_on_its_one_connection(tmp_path, sqlite_url):
+    """The queries run two at a time on their own connections, except on an in-memory SQLite database,
+    which exists on one connection only."""
+    on_file = verified_province(tmp_path / "a", sqlite_url, seed=9, scale="tiny")[1]["metrics"]
+    in_memory = verified_province(tmp_path / "b", "sqlite://", seed=9, scale="tiny")[1]["metrics"]
+    assert sum(1 for m in in_memory if m.status == "ok") > 50
+    assert _comparable(in_memory) == _comparable(on_file)
