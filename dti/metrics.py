@@ -6,17 +6,26 @@ due date at period end is late; dossiers received before the period and finished
 confidential documents are left out of ratios; deleted records (tombstones) never count.
 
 A metric whose source failed or is stale is returned with a status saying so — never as zero.
+
+The warehouse does the counting: every numerator, denominator and record count is a GROUP BY
+aggregate, and the sample record ids behind a value (the first MAX_RECORD_IDS failing source ids of
+each unit, by source id) come from a window query. Python only receives a few rows per unit, so time
+and memory do not grow with the number of raw records read. The same SQL runs on SQLite, PostgreSQL
+and MariaDB; the few expressions that differ between them (a local calendar day, adding hours to a
+timestamp, byte-wise string order) are the small constructs below.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-import pandas as pd
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import FunctionElement, TableClause
 
 from dti.framework import Framework, Period
 from dti.metrics_catalogue import METRICS
@@ -31,12 +40,20 @@ from dti.warehouse.models import (
     RawStaff,
     SourceStatus,
     SyncWatermark,
+    Unit,
+    UTCDateTime,
 )
 
 MAX_RECORD_IDS = 100
-# Units are read and computed in batches of about this many dossiers (the largest history), so
-# memory stays flat as years of records pile up instead of growing with the province's history.
-ROW_BUDGET = 250_000
+# Asia/Ho_Chi_Minh has been UTC+7 all year round since 1975 (no daylight saving), so a local day is
+# the UTC timestamp shifted by a fixed 7 hours on every backend.
+UTC_OFFSET_HOURS = 7
+# On SQLite, read the raw tables front to back (NOT INDEXED) when the units asked for are at least this
+# share of the current units: without statistics its planner otherwise walks a million rows through the
+# unit_code or received_at index, one random page read per row, several times slower than a scan.
+FULL_SCAN_SHARE = 0.25
+# Queries run at once (the bench machine has two cores).
+WORKERS = 2
 
 
 @dataclass
@@ -66,33 +83,115 @@ class SourceHealth:
     snapshot_id: str | None
 
 
-def _local_bounds(window: tuple[dt.date, dt.date]) -> tuple[pd.Timestamp, pd.Timestamp]:
-    start = pd.Timestamp(dt.datetime.combine(window[0], dt.time(0, 0), TZ))
-    end = pd.Timestamp(dt.datetime.combine(window[1], dt.time(23, 59, 59, 999999), TZ))
-    return start, end
+# --- SQL that differs between warehouses ------------------------------------------------------------
 
 
-def _local_day(series: pd.Series) -> pd.Series:
-    """Timestamps → local calendar day (as a normalised timestamp), NaT kept."""
-    ts = pd.to_datetime(series, utc=True)
-    return ts.dt.tz_convert("Asia/Ho_Chi_Minh").dt.normalize()
+class local_day(FunctionElement):  # noqa: N801 - an SQL function
+    """The Asia/Ho_Chi_Minh calendar day of a stored UTC timestamp (NULL stays NULL)."""
+
+    type = sa.Date()
+    name = "local_day"
+    inherit_cache = True
 
 
-def _read(conn, query) -> pd.DataFrame:
-    return pd.read_sql(query, conn)
+@compiles(local_day, "sqlite")
+def _local_day_sqlite(element, compiler, **kw):
+    # SQLite keeps timestamps as 'YYYY-MM-DD HH:MM:SS.ffffff' text in UTC. Its date functions round to the
+    # millisecond (23:59:59.9995 would become the next day), so the day is read off the text: the UTC date,
+    # or the day after it from 17:00 UTC on. Only whole dates go through date().
+    ts = compiler.process(element.clauses.clauses[0], **kw)
+    return (f"CASE WHEN substr({ts}, 12, 2) >= '{24 - UTC_OFFSET_HOURS:02d}' "
+            f"THEN date(substr({ts}, 1, 10), '+1 day') ELSE substr({ts}, 1, 10) END")
 
 
-def _raw_ts(column):
-    """A timestamp column as the driver returns it; `_local_day` / pd.to_datetime(utc=True) parse it in
-    one vectorised pass (stored values are UTC) instead of one Python call per value."""
-    return sa.type_coerce(column, sa.String).label(column.key)
+@compiles(local_day, "postgresql")
+def _local_day_postgresql(element, compiler, **kw):
+    ts = compiler.process(element.clauses.clauses[0], **kw)
+    return f"CAST(({ts} AT TIME ZONE 'UTC') + INTERVAL '{UTC_OFFSET_HOURS} hours' AS DATE)"
 
 
-def _by_unit(frame: pd.DataFrame):
-    """Each unit's rows, split once: comparing every row once per unit costs units × rows."""
-    groups = dict(tuple(frame.groupby("unit_code", sort=False))) if len(frame) else {}
-    empty = frame.iloc[0:0]
-    return lambda unit: groups.get(unit, empty)
+@compiles(local_day, "mysql")
+@compiles(local_day, "mariadb")
+def _local_day_mysql(element, compiler, **kw):
+    ts = compiler.process(element.clauses.clauses[0], **kw)  # DATETIME holding UTC
+    return f"DATE({ts} + INTERVAL {UTC_OFFSET_HOURS} HOUR)"
+
+
+class plus_hours(FunctionElement):  # noqa: N801 - an SQL function
+    """A stored UTC timestamp plus a whole number of hours, in the warehouse's own timestamp form."""
+
+    type = UTCDateTime()
+    name = "plus_hours"
+    inherit_cache = True
+
+
+@compiles(plus_hours, "sqlite")
+def _plus_hours_sqlite(element, compiler, **kw):
+    ts, hours = (compiler.process(c, **kw) for c in element.clauses.clauses)
+    # Whole seconds go through strftime (exact: no fraction to round), the stored fraction is kept as text,
+    # so the result compares as text with stored timestamps exactly as the instants compare.
+    return (f"(strftime('%Y-%m-%d %H:%M:%S', substr({ts}, 1, 19), ({hours}) || ' hours') "
+            f"|| substr({ts}, 20))")
+
+
+@compiles(plus_hours, "postgresql")
+def _plus_hours_postgresql(element, compiler, **kw):
+    ts, hours = (compiler.process(c, **kw) for c in element.clauses.clauses)
+    return f"({ts} + ({hours}) * INTERVAL '1 hour')"
+
+
+@compiles(plus_hours, "mysql")
+@compiles(plus_hours, "mariadb")
+def _plus_hours_mysql(element, compiler, **kw):
+    ts, hours = (compiler.process(c, **kw) for c in element.clauses.clauses)
+    return f"({ts} + INTERVAL ({hours}) HOUR)"
+
+
+class bytewise(FunctionElement):  # noqa: N801 - an SQL function
+    """A string compared and ordered byte by byte, as Python compares str: codes are exact, and "first
+    100 ids" means the same 100 ids on every backend whatever the database's default collation."""
+
+    type = sa.String()
+    name = "bytewise"
+    inherit_cache = True
+
+
+@compiles(bytewise)
+def _bytewise_default(element, compiler, **kw):
+    return compiler.process(element.clauses.clauses[0], **kw)  # SQLite's default collation is BINARY
+
+
+@compiles(bytewise, "postgresql")
+def _bytewise_postgresql(element, compiler, **kw):
+    return f'({compiler.process(element.clauses.clauses[0], **kw)} COLLATE "C")'
+
+
+@compiles(bytewise, "mysql")
+@compiles(bytewise, "mariadb")
+def _bytewise_mysql(element, compiler, **kw):
+    return f"CAST({compiler.process(element.clauses.clauses[0], **kw)} AS BINARY)"
+
+
+class _FullScan(TableClause):
+    """A raw table read front to back: `NOT INDEXED` on SQLite (see FULL_SCAN_SHARE), itself elsewhere."""
+
+    inherit_cache = True
+
+
+@compiles(_FullScan, "sqlite")
+def _full_scan_sqlite(element, compiler, asfrom=False, **kw):
+    sql = compiler.visit_table(element, asfrom=asfrom, **kw)
+    return f"{sql} NOT INDEXED" if asfrom else sql
+
+
+def _table(model, full_scan: bool):
+    table = model.__table__
+    if not full_scan:
+        return table
+    return _FullScan(table.name, *(sa.column(c.name, c.type) for c in table.columns))
+
+
+# --- counting in the warehouse ------------------------------------------------------------------
 
 
 def source_health(conn) -> dict[str, SourceHealth]:
@@ -117,192 +216,343 @@ def _ratio(num: float | int, den: float | int) -> tuple[Decimal | None, Decimal,
     return ((n / d) if d else None), n, d
 
 
-def _ids(frame: pd.DataFrame, mask: pd.Series) -> list[str]:
-    return sorted(frame.loc[mask, "source_id"].tolist())[:MAX_RECORD_IDS]
+def _flag(cond):
+    """1 where the condition holds, else 0 (NULL included)."""
+    return sa.case((cond, 1), else_=0)
 
 
-def _dvc_metrics(conn, units: list[str], window) -> dict[str, dict[str, tuple]]:
-    start, end = _local_bounds(window)
+def _fails(scope, passes):
+    """In scope and not passing, a NULL test counting as not passing (as a missing value compares)."""
+    return sa.and_(scope, sa.case((passes, 0), else_=1) == 1)
+
+
+def _computed_first(conn, select: sa.Select) -> sa.Select:
+    """On SQLite, have the row-level values computed before grouping or sorting (a subquery with an OFFSET is
+    not merged into the query around it), so its sorter holds a few small integers per row instead of the
+    timestamps and codes they are computed from. Other backends plan this well on their own."""
+    return select.offset(0) if conn.dialect.name == "sqlite" else select
+
+
+def _totals(conn, table, where, counts: dict, sums: dict | None = None, group: dict | None = None) -> dict:
+    """{(unit, *group keys): {"rows": n, name: …}}: how many rows of each group satisfy each condition in
+    `counts` and the total of each expression in `sums`, as one GROUP BY in the warehouse.
+
+    Row-level values are computed in a subquery so that every backend groups by plain columns (PostgreSQL
+    will not match a GROUP BY expression holding bound parameters with the same expression in SELECT).
+    """
+    sums, group = sums or {}, group or {}
+    inner = sa.select(table.c.unit_code, *(expr.label(name) for name, expr in group.items()),
+                      *(_flag(cond).label(name) for name, cond in counts.items()),
+                      *(expr.label(name) for name, expr in sums.items())).where(where)
+    inner = _computed_first(conn, inner).subquery()
+    keys = [inner.c.unit_code, *(inner.c[name] for name in group)]
+    names = [*counts, *sums]
+    query = sa.select(*keys, sa.func.count(), *(sa.func.sum(inner.c[name]) for name in names)).group_by(*keys)
+    out = {}
+    for row in conn.execute(query):
+        out[tuple(row[:len(keys)])] = dict(zip(["rows", *names], (int(v or 0) for v in row[len(keys):]), strict=True))
+    return out
+
+
+def _first_ids(conn, table, where, samples: dict) -> dict[str, dict[str, list[str]]]:
+    """{unit: {name: the first MAX_RECORD_IDS source ids, in order, of the rows where samples[name] holds}}.
+
+    One window query: each sampled condition is numbered along the unit's rows in source-id order, and
+    only rows numbered MAX_RECORD_IDS or less in some condition leave the warehouse.
+    """
+    names = list(samples)
+    flags = [_flag(cond).label(f"f{i}") for i, cond in enumerate(samples.values())]
+    inner = sa.select(table.c.unit_code, table.c.source_id, *flags).where(where, sa.or_(*samples.values()))
+    inner = _computed_first(conn, inner).subquery()
+    window = {"partition_by": bytewise(inner.c.unit_code), "order_by": bytewise(inner.c.source_id),
+              "rows": (None, 0)}
+    ranked = sa.select(inner.c.unit_code, inner.c.source_id,
+                       *(inner.c[f"f{i}"] for i in range(len(names))),
+                       *(sa.func.sum(inner.c[f"f{i}"]).over(**window).label(f"r{i}") for i in range(len(names)))
+                       ).subquery()
+    picked = [sa.and_(ranked.c[f"f{i}"] == 1, ranked.c[f"r{i}"] <= MAX_RECORD_IDS) for i in range(len(names))]
+    query = sa.select(ranked.c.unit_code, ranked.c.source_id, *(_flag(p) for p in picked)).where(sa.or_(*picked))
+    out: dict[str, dict[str, list[str]]] = {}
+    for unit, source_id, *hits in conn.execute(query):
+        lists = out.get(unit) or out.setdefault(unit, {name: [] for name in names})
+        for name, hit in zip(names, hits, strict=True):
+            if hit:
+                lists[name].append(source_id)
+    for lists in out.values():
+        for name in names:
+            lists[name].sort()
+    return out
+
+
+def _instants(window: tuple[dt.date, dt.date]) -> tuple[dt.datetime, dt.datetime, dt.datetime]:
+    """First instant of the window, first instant of its last day, last instant of the window (local)."""
+    return (dt.datetime.combine(window[0], dt.time(0, 0), TZ), dt.datetime.combine(window[1], dt.time(0, 0), TZ),
+            dt.datetime.combine(window[1], dt.time(23, 59, 59, 999999), TZ))
+
+
+def _dvc_metrics(run, units: list[str], window, full_scan: bool):
+    start, last_day, end = _instants(window)
+    d = _table(RawDossier, full_scan)
+    # The day rules as instants, exact to the microsecond: received in the window ⇔ received_at in
+    # [start, end] (the upper bound is in `base`); finished in it ⇔ finished_at in [start, end]; due before
+    # its last day ⇔ due_at before that day's first instant. Only "finished by the due day" compares two
+    # local days.
+    base = sa.and_(d.c.deleted.is_(False), d.c.unit_code.in_(units), d.c.received_at <= end,
+                   sa.or_(d.c.finished_at.is_(None), d.c.finished_at >= start))
+    received = d.c.received_at >= start
+    online = d.c.channel == 2
+    full = sa.and_(online, bytewise(d.c.service_level) == "full")
+    finished = sa.and_(bytewise(d.c.status) == "done", d.c.finished_at.is_not(None), d.c.finished_at <= end)
+    open_late = sa.and_(bytewise(d.c.status).in_(["processing", "paused"]), d.c.due_at < last_day)
+    in_time = local_day(d.c.finished_at) <= local_day(d.c.due_at)
+
+    # Grouped by unit, received-in-window and finished-in-window / open-late, so each condition is
+    # evaluated once per row; the per-unit sums below pick the groups each metric counts.
+    ids = run(_first_ids, d, base, {
+        "not_online": sa.and_(received, sa.not_(online)),
+        "not_full": _fails(received, full),
+        "not_paid": sa.and_(received, d.c.fee_applies, sa.not_(d.c.paid_online)),
+        "not_digitised": sa.and_(received, sa.not_(d.c.has_digitised)),
+        "not_synced": sa.and_(received, sa.not_(d.c.synced_portal)),
+        "not_vneid": sa.and_(received, online, sa.not_(d.c.vneid)),
+        "late": sa.or_(_fails(finished, in_time), open_late),
+        "no_e_result": sa.and_(finished, sa.not_(d.c.e_result)),
+        "not_satisfied": sa.and_(finished, d.c.satisfaction.is_not(None), d.c.satisfaction != 1),
+    })
+    groups = run(_totals, d, base, group={"rin": _flag(received),
+                                           "phase": sa.case((finished, 1), (open_late, 2), else_=0)},
+                     counts={"online": online, "full": full, "fee": d.c.fee_applies,
+                             "paid": sa.and_(d.c.fee_applies, d.c.paid_online), "digitised": d.c.has_digitised,
+                             "synced": d.c.synced_portal, "vneid": sa.and_(online, d.c.vneid), "on_time": in_time,
+                             "e_result": d.c.e_result, "rated": d.c.satisfaction.is_not(None),
+                             "satisfied": d.c.satisfaction == 1},
+                     sums={"components": d.c.components_total, "reused": d.c.components_reused})
+    p = RawProcedure.__table__
+    p_base = sa.and_(p.c.deleted.is_(False), p.c.unit_code.in_(units))
+    p_online = bytewise(p.c.service_level).in_(["full", "partial"])
+    proc_totals = run(_totals, p, p_base, {"online": p_online})
+    proc_ids = run(_first_ids, p, p_base, {"not_online": sa.not_(p_online)})
+    services = run(_services_used, d, sa.and_(base, received, online), p_base)
+    return lambda: _dvc_values(units, groups.result(), ids.result(), proc_totals.result(), proc_ids.result(),
+                               services.result())
+
+
+def _dvc_values(units, groups, ids, proc_totals, proc_ids, services) -> dict[str, dict[str, tuple]]:
     out: dict[str, dict[str, tuple]] = {u: {} for u in units}
-    procs = _read(conn, sa.select(RawProcedure.source_id, RawProcedure.unit_code, RawProcedure.procedure_code,
-                                  RawProcedure.service_level)
-                  .where(RawProcedure.deleted.is_(False), RawProcedure.unit_code.in_(units)))
-    d = RawDossier
-    doss = _read(conn, sa.select(d.source_id, d.unit_code, d.procedure_code, d.channel, d.service_level,
-                                 _raw_ts(d.received_at), _raw_ts(d.due_at), _raw_ts(d.finished_at), d.status,
-                                 d.has_digitised, d.e_result,
-                                 d.paid_online, d.fee_applies, d.vneid, d.synced_portal, d.components_total,
-                                 d.components_reused, d.satisfaction)
-                 .where(d.deleted.is_(False), d.unit_code.in_(units),
-                        d.received_at <= end.to_pydatetime(),
-                        sa.or_(d.finished_at.is_(None), d.finished_at >= start.to_pydatetime())))
-    if not doss.empty:
-        doss["rec_day"] = _local_day(doss["received_at"])
-        doss["due_day"] = _local_day(doss["due_at"])
-        doss["fin_day"] = _local_day(doss["finished_at"])
-        start_day, end_day = start.normalize(), end.normalize()
-        doss["received_in"] = (doss["rec_day"] >= start_day) & (doss["rec_day"] <= end_day)
-        doss["finished_in"] = (doss["status"] == "done") & doss["fin_day"].notna() & \
-            (doss["fin_day"] >= start_day) & (doss["fin_day"] <= end_day)
-        doss["open_late"] = doss["status"].isin(["processing", "paused"]) & (doss["due_day"] < end_day)
-        doss["online"] = doss["channel"] == 2
-    procs_of, doss_of = _by_unit(procs), _by_unit(doss)
+    received_keys = ("online", "full", "fee", "paid", "digitised", "synced", "vneid", "components", "reused")
+    finished_keys = ("on_time", "e_result", "rated", "satisfied")
+    totals: dict[str, dict[str, int]] = {}
+    for (unit, rin, phase), g in groups.items():
+        t = totals.setdefault(unit, dict.fromkeys(("rec", "fin", "open_late", *received_keys, *finished_keys), 0))
+        if rin:
+            t["rec"] += g["rows"]
+            for key in received_keys:
+                t[key] += g[key]
+        if phase == 1:
+            t["fin"] += g["rows"]
+            for key in finished_keys:
+                t[key] += g[key]
+        elif phase == 2:
+            t["open_late"] += g["rows"]
+    procs = {unit: g for (unit,), g in proc_totals.items()}
     for unit in units:
         res = out[unit]
-        p = procs_of(unit)
-        if not p.empty:
-            online_mask = p["service_level"].isin(["full", "partial"])
-            res["dvc_online_procedures_rate"] = (*_ratio(online_mask.sum(), len(p)), len(p), _ids(p, ~online_mask))
-        x = doss_of(unit)
-        if x.empty:
+        pg = procs.get(unit)
+        if pg:
+            res["dvc_online_procedures_rate"] = (*_ratio(pg["online"], pg["rows"]), pg["rows"],
+                                                 proc_ids.get(unit, {}).get("not_online", []))
+        t = totals.get(unit)
+        if not t:
             continue
-        rec = x[x["received_in"]]
-        fin = x[x["finished_in"]]
-        if not p.empty:
-            online_procs = set(p.loc[p["service_level"].isin(["full", "partial"]), "procedure_code"])
-            used = set(rec.loc[rec["online"], "procedure_code"]) & online_procs
-            unused = sorted(p.loc[p["procedure_code"].isin(online_procs - used), "source_id"])
-            res["dvc_online_services_used_rate"] = (*_ratio(len(used), len(online_procs)), len(online_procs),
-                                                    unused[:MAX_RECORD_IDS])
-        if len(rec):
-            n = len(rec)
-            res["dvc_online_submission_rate"] = (*_ratio(rec["online"].sum(), n), n, _ids(rec, ~rec["online"]))
-            full = rec["online"] & (rec["service_level"] == "full")
-            res["dvc_full_online_rate"] = (*_ratio(full.sum(), n), n, _ids(rec, ~full))
-            fee = rec[rec["fee_applies"].astype(bool)]
-            if len(fee):
-                paid = fee["paid_online"].astype(bool)
-                res["dvc_online_payment_rate"] = (*_ratio(paid.sum(), len(fee)), len(fee), _ids(fee, ~paid))
-            dig = rec["has_digitised"].astype(bool)
-            res["dvc_digitised_rate"] = (*_ratio(dig.sum(), n), n, _ids(rec, ~dig))
-            reused, total = int(rec["components_reused"].sum()), int(rec["components_total"].sum())
-            res["dvc_reuse_rate"] = (*_ratio(reused, total), n, [])
-            synced = rec["synced_portal"].astype(bool)
-            res["dvc_portal_sync_rate"] = (*_ratio(synced.sum(), n), n, _ids(rec, ~synced))
-            onl = rec[rec["online"]]
-            if len(onl):
-                v = onl["vneid"].astype(bool)
-                res["dvc_vneid_rate"] = (*_ratio(v.sum(), len(onl)), len(onl), _ids(onl, ~v))
-        open_late = x[x["open_late"]]
-        if len(fin) or len(open_late):
-            on_time = fin["fin_day"] <= fin["due_day"]
-            late_ids = sorted(fin.loc[~on_time, "source_id"].tolist() + open_late["source_id"].tolist())
-            res["dvc_on_time_rate"] = (*_ratio(on_time.sum(), len(fin) + len(open_late)),
-                                       len(fin) + len(open_late), late_ids[:MAX_RECORD_IDS])
-        if len(fin):
-            er = fin["e_result"].astype(bool)
-            res["dvc_e_result_rate"] = (*_ratio(er.sum(), len(fin)), len(fin), _ids(fin, ~er))
-            rated = fin[fin["satisfaction"].notna()]
-            if len(rated):
-                sat = rated["satisfaction"] == 1
-                res["dvc_satisfaction_rate"] = (*_ratio(sat.sum(), len(rated)), len(rated), _ids(rated, ~sat))
+        got = ids.get(unit, {})
+        if pg:
+            used, offered, unused = services.get(unit, (0, 0, []))
+            res["dvc_online_services_used_rate"] = (*_ratio(used, offered), offered, unused)
+        n = t["rec"]
+        if n:
+            res["dvc_online_submission_rate"] = (*_ratio(t["online"], n), n, got.get("not_online", []))
+            res["dvc_full_online_rate"] = (*_ratio(t["full"], n), n, got.get("not_full", []))
+            if t["fee"]:
+                res["dvc_online_payment_rate"] = (*_ratio(t["paid"], t["fee"]), t["fee"], got.get("not_paid", []))
+            res["dvc_digitised_rate"] = (*_ratio(t["digitised"], n), n, got.get("not_digitised", []))
+            res["dvc_reuse_rate"] = (*_ratio(t["reused"], t["components"]), n, [])
+            res["dvc_portal_sync_rate"] = (*_ratio(t["synced"], n), n, got.get("not_synced", []))
+            if t["online"]:
+                res["dvc_vneid_rate"] = (*_ratio(t["vneid"], t["online"]), t["online"], got.get("not_vneid", []))
+        fin, late_open = t["fin"], t["open_late"]
+        if fin or late_open:
+            res["dvc_on_time_rate"] = (*_ratio(t["on_time"], fin + late_open), fin + late_open, got.get("late", []))
+        if fin:
+            res["dvc_e_result_rate"] = (*_ratio(t["e_result"], fin), fin, got.get("no_e_result", []))
+            if t["rated"]:
+                res["dvc_satisfaction_rate"] = (*_ratio(t["satisfied"], t["rated"]), t["rated"],
+                                                got.get("not_satisfied", []))
     return out
 
 
-def _doc_metrics(conn, units: list[str], window) -> dict[str, dict[str, tuple]]:
+def _services_used(conn, d, online_received, p_base) -> dict[str, tuple[int, int, list[str]]]:
+    """{unit: (online procedures with an online dossier received in the window, online procedures, the
+    first ids of the procedure records whose code is offered online and has none)}, in one statement."""
+    p = RawProcedure.__table__
+    offered = (sa.select(p.c.unit_code, p.c.procedure_code)
+               .where(p_base, bytewise(p.c.service_level).in_(["full", "partial"])).distinct().cte("offered"))
+    used = sa.select(d.c.unit_code, d.c.procedure_code).where(online_received).distinct().cte("used")
+
+    def same(a, b):
+        return sa.and_(a.c.unit_code == b.c.unit_code, bytewise(a.c.procedure_code) == bytewise(b.c.procedure_code))
+
+    counted = (sa.select(offered.c.unit_code, sa.null().label("source_id"), sa.func.count().label("offered"),
+                         sa.func.count(used.c.procedure_code).label("used"))
+               .select_from(offered.outerjoin(used, same(used, offered))).group_by(offered.c.unit_code))
+    rank = sa.func.row_number().over(partition_by=bytewise(p.c.unit_code), order_by=bytewise(p.c.source_id))
+    unused = (sa.select(p.c.unit_code, p.c.source_id, rank.label("n"))
+              .select_from(p.join(offered, same(p, offered)).outerjoin(used, same(p, used)))
+              .where(p_base, used.c.unit_code.is_(None)).subquery())
+    sampled = sa.select(unused.c.unit_code, unused.c.source_id, sa.null(), sa.null()).where(
+        unused.c.n <= MAX_RECORD_IDS)
+    out: dict[str, tuple[int, int, list[str]]] = {}
+    ids: dict[str, list[str]] = {}
+    for unit, source_id, n_offered, n_used in conn.execute(sa.union_all(counted, sampled)):
+        if source_id is None:
+            out[unit] = (int(n_used), int(n_offered), ids.setdefault(unit, []))
+        else:
+            ids.setdefault(unit, []).append(source_id)
+    for sample in ids.values():
+        sample.sort()
+    return out
+
+
+def _doc_metrics(run, units: list[str], window, full_scan: bool):
+    r = _table(RawDocument, full_scan)
+    base = sa.and_(r.c.deleted.is_(False), r.c.unit_code.in_(units), r.c.issue_date >= window[0],
+                   r.c.issue_date <= window[1])
+    outgoing = bytewise(r.c.direction) == "out"
+    head = bytewise(r.c.signer_role) == "head"
+    meeting = sa.and_(outgoing, bytewise(r.c.doc_type) == "TB", r.c.topic_dx, head)
+    directive = sa.and_(outgoing, r.c.topic_dx, bytewise(r.c.doc_type).in_(["KH", "CT", "QĐ"]))
+    public = sa.and_(outgoing, sa.not_(r.c.confidential))  # confidential documents are left out
+    inter = sa.and_(public, r.c.inter_agency)
+    axis_ok = sa.and_(r.c.via_axis, bytewise(sa.func.coalesce(r.c.axis_status, "")) != "fail")
+    ids = run(_first_ids, r, base, {
+        "meetings": meeting,
+        "not_by_head": _fails(directive, head),
+        "not_signed": sa.and_(public, sa.not_(r.c.digitally_signed)),
+        "not_axis": _fails(inter, axis_ok),
+        "not_online": sa.and_(r.c.work_file, sa.not_(r.c.work_file_online)),
+    })
+    totals = run(_totals, r, base, {
+        "meetings": meeting, "directives": directive, "by_head": sa.and_(directive, head), "public": public,
+        "signed": sa.and_(public, r.c.digitally_signed), "inter": inter, "axis": sa.and_(inter, axis_ok),
+        "work_files": r.c.work_file, "online": sa.and_(r.c.work_file, r.c.work_file_online)})
+    st = RawStaff.__table__
+    st_base = sa.and_(st.c.deleted.is_(False), st.c.eligible_signer.is_(True), st.c.unit_code.in_(units))
+    staff = run(_totals, st, st_base, {"certified": st.c.personal_certificate})
+    staff_ids = run(_first_ids, st, st_base, {"no_certificate": sa.not_(st.c.personal_certificate)})
+    return lambda: _doc_values(units, totals.result(), ids.result(), staff.result(), staff_ids.result())
+
+
+def _doc_values(units, totals, ids, staff, staff_ids) -> dict[str, dict[str, tuple]]:
     out: dict[str, dict[str, tuple]] = {u: {} for u in units}
-    r = RawDocument
-    docs = _read(conn, sa.select(r.source_id, r.unit_code, r.direction, r.doc_type, r.topic_dx, r.signer_role,
-                                 r.digitally_signed, r.inter_agency, r.via_axis, r.axis_status, r.confidential,
-                                 r.work_file, r.work_file_online)
-                 .where(r.deleted.is_(False), r.unit_code.in_(units), r.issue_date >= window[0],
-                        r.issue_date <= window[1]))
-    staff = _read(conn, sa.select(RawStaff.source_id, RawStaff.unit_code, RawStaff.personal_certificate)
-                  .where(RawStaff.deleted.is_(False), RawStaff.eligible_signer.is_(True),
-                         RawStaff.unit_code.in_(units)))
-    for col in ("topic_dx", "digitally_signed", "inter_agency", "via_axis", "confidential", "work_file",
-                "work_file_online"):
-        if col in docs:
-            docs[col] = docs[col].astype(bool)
-    docs_of, staff_of = _by_unit(docs), _by_unit(staff)
+    totals = {unit: g for (unit,), g in totals.items()}
+    staff = {unit: g for (unit,), g in staff.items()}
     for unit in units:
         res = out[unit]
-        x = docs_of(unit)
-        out_docs = x[x["direction"] == "out"]
-        meetings = out_docs[(out_docs["doc_type"] == "TB") & out_docs["topic_dx"] & (out_docs["signer_role"] == "head")]
-        if len(x):
-            res["doc_dx_meetings_count"] = (Decimal(len(meetings)), None, None, len(meetings),
-                                            sorted(meetings["source_id"])[:MAX_RECORD_IDS])
-        directives = out_docs[out_docs["topic_dx"] & out_docs["doc_type"].isin(["KH", "CT", "QĐ"])]
-        if len(directives):
-            head = directives["signer_role"] == "head"
-            res["doc_head_directives_rate"] = (*_ratio(head.sum(), len(directives)), len(directives),
-                                               _ids(directives, ~head))
-        open_out = out_docs[~out_docs["confidential"]]
-        if len(open_out):
-            signed = open_out["digitally_signed"]
-            res["doc_signed_rate"] = (*_ratio(signed.sum(), len(open_out)), len(open_out), _ids(open_out, ~signed))
-            inter = open_out[open_out["inter_agency"]]
-            if len(inter):
-                ok = inter["via_axis"] & (inter["axis_status"].fillna("") != "fail")
-                res["doc_axis_exchange_rate"] = (*_ratio(ok.sum(), len(inter)), len(inter), _ids(inter, ~ok))
-        wf = x[x["work_file"]]
-        if len(wf):
-            online = wf["work_file_online"]
-            res["doc_online_workfile_rate"] = (*_ratio(online.sum(), len(wf)), len(wf), _ids(wf, ~online))
-        st = staff_of(unit)
-        if len(st):
-            cert = st["personal_certificate"].astype(bool)
-            res["doc_personal_signature_rate"] = (*_ratio(cert.sum(), len(st)), len(st), _ids(st, ~cert))
+        t = totals.get(unit)
+        got = ids.get(unit, {})
+        if t:
+            res["doc_dx_meetings_count"] = (Decimal(t["meetings"]), None, None, t["meetings"],
+                                            got.get("meetings", []))
+            if t["directives"]:
+                res["doc_head_directives_rate"] = (*_ratio(t["by_head"], t["directives"]), t["directives"],
+                                                   got.get("not_by_head", []))
+            if t["public"]:
+                res["doc_signed_rate"] = (*_ratio(t["signed"], t["public"]), t["public"], got.get("not_signed", []))
+                if t["inter"]:
+                    res["doc_axis_exchange_rate"] = (*_ratio(t["axis"], t["inter"]), t["inter"],
+                                                     got.get("not_axis", []))
+            if t["work_files"]:
+                res["doc_online_workfile_rate"] = (*_ratio(t["online"], t["work_files"]), t["work_files"],
+                                                   got.get("not_online", []))
+        s = staff.get(unit)
+        if s:
+            res["doc_personal_signature_rate"] = (*_ratio(s["certified"], s["rows"]), s["rows"],
+                                                  staff_ids.get(unit, {}).get("no_certificate", []))
     return out
 
 
-def _sec_metrics(conn, units: list[str], window) -> dict[str, dict[str, tuple]]:
-    start, end = _local_bounds(window)
+def _latest_inventories(conn, units: list[str], last_day: dt.date) -> dict:
+    """{unit: its newest inventory snapshot on or before `last_day` (the greatest source id on a tie)}."""
+    v = RawInventory.__table__
+    newest = sa.func.row_number().over(partition_by=bytewise(v.c.unit_code),
+                                       order_by=(v.c.as_of.desc(), bytewise(v.c.source_id).desc()))
+    ranked = (sa.select(v.c.unit_code, v.c.source_id, v.c.workstations, v.c.managed_endpoints, v.c.systems,
+                        v.c.monitored_systems, newest.label("n"))
+              .where(v.c.deleted.is_(False), v.c.unit_code.in_(units), v.c.as_of <= last_day).subquery())
+    return {row.unit_code: row for row in conn.execute(sa.select(ranked).where(ranked.c.n == 1))}
+
+
+def _sec_metrics(run, units: list[str], window, full_scan: bool):
+    start, _last_day, end = _instants(window)
+    latest = run(_latest_inventories, units, window[1])
+    i = _table(RawIncident, full_scan)
+    base = sa.and_(i.c.deleted.is_(False), i.c.unit_code.in_(units), i.c.detected_at <= end,
+                   sa.or_(i.c.resolved_at.is_(None), i.c.resolved_at >= start))
+    deadline = plus_hours(i.c.detected_at, i.c.sla_hours)
+    resolved_in = sa.and_(i.c.resolved_at.is_not(None), i.c.resolved_at <= end)
+    late = sa.or_(sa.and_(resolved_in, i.c.resolved_at > deadline), sa.and_(sa.not_(resolved_in), deadline < end))
+    totals = run(_totals, i, base, {"late": late})
+    ids = run(_first_ids, i, base, {"late": late})
+    return lambda: _sec_values(units, latest.result(), totals.result(), ids.result())
+
+
+def _sec_values(units, latest, totals, ids) -> dict[str, dict[str, tuple]]:
     out: dict[str, dict[str, tuple]] = {u: {} for u in units}
-    inv = _read(conn, sa.select(RawInventory.source_id, RawInventory.unit_code, RawInventory.as_of,
-                                RawInventory.workstations, RawInventory.managed_endpoints, RawInventory.systems,
-                                RawInventory.monitored_systems)
-                .where(RawInventory.deleted.is_(False), RawInventory.unit_code.in_(units),
-                       RawInventory.as_of <= window[1])
-                .order_by(RawInventory.unit_code, RawInventory.as_of, RawInventory.source_id))
-    i = RawIncident
-    inc = _read(conn, sa.select(i.source_id, i.unit_code, _raw_ts(i.detected_at), _raw_ts(i.resolved_at),
-                                i.sla_hours)
-                .where(i.deleted.is_(False), i.unit_code.in_(units), i.detected_at <= end.to_pydatetime(),
-                       sa.or_(i.resolved_at.is_(None), i.resolved_at >= start.to_pydatetime())))
-    if not inc.empty:
-        det = pd.to_datetime(inc["detected_at"], utc=True)
-        res_at = pd.to_datetime(inc["resolved_at"], utc=True)
-        deadline = det + pd.to_timedelta(inc["sla_hours"], unit="h")
-        end_utc = end.tz_convert("UTC")
-        resolved_in = res_at.notna() & (res_at <= end_utc)
-        inc["late"] = (resolved_in & (res_at > deadline)) | (~resolved_in & (deadline < end_utc))
-    inv_of, inc_of = _by_unit(inv), _by_unit(inc)
+    totals = {unit: g for (unit,), g in totals.items()}
     for unit in units:
         res = out[unit]
-        latest = inv_of(unit).tail(1)
-        if len(latest):
-            row = latest.iloc[0]
-            ids = [row["source_id"]]
-            res["sec_antimalware_rate"] = (*_ratio(row["managed_endpoints"], row["workstations"]),
-                                           1, ids)
-            res["sec_soc_monitored_rate"] = (*_ratio(row["monitored_systems"], row["systems"]), 1, ids)
-        x = inc_of(unit)
-        if len(latest) or len(x):
-            late = x[x["late"]] if len(x) else x
-            res["sec_late_incidents"] = (Decimal(len(late)), None, None, len(x),
-                                         sorted(late["source_id"])[:MAX_RECORD_IDS] if len(x) else [])
+        row = latest.get(unit)
+        if row is not None:
+            res["sec_antimalware_rate"] = (*_ratio(row.managed_endpoints, row.workstations), 1, [row.source_id])
+            res["sec_soc_monitored_rate"] = (*_ratio(row.monitored_systems, row.systems), 1, [row.source_id])
+        t = totals.get(unit)
+        if row is not None or t:
+            res["sec_late_incidents"] = (Decimal(t["late"] if t else 0), None, None, t["rows"] if t else 0,
+                                         ids.get(unit, {}).get("late", []))
     return out
 
 
+# Each source submits its queries and returns how to put their results together.
 COMPUTE = {"DVC": _dvc_metrics, "DOC": _doc_metrics, "SEC": _sec_metrics}
 
 
-def _unit_batches(conn, codes: list[str]) -> list[list[str]]:
-    """`codes` in order, cut into runs holding at most ROW_BUDGET dossiers (a larger unit goes alone)."""
-    held = dict(conn.execute(sa.select(RawDossier.unit_code, sa.func.count())
-                             .where(RawDossier.unit_code.in_(codes)).group_by(RawDossier.unit_code)).all())
-    batches: list[list[str]] = []
-    rows = 0
-    for code in codes:
-        n = held.get(code, 0)
-        if not batches or (rows + n > ROW_BUDGET and batches[-1]):
-            batches.append([])
-            rows = 0
-        batches[-1].append(code)
-        rows += n
-    return batches
+class _Queries:
+    """Runs the metric queries WORKERS at a time, each on its own connection: they are independent reads, so
+    the warehouse works on two of them at once instead of one after the other."""
+
+    def __init__(self, engine: sa.Engine, pool: ThreadPoolExecutor, conn):
+        self.engine, self.pool = engine, pool
+        # An in-memory SQLite database lives on one connection: its queries run there, one after another.
+        in_memory = conn.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:")
+        self.only_conn = conn if in_memory else None
+
+    def __call__(self, fn, *args, **kwargs) -> Future:
+        if self.only_conn is not None:
+            done: Future = Future()
+            done.set_result(fn(self.only_conn, *args, **kwargs))
+            return done
+        return self.pool.submit(self._run, fn, args, kwargs)
+
+    def _run(self, fn, args, kwargs):
+        with self.engine.connect() as conn:
+            return fn(conn, *args, **kwargs)
+
+
+def _full_scan(conn, codes: list[str]) -> bool:
+    """Whether to read the raw tables front to back rather than by unit (SQLite only; see FULL_SCAN_SHARE)."""
+    if conn.dialect.name != "sqlite":
+        return False
+    current = conn.execute(sa.select(sa.func.count()).select_from(Unit).where(Unit.valid_to.is_(None))).scalar()
+    return len(codes) >= FULL_SCAN_SHARE * (current or 0)
 
 
 def compute_metrics(period: str, units: list[tuple[str, str, Framework]], *, url: str | None = None,
@@ -321,14 +571,17 @@ def compute_metrics(period: str, units: list[tuple[str, str, Framework]], *, url
         for code, _utype, fw in units:
             by_window.setdefault(per.window(fw), []).append(code)
         computed: dict[tuple[str, str], dict[str, tuple]] = {}
-        for window, codes in by_window.items():
-            batches = _unit_batches(conn, sorted(codes))
-            for source, fn in COMPUTE.items():
-                if not health[source].ok:
-                    continue
-                for batch in batches:
-                    for unit, metrics in fn(conn, batch, window).items():
-                        computed[(source, unit)] = metrics
+        with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+            run = _Queries(engine, pool, conn)
+            pending = []
+            for window, codes in by_window.items():
+                codes = sorted(codes)
+                full_scan = _full_scan(conn, codes)
+                pending += [(source, fn(run, codes, window, full_scan)) for source, fn in COMPUTE.items()
+                            if health[source].ok]
+            for source, values in pending:
+                for unit, metrics in values().items():
+                    computed[(source, unit)] = metrics
         for code, utype, fw in units:
             window = per.window(fw)
             for leaf in fw.leaves():

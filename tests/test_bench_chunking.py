@@ -1,5 +1,5 @@
-"""The memory fixes the bench led to give exactly the results they replaced: chunked raw-record
-validation and unit-batched objective metrics."""
+"""The memory fix the bench led to gives exactly the results it replaced: chunked raw-record validation.
+(Objective metrics are counted by SQL in the warehouse: tests/test_metrics_sql.py.)"""
 
 from __future__ import annotations
 
@@ -58,37 +58,3 @@ def test_chunked_validation_of_an_empty_batch_passes_with_no_rows(synced):
 
     outcome = raw_sources.validate_source("DVC", batch_prefix="no-such-night", url=synced)
     assert outcome.row_count == 0 and outcome.success
-
-
-def test_unit_batches_give_the_same_metrics_as_one_read(synced, monkeypatch):
-    from dti import metrics
-    from dti.framework import load_all
-    from dti.sync import _set_status
-    from dti.warehouse.db import get_engine
-    from dti.warehouse.models import Unit
-
-    with get_engine(synced).connect() as conn:
-        units = [(code, utype) for code, utype in conn.execute(
-            sa.select(Unit.code, Unit.unit_type).where(Unit.valid_to.is_(None)).order_by(Unit.code))]
-    frameworks = load_all()
-    specs = []
-    for code, utype in units:
-        fw = next(f for f in sorted(frameworks.values(), key=lambda f: f.id)
-                  if any(t.type == utype for t in f.unit_types) and f.valid_from.year <= 2025
-                  and (f.valid_to is None or f.valid_to.year >= 2025))
-        specs.append((code, utype, fw))
-    for source in ("DOC", "SEC"):  # only DVC was synced: the others read as down, the same both ways
-        _set_status(synced, source, False, dt.datetime(2026, 1, 5, 6, 0, tzinfo=TZ), "not synced in this test")
-    as_of = dt.datetime(2026, 1, 5, 7, 0, tzinfo=TZ)
-
-    one = metrics.compute_metrics("2025-R3", specs, url=synced, as_of=as_of)
-    monkeypatch.setattr(metrics, "ROW_BUDGET", 400)  # tiny units hold ~300 dossiers: about one per batch
-    cut = []
-    real = metrics._unit_batches
-    monkeypatch.setattr(metrics, "_unit_batches", lambda conn, codes: cut.append(real(conn, codes)) or cut[-1])
-    batched = metrics.compute_metrics("2025-R3", specs, url=synced, as_of=as_of)
-    assert len(cut[0]) >= 4 and [c for b in cut[0] for c in b] == sorted(c for c, _u, _f in specs)
-
-    assert len(specs) >= 4
-    assert batched == one
-    assert sum(1 for m in one if m.source == "DVC" and m.status == "ok") > 10

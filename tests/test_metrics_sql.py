@@ -1,0 +1,158 @@
+"""Objective metrics are counted by SQL in the warehouse: the same values and sample ids on SQLite,
+PostgreSQL and MariaDB, equal to the generator's record-by-record truth, with the day and deadline
+rules exact at the boundaries."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import pytest
+import sqlalchemy as sa
+
+from dti.settings import TZ
+from tests.pipeline_helpers import NOW, PERIOD, verified_province
+from tests.test_metrics import _compare
+
+UTC = dt.UTC
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres),
+                        pytest.param("mariadb", marks=pytest.mark.mariadb)])
+def any_url(request, sqlite_url):
+    """A fresh, empty warehouse URL on each backend the product supports."""
+    if request.param == "sqlite":
+        return sqlite_url
+    return request.getfixturevalue("pg_url" if request.param == "postgres" else "mariadb_url")
+
+
+def _comparable(metrics):
+    # When a sync ran is the only thing allowed to differ between two warehouses.
+    return [dataclasses.replace(m, freshness_at=None) for m in metrics]
+
+
+@pytest.fixture(scope="module")
+def sqlite_reference(tmp_path_factory):
+    root = tmp_path_factory.mktemp("reference")
+    _gen, result = verified_province(root / "sim", f"sqlite:///{root / 'warehouse.db'}", seed=21, scale="tiny")
+    return root / "sim", result["metrics"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", [pytest.param("postgres", marks=pytest.mark.postgres),
+                                     pytest.param("mariadb", marks=pytest.mark.mariadb)])
+def test_every_backend_gives_the_same_metrics_and_sample_ids(backend, request, tmp_path, sqlite_reference):
+    root, reference = sqlite_reference
+    url = request.getfixturevalue("pg_url" if backend == "postgres" else "mariadb_url")
+    _gen, result = verified_province(tmp_path / "sim", url, seed=21, scale="tiny")
+    assert _comparable(result["metrics"]) == _comparable(reference)
+    assert _compare(root, result["metrics"]) == []
+    assert sum(len(m.record_ids) for m in reference) > 500  # the sample ids were really compared
+
+
+def _dossier(source_id, unit, **kw):
+    base = dict(source_id=source_id, unit_code=unit, source_unit_code=unit, dossier_code=source_id, procedure_code="p",
+                channel=2, service_level="full", status="done", has_digitised=True, e_result=True, paid_online=False,
+                fee_applies=False, vneid=True, synced_portal=True, components_total=1, components_reused=0,
+                deleted=False, batch_id="x", checksum="x", fetched_at=NOW, updated_at=NOW)
+    return {**base, **kw}
+
+
+def test_day_and_deadline_rules_are_exact_at_the_boundaries(any_url):
+    """Local days change at 17:00 UTC to the microsecond; an incident resolved exactly at its deadline is
+    not late; a missing due date is late; sample ids are in byte order ('B' before 'a') on every backend."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from dti.metrics import _dvc_metrics, _Queries, _sec_metrics, local_day, plus_hours
+    from dti.warehouse import init_db
+    from dti.warehouse.db import get_engine
+    from dti.warehouse.models import RawDossier, RawIncident, RawInventory
+
+    init_db(any_url)
+    unit = "U1"
+    window = (dt.date(2025, 1, 1), dt.date(2025, 12, 31))
+    due = dt.datetime(2025, 5, 10, 16, 59, 59, 999999, tzinfo=UTC)  # 23:59:59.999999 local, 10 May
+    rows = [
+        _dossier("a-late", unit, received_at=due - dt.timedelta(days=3), due_at=due,
+                 finished_at=due + dt.timedelta(microseconds=1)),  # 00:00 local on 11 May: a day late
+        _dossier("B-on-time", unit, received_at=due - dt.timedelta(days=3), due_at=due, finished_at=due),
+        _dossier("C-no-due", unit, received_at=due - dt.timedelta(days=3), due_at=None, finished_at=due),
+        _dossier("D-open", unit, received_at=due - dt.timedelta(days=3), due_at=due, finished_at=None,
+                 status="processing"),
+        # Received 00:00:00 local on 1 January (inside) and 23:59:59.999999 local on 31 December (inside).
+        _dossier("E-first", unit, received_at=dt.datetime(2024, 12, 31, 17, 0, tzinfo=UTC), due_at=None,
+                 finished_at=None, status="rejected"),
+        _dossier("F-last", unit, received_at=dt.datetime(2025, 12, 31, 16, 59, 59, 999999, tzinfo=UTC),
+                 due_at=None, finished_at=None, status="rejected", channel=1),
+        _dossier("G-outside", unit, received_at=dt.datetime(2025, 12, 31, 17, 0, tzinfo=UTC), due_at=None,
+                 finished_at=None, status="rejected"),
+    ]
+    detected = dt.datetime(2025, 3, 1, 2, 30, 15, 250000, tzinfo=UTC)
+    prov = dict(unit_code=unit, source_unit_code=unit, deleted=False, batch_id="x", checksum="x", fetched_at=NOW,
+                updated_at=NOW, severity="high", category="malware")
+    incidents = [
+        dict(source_id="i-at-deadline", detected_at=detected, resolved_at=detected + dt.timedelta(hours=4),
+             sla_hours=4, **prov),
+        dict(source_id="i-after", detected_at=detected,
+             resolved_at=detected + dt.timedelta(hours=4, seconds=1), sla_hours=4, **prov),
+        dict(source_id="i-open", detected_at=detected, resolved_at=None, sla_hours=4, **prov),
+    ]
+    engine = get_engine(any_url)
+    with engine.begin() as conn:
+        conn.execute(sa.insert(RawDossier), rows)
+        conn.execute(sa.insert(RawIncident), incidents)
+        conn.execute(sa.insert(RawInventory), [dict(source_id="inv", as_of=dt.date(2025, 6, 30), workstations=10,
+                                                    managed_endpoints=9, systems=4, monitored_systems=3,
+                                                    **{k: v for k, v in prov.items()
+                                                       if k not in ("severity", "category")})])
+    with engine.connect() as conn:
+        days = dict(conn.execute(sa.select(RawDossier.source_id, local_day(RawDossier.finished_at))).all())
+        deadlines = dict(conn.execute(sa.select(RawIncident.source_id, RawIncident.resolved_at
+                                                > plus_hours(RawIncident.detected_at, RawIncident.sla_hours))).all())
+        with ThreadPoolExecutor(2) as pool:
+            run = _Queries(engine, pool, conn)
+            dvc = _dvc_metrics(run, [unit], window, conn.dialect.name == "sqlite")()[unit]
+            sec = _sec_metrics(run, [unit], window, False)()[unit]
+    assert {k: (v if v is None or isinstance(v, dt.date) else dt.date.fromisoformat(v)) for k, v in days.items()} == {
+        "a-late": dt.date(2025, 5, 11), "B-on-time": dt.date(2025, 5, 10), "C-no-due": dt.date(2025, 5, 10),
+        "D-open": None, "E-first": None, "F-last": None, "G-outside": None}
+    assert {k: bool(v) if v is not None else None for k, v in deadlines.items()} == {
+        "i-at-deadline": False, "i-after": True, "i-open": None}
+    on_time = dvc["dvc_on_time_rate"]
+    assert on_time[1:4] == (1, 4, 4) and on_time[4] == ["C-no-due", "D-open", "a-late"]
+    submission = dvc["dvc_online_submission_rate"]
+    assert submission[1:4] == (5, 6, 6) and submission[4] == ["F-last"]  # G-outside is after the window
+    assert dvc["dvc_e_result_rate"][3] == 3
+    late = sec["sec_late_incidents"]
+    assert late[0] == 2 and late[3] == 3 and late[4] == ["i-after", "i-open"]
+    assert sec["sec_antimalware_rate"][4] == ["inv"]
+
+
+def test_a_subset_of_units_read_by_index_gives_what_the_full_scan_gives(tmp_path, sqlite_url):
+    """On SQLite a whole province is read front to back and a few units through the unit index; both
+    give the same metrics."""
+    from sqlalchemy.orm import Session
+
+    from dti import metrics
+    from dti.verify import period_units
+
+    verified_province(tmp_path / "sim", sqlite_url, seed=5, scale="tiny")
+    with Session(sa.create_engine(sqlite_url)) as s:
+        units = period_units(s, PERIOD)
+    as_of = dt.datetime(2026, 1, 6, 9, 0, tzinfo=TZ)
+    with sa.create_engine(sqlite_url).connect() as conn:
+        assert metrics._full_scan(conn, [u[0] for u in units])
+        assert not metrics._full_scan(conn, [units[0][0]])
+    whole = metrics.compute_metrics(PERIOD, units, url=sqlite_url, as_of=as_of)
+    one_by_one = [m for spec in units for m in metrics.compute_metrics(PERIOD, [spec], url=sqlite_url, as_of=as_of)]
+    assert len(units) >= 4 and sum(1 for m in whole if m.status == "ok") > 50
+    assert sorted(one_by_one, key=lambda m: (m.unit_code, m.indicator_code)) == whole
+
+
+def test_an_in_memory_warehouse_is_read_on_its_one_connection(tmp_path, sqlite_url):
+    """The queries run two at a time on their own connections, except on an in-memory SQLite database,
+    which exists on one connection only."""
+    on_file = verified_province(tmp_path / "a", sqlite_url, seed=9, scale="tiny")[1]["metrics"]
+    in_memory = verified_province(tmp_path / "b", "sqlite://", seed=9, scale="tiny")[1]["metrics"]
+    assert sum(1 for m in in_memory if m.status == "ok") > 50
+    assert _comparable(in_memory) == _comparable(on_file)
