@@ -3,14 +3,14 @@ field mapping that turns a renamed or missing response field into a SchemaDriftE
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import dagster as dg
 from pydantic import PrivateAttr
 
 from connectors.base import SchemaDriftError
 from connectors.http import PullStats, RetryingClient, RetryPolicy
-from connectors.records import canonical
+from connectors.records import COMMON, FIELDS, RecordReader, canonical
 
 
 class RestSettings(dg.ConfigurableResource):
@@ -48,9 +48,9 @@ class RestSettings(dg.ConfigurableResource):
         return self.base_url.rstrip("/") + path
 
 
-def from_wire(system: str, entity: str, item: Mapping, fields: Mapping[str, str],
-              values: Mapping[str, Mapping[str, str]] | None = None) -> dict:
-    """Rename a response item's fields to canonical names and check it; drift names the wire field."""
+def _from_wire_checked(system: str, entity: str, item: Mapping, fields: Mapping[str, str],
+                       values: Mapping[str, Mapping[str, str]] | None = None) -> dict:
+    """The field-by-field path: renames, then checks; drift names the wire field."""
     if not isinstance(item, Mapping):
         raise SchemaDriftError(system, entity, "<bản ghi/record>", f"không phải đối tượng JSON / not an object: "
                                                                    f"{str(item)[:80]}")
@@ -69,3 +69,22 @@ def from_wire(system: str, entity: str, item: Mapping, fields: Mapping[str, str]
             value = values[name][value]
         row[name] = value
     return canonical(system, entity, row)
+
+
+def wire_reader(system: str, entity: str, fields: Mapping[str, str],
+                values: Mapping[str, Mapping[str, str]] | None = None) -> Callable[[Mapping], dict]:
+    """A compiled from_wire for one entity: build it once per pull, call it per response item."""
+
+    def checked(item):
+        return _from_wire_checked(system, entity, item, fields, values)
+
+    if set(fields) != set(COMMON) | set(FIELDS[entity]):
+        return checked  # a mapping that does not name every canonical field: the checked path says which
+    used = {name: codes for name, codes in (values or {}).items() if name in fields}
+    return RecordReader(system, entity, names=fields, values=used, checked=checked)
+
+
+def from_wire(system: str, entity: str, item: Mapping, fields: Mapping[str, str],
+              values: Mapping[str, Mapping[str, str]] | None = None) -> dict:
+    """Rename a response item's fields to canonical names and check it; drift names the wire field."""
+    return wire_reader(system, entity, fields, values)(item)
