@@ -6,10 +6,12 @@ from __future__ import annotations
 import email.utils
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import orjson
 import requests
 
 from connectors.base import SourceError
@@ -68,10 +70,11 @@ class RetryingClient:
     """One source's session and retry budget for a single pull (one entity)."""
 
     def __init__(self, system: str, policy: RetryPolicy, headers: dict[str, str],
-                 sleep: Callable[[float], None] = time.sleep, session: requests.Session | None = None):
+                 sleep: Callable[[float], None] | None = None, session: requests.Session | None = None):
         self.system = system
         self.policy = policy
-        self.sleep = sleep
+        self._cancelled = threading.Event()
+        self.sleep = sleep or self._cancelled.wait  # waits like time.sleep, but cancel() ends the wait
         self.session = session or requests.Session()
         self.session.headers.update({"Accept-Encoding": "gzip", "User-Agent": "dti-connector/1", **headers})
         self.rng = random.Random(policy.jitter_seed)
@@ -79,6 +82,10 @@ class RetryingClient:
 
     def close(self) -> None:
         self.session.close()
+
+    def cancel(self) -> None:
+        """Stop retrying: a request under way gives up at its next failure or wait instead of retrying."""
+        self._cancelled.set()
 
     def _fatal(self, response: requests.Response, url: str) -> SourceError:
         code = response.status_code
@@ -147,15 +154,62 @@ class RetryingClient:
                           f"vượt giới hạn chờ {self.policy.max_total_wait_s:g}s / total wait cap "
                           f"{self.policy.max_total_wait_s:g}s reached")
                 raise SourceError(self.system, f"không đọc được {url}: {problem}; {reason}")
+            if self._cancelled.is_set():
+                raise SourceError(self.system, f"không đọc được {url}: {problem}; đã hủy / cancelled")
             log.warning("[%s] %s at %s; retrying in %.2fs", self.system, problem, url, wait)
             self.stats.waited_s = spent + wait
             self.stats.retries += 1
             attempt += 1
             self.sleep(wait)
+            if self._cancelled.is_set():
+                raise SourceError(self.system, f"không đọc được {url}: {problem}; đã hủy / cancelled")
+
+
+class Prefetch:
+    """One call run on a daemon thread, so a pull can ask for the next page while it hands out this one."""
+
+    def __init__(self, call: Callable[[], object]):
+        self._lock = threading.Lock()
+        self._over = False
+        self._then: Callable[[], None] | None = None
+        self._value: object = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(call,), name="dti-prefetch", daemon=True)
+        self._thread.start()
+
+    def _run(self, call: Callable[[], object]) -> None:
+        try:
+            self._value = call()
+        except BaseException as exc:  # noqa: BLE001 - handed to whoever asks for the result
+            self._error = exc
+        finally:
+            with self._lock:
+                self._over, then = True, self._then
+            if then is not None:
+                then()
+
+    def result(self) -> object:
+        """The call's value, or its exception raised here."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+    def then(self, action: Callable[[], None]) -> None:
+        """Run `action` once the call is over (now, if it already is) and drop its result."""
+        with self._lock:
+            if not self._over:
+                self._then = action
+                return
+        action()
 
 
 def json_body(response: requests.Response):
     """Parsed JSON, or RetryableBody when the body is cut short or is not JSON at all."""
+    try:
+        return orjson.loads(response.content)  # UTF-8, as JSON over HTTP is
+    except orjson.JSONDecodeError:
+        pass  # another encoding, or JSON orjson does not take (NaN, huge integers): the json module decides
     try:
         return response.json()
     except ValueError as exc:
