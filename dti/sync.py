@@ -12,7 +12,6 @@ import datetime as dt
 import hashlib
 import inspect
 import json
-import operator
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -132,13 +131,14 @@ def _upsert(session: Session, model, rows: list[dict]) -> None:
     session.execute(stmt, rows)
 
 
-def sqlite_value(column: sa.Column, dialect) -> Callable | None:
+def sqlite_value(column: sa.Column, dialect, memo: dict | None = None) -> Callable | None:
     """What SQLAlchemy would bind for `column` on SQLite, as one cheap function (None: the value as is).
 
     SQLAlchemy runs a chain of Python calls per value (UTCDateTime to UTC, then DATETIME to text;
     Boolean checked, then to 0/1); for a million records that is most of the upsert. These give
     the same stored values for the usual Python types and hand anything else to SQLAlchemy's own
-    processor, so errors (a naive datetime, a non-boolean) are raised as before.
+    processor, so errors (a naive datetime, a non-boolean) are raised as before. `memo` keeps the
+    text of instants already seen (due dates repeat, updated_at is often finished_at).
     tests/test_sync_fast.py compares them with SQLAlchemy's processors and the stored rows.
     """
     process = column.type.dialect_impl(dialect).bind_processor(dialect)
@@ -146,11 +146,19 @@ def sqlite_value(column: sa.Column, dialect) -> Callable | None:
         return None
     utc, datetime, date = dt.UTC, dt.datetime, dt.date
     if isinstance(column.type, UTCDateTime):
+        texts = {} if memo is None else memo
+
         def utc_text(v):
             if v.__class__ is datetime and v.tzinfo is not None:
-                # DATETIME's storage format, "%Y-%m-%d %H:%M:%S.%f", from the UTC time's ISO text
-                return v.astimezone(utc).isoformat(" ", "microseconds")[:26]
+                text = texts.get(v)  # equal aware datetimes are the same instant: the same UTC text
+                if text is None:
+                    if len(texts) >= 100_000:
+                        texts.clear()
+                    # DATETIME's storage format, "%Y-%m-%d %H:%M:%S.%f", from the UTC time's ISO text
+                    text = texts[v] = v.astimezone(utc).isoformat(" ", "microseconds")[:26]
+                return text
             return process(v)  # None, a naive datetime (refused) or something else
+
         return utc_text
     if isinstance(column.type, sa.Boolean):
         return lambda v: v if v.__class__ is bool else process(v)  # sqlite3 stores True/False as 1/0
@@ -161,7 +169,8 @@ def sqlite_value(column: sa.Column, dialect) -> Callable | None:
 
 class _SqliteUpsert:
     """The upsert of _upsert on SQLite through the driver directly: one prepared statement,
-    executemany over tuples, each value bound as sqlite_value says."""
+    executemany over tuples, each value bound as sqlite_value says. A chunk is converted column by
+    column (a boolean column of bools and None needs nothing), then zipped into rows."""
 
     def __init__(self, session: Session, model):
         table = model.__table__
@@ -172,20 +181,21 @@ class _SqliteUpsert:
         updates = ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in self.columns if c != "source_id")
         self.sql = (f"INSERT INTO {quote(table.name)} ({names}) VALUES ({', '.join('?' * len(self.columns))}) "
                     f"ON CONFLICT ({quote('source_id')}) DO UPDATE SET {updates}")
-        self.values = operator.itemgetter(*self.columns)
-        self.convert = [(i, fn) for i, c in enumerate(table.columns) if (fn := sqlite_value(c, dialect)) is not None]
+        memo: dict = {}
+        self.binds = [sqlite_value(c, dialect, memo) for c in table.columns]
+        self.flags = [isinstance(c.type, sa.Boolean) for c in table.columns]
         self.session = session
 
     def __call__(self, rows: list[dict]) -> None:
         if not rows:
             return
-        params = []
-        for row in rows:
-            values = list(self.values(row))
-            for i, fn in self.convert:
-                values[i] = fn(values[i])
-            params.append(tuple(values))
-        self.session.connection().exec_driver_sql(self.sql, params)
+        columns = []
+        for name, bind, flag in zip(self.columns, self.binds, self.flags, strict=True):
+            values = [row[name] for row in rows]
+            if bind is not None and not (flag and set(map(type, values)) <= {bool, type(None)}):
+                values = list(map(bind, values))
+            columns.append(values)
+        self.session.connection().exec_driver_sql(self.sql, list(zip(*columns, strict=True)))
 
 
 def _writer(session: Session, model) -> Callable[[list[dict]], None]:
