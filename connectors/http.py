@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import orjson
 import requests
+import urllib3
 
 from connectors.base import SourceError
 
@@ -105,13 +106,34 @@ class RetryingClient:
 
     def _read_body(self, response: requests.Response, started: float) -> None:
         """Read the body under a total deadline: the read timeout alone only bounds each pause, so a
-        server dripping bytes could otherwise hold a pull for ever."""
+        server dripping bytes could otherwise hold a pull for ever. Each read takes what has arrived
+        (up to 64 KiB, urllib3's read1), so the deadline is checked after every piece however the
+        body trickles in, without a Python round per 4 KiB of a large page."""
         deadline = started + self.policy.max_response_s
+        read1 = getattr(response.raw, "read1", None)
         chunks = []
-        for chunk in response.iter_content(chunk_size=4096):  # small reads, so the deadline is checked often
-            chunks.append(chunk)
-            if time.monotonic() > deadline:
-                raise RetryableBody(f"phản hồi quá chậm / response took longer than {self.policy.max_response_s:g}s")
+        if read1 is None:  # not urllib3 2: requests' own small reads
+            for chunk in response.iter_content(chunk_size=4096):
+                chunks.append(chunk)
+                if time.monotonic() > deadline:
+                    raise RetryableBody(f"phản hồi quá chậm / response took longer than "
+                                        f"{self.policy.max_response_s:g}s")
+        else:
+            try:
+                while chunk := read1(65536, decode_content=True):
+                    chunks.append(chunk)
+                    if time.monotonic() > deadline:
+                        raise RetryableBody(f"phản hồi quá chậm / response took longer than "
+                                            f"{self.policy.max_response_s:g}s")
+            # the errors requests' iter_content turns these into, so the retry loop sees the same
+            except urllib3.exceptions.ProtocolError as exc:
+                raise requests.exceptions.ChunkedEncodingError(exc) from exc
+            except urllib3.exceptions.DecodeError as exc:
+                raise requests.exceptions.ContentDecodingError(exc) from exc
+            except urllib3.exceptions.ReadTimeoutError as exc:
+                raise requests.ConnectionError(exc) from exc
+            except urllib3.exceptions.SSLError as exc:
+                raise requests.exceptions.SSLError(exc) from exc
         response._content = b"".join(chunks)  # what requests itself does once it has read a body
         response._content_consumed = True
 
