@@ -172,6 +172,8 @@ def _date_opt(v):
     return parse_date(v)
 
 
+# When a value needs no conversion, by kind: a non-empty str, an int (not a bool), a bool.
+INLINE = {"str": "{v}.__class__ is str and {v}", "int": "{v}.__class__ is int", "bool": "{v}.__class__ is bool"}
 READERS = {"str": _str, "str?": _str_opt, "int": _int, "int?": _int_opt, "bool": _bool, "bool?": _bool_opt,
            "ts": _ts, "ts?": _ts_opt, "date": _date, "date?": _date_opt}
 
@@ -195,16 +197,18 @@ class RecordReader:
                           for name, kind in {**COMMON, **FIELDS[entity]}.items())
         self.slow = checked or (lambda row: _checked(system, entity, row))
         env: dict = {}
-        coded, fields = [], []
+        lines, fields = [], []
         for i, (name, key, codes, kind) in enumerate(self.plan):
             env[f"read{i}"] = READERS[kind]
-            value = f"row[{key!r}]"
+            lines.append(f"    v{i} = row[{key!r}]\n")
             if codes is not None:
                 env[f"codes{i}"] = codes
-                coded.append(f"    v{i} = {value}\n    if v{i} is not None:\n        v{i} = codes{i}[v{i}]\n")
-                value = f"v{i}"
-            fields.append(f"        {name!r}: read{i}({value}),\n")
-        self.source = f"def read(row):\n{''.join(coded)}    return {{\n{''.join(fields)}    }}\n"
+                lines.append(f"    if v{i} is not None:\n        v{i} = codes{i}[v{i}]\n")
+            # The usual case inline (a value already of its kind), the reader function otherwise.
+            fast = INLINE.get(kind.rstrip("?"))
+            value = f"v{i} if {fast.format(v=f'v{i}')} else read{i}(v{i})" if fast else f"read{i}(v{i})"
+            fields.append(f"        {name!r}: {value},\n")
+        self.source = f"def read(row):\n{''.join(lines)}    return {{\n{''.join(fields)}    }}\n"
         exec(compile(self.source, f"<RecordReader {system} {entity}>", "exec"), env)  # noqa: S102
         self._read = env["read"]
 
