@@ -6,11 +6,14 @@ from __future__ import annotations
 import email.utils
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import orjson
 import requests
+import urllib3
 
 from connectors.base import SourceError
 
@@ -68,10 +71,11 @@ class RetryingClient:
     """One source's session and retry budget for a single pull (one entity)."""
 
     def __init__(self, system: str, policy: RetryPolicy, headers: dict[str, str],
-                 sleep: Callable[[float], None] = time.sleep, session: requests.Session | None = None):
+                 sleep: Callable[[float], None] | None = None, session: requests.Session | None = None):
         self.system = system
         self.policy = policy
-        self.sleep = sleep
+        self._cancelled = threading.Event()
+        self.sleep = sleep or self._cancelled.wait  # waits like time.sleep, but cancel() ends the wait
         self.session = session or requests.Session()
         self.session.headers.update({"Accept-Encoding": "gzip", "User-Agent": "dti-connector/1", **headers})
         self.rng = random.Random(policy.jitter_seed)
@@ -79,6 +83,10 @@ class RetryingClient:
 
     def close(self) -> None:
         self.session.close()
+
+    def cancel(self) -> None:
+        """Stop retrying: a request under way gives up at its next failure or wait instead of retrying."""
+        self._cancelled.set()
 
     def _fatal(self, response: requests.Response, url: str) -> SourceError:
         code = response.status_code
@@ -98,13 +106,34 @@ class RetryingClient:
 
     def _read_body(self, response: requests.Response, started: float) -> None:
         """Read the body under a total deadline: the read timeout alone only bounds each pause, so a
-        server dripping bytes could otherwise hold a pull for ever."""
+        server dripping bytes could otherwise hold a pull for ever. Each read takes what has arrived
+        (up to 64 KiB, urllib3's read1), so the deadline is checked after every piece however the
+        body trickles in, without a Python round per 4 KiB of a large page."""
         deadline = started + self.policy.max_response_s
+        read1 = getattr(response.raw, "read1", None)
         chunks = []
-        for chunk in response.iter_content(chunk_size=4096):  # small reads, so the deadline is checked often
-            chunks.append(chunk)
-            if time.monotonic() > deadline:
-                raise RetryableBody(f"phản hồi quá chậm / response took longer than {self.policy.max_response_s:g}s")
+        if read1 is None:  # not urllib3 2: requests' own small reads
+            for chunk in response.iter_content(chunk_size=4096):
+                chunks.append(chunk)
+                if time.monotonic() > deadline:
+                    raise RetryableBody(f"phản hồi quá chậm / response took longer than "
+                                        f"{self.policy.max_response_s:g}s")
+        else:
+            try:
+                while chunk := read1(65536, decode_content=True):
+                    chunks.append(chunk)
+                    if time.monotonic() > deadline:
+                        raise RetryableBody(f"phản hồi quá chậm / response took longer than "
+                                            f"{self.policy.max_response_s:g}s")
+            # the errors requests' iter_content turns these into, so the retry loop sees the same
+            except urllib3.exceptions.ProtocolError as exc:
+                raise requests.exceptions.ChunkedEncodingError(exc) from exc
+            except urllib3.exceptions.DecodeError as exc:
+                raise requests.exceptions.ContentDecodingError(exc) from exc
+            except urllib3.exceptions.ReadTimeoutError as exc:
+                raise requests.ConnectionError(exc) from exc
+            except urllib3.exceptions.SSLError as exc:
+                raise requests.exceptions.SSLError(exc) from exc
         response._content = b"".join(chunks)  # what requests itself does once it has read a body
         response._content_consumed = True
 
@@ -147,15 +176,62 @@ class RetryingClient:
                           f"vượt giới hạn chờ {self.policy.max_total_wait_s:g}s / total wait cap "
                           f"{self.policy.max_total_wait_s:g}s reached")
                 raise SourceError(self.system, f"không đọc được {url}: {problem}; {reason}")
+            if self._cancelled.is_set():
+                raise SourceError(self.system, f"không đọc được {url}: {problem}; đã hủy / cancelled")
             log.warning("[%s] %s at %s; retrying in %.2fs", self.system, problem, url, wait)
             self.stats.waited_s = spent + wait
             self.stats.retries += 1
             attempt += 1
             self.sleep(wait)
+            if self._cancelled.is_set():
+                raise SourceError(self.system, f"không đọc được {url}: {problem}; đã hủy / cancelled")
+
+
+class Prefetch:
+    """One call run on a daemon thread, so a pull can ask for the next page while it hands out this one."""
+
+    def __init__(self, call: Callable[[], object]):
+        self._lock = threading.Lock()
+        self._over = False
+        self._then: Callable[[], None] | None = None
+        self._value: object = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(call,), name="dti-prefetch", daemon=True)
+        self._thread.start()
+
+    def _run(self, call: Callable[[], object]) -> None:
+        try:
+            self._value = call()
+        except BaseException as exc:  # noqa: BLE001 - handed to whoever asks for the result
+            self._error = exc
+        finally:
+            with self._lock:
+                self._over, then = True, self._then
+            if then is not None:
+                then()
+
+    def result(self) -> object:
+        """The call's value, or its exception raised here."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+    def then(self, action: Callable[[], None]) -> None:
+        """Run `action` once the call is over (now, if it already is) and drop its result."""
+        with self._lock:
+            if not self._over:
+                self._then = action
+                return
+        action()
 
 
 def json_body(response: requests.Response):
     """Parsed JSON, or RetryableBody when the body is cut short or is not JSON at all."""
+    try:
+        return orjson.loads(response.content)  # UTF-8, as JSON over HTTP is
+    except orjson.JSONDecodeError:
+        pass  # another encoding, or JSON orjson does not take (NaN, huge integers): the json module decides
     try:
         return response.json()
     except ValueError as exc:

@@ -14,7 +14,7 @@ from pydantic import PrivateAttr
 
 from connectors.base import DocumentSource, SchemaDriftError, SourceError
 from connectors.doc.mapping import MAPPINGS, DocMapping
-from connectors.records import canonical
+from connectors.records import COMMON, FIELDS, RecordReader, canonical
 from dti.settings import TZ
 
 log = logging.getLogger("connectors.doc")
@@ -87,11 +87,42 @@ class DocumentDb(DocumentSource):
                                                                    f"column not in table")
         return table, tm.columns, tm.values
 
+    def _reader(self, entity: str, columns: dict[str, str], values: dict) -> RecordReader | None:
+        """A compiled reader of the query's rows (tuples in the order of `columns`); None when the
+        mapping does not name every canonical field (the checked path then says which is missing)."""
+        fields = list(columns)
+        if set(fields) != set(COMMON) | set(FIELDS[entity]):
+            return None
+
+        def checked(row):
+            return self._record(entity, columns, values, dict(zip(fields, row, strict=True)))
+
+        return RecordReader(self.system, entity, names={f: i for i, f in enumerate(fields)},
+                            values={f: codes for f, codes in values.items() if f in columns}, checked=checked)
+
+    def _record(self, entity: str, columns: dict[str, str], values: dict, rec: dict) -> dict:
+        """The field-by-field path: value codes checked with a message naming the column, then canonical."""
+        for field, table_map in values.items():
+            value = rec.get(field)
+            if value is None:
+                continue
+            if value not in table_map:  # a new code would otherwise pass unnoticed
+                raise SchemaDriftError(self.system, entity, field,
+                                       f"cột '{columns[field]}' có giá trị lạ / unknown value "
+                                       f"{value!r} ở bản ghi {rec.get('source_id')}; cần / "
+                                       f"expected one of {sorted(table_map)}")
+            rec[field] = table_map[value]
+        return canonical(self.system, entity, rec)
+
     def fetch(self, entity: str, since: dt.datetime | None = None) -> Iterator[dict]:
         self.check_entity(entity)
         table, columns, values = self._table(entity)
         upd, sid = table.c[columns["updated_at"]], table.c[columns["source_id"]]
         cols = [table.c[c].label(f) for f, c in columns.items()]
+        fields = list(columns)
+        at_upd, at_sid = fields.index("updated_at"), fields.index("source_id")
+        read = self._reader(entity, columns, values) or (
+            lambda row: self._record(entity, columns, values, dict(zip(fields, row, strict=True))))
         last: tuple | None = None  # keyset of the last record handed out, as the database holds it
         self._reconnects = 0
         while True:
@@ -103,21 +134,9 @@ class DocumentDb(DocumentSource):
             try:
                 with self.engine().connect() as conn:
                     result = conn.execution_options(stream_results=True, yield_per=self.chunk_size).execute(query)
-                    for row in result.mappings():
-                        rec = dict(row)
-                        keyset = (rec["updated_at"], rec["source_id"])
-                        for field, table_map in values.items():
-                            value = rec.get(field)
-                            if value is None:
-                                continue
-                            if value not in table_map:  # a new code would otherwise pass unnoticed
-                                raise SchemaDriftError(self.system, entity, field,
-                                                       f"cột '{columns[field]}' có giá trị lạ / unknown value "
-                                                       f"{value!r} ở bản ghi {rec.get('source_id')}; cần / "
-                                                       f"expected one of {sorted(table_map)}")
-                            rec[field] = table_map[value]
-                        record = canonical(self.system, entity, rec)
-                        last = keyset
+                    for row in result:
+                        record = read(row)
+                        last = (row[at_upd], row[at_sid])
                         yield record
                 return
             except sa.exc.DBAPIError as exc:

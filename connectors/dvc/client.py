@@ -9,8 +9,8 @@ import logging
 from collections.abc import Iterator
 
 from connectors.base import DossierSource, SchemaDriftError, SourceError
-from connectors.http import json_body
-from connectors.rest import RestSettings, from_wire
+from connectors.http import Prefetch, json_body
+from connectors.rest import RestSettings, wire_reader
 from dti.settings import TZ
 
 log = logging.getLogger("connectors.dvc")
@@ -51,6 +51,7 @@ class DossierApi(DossierSource, RestSettings):
             base["updated_since"] = since.astimezone(TZ).isoformat(timespec="seconds")
         if unit:
             base["unit"] = unit if isinstance(unit, str) else ",".join(sorted(unit))
+        read = wire_reader(self.system, entity, WIRE_FIELDS[entity], WIRE_VALUES)
         seen_ids: set[str] = set()
         asked: set[str] = set()
         cursor: str | None = None
@@ -65,42 +66,66 @@ class DossierApi(DossierSource, RestSettings):
                 raise SchemaDriftError(self.system, entity, "next_cursor", "phản hồi thiếu / missing in response")
             return payload
 
+        def request(at: str | None):
+            return client.get(url, {**base, **({"cursor": at} if at else {})}, parse)
+
+        # The next page is fetched on a thread while this one is converted and consumed, so the
+        # server builds a page while the client reads the last one.
+        ahead: tuple[str | None, Prefetch] | None = None
         try:
             while True:
                 if stats.pages >= self.max_pages:
                     raise SourceError(self.system, f"vượt {self.max_pages} trang khi đọc {entity} / more than "
                                                    f"{self.max_pages} pages: pagination does not end")
-                payload = client.get(url, {**base, **({"cursor": cursor} if cursor else {})}, parse)
+                if ahead is not None and ahead[0] == cursor:
+                    payload = ahead[1].result()
+                else:
+                    payload = request(cursor)
+                ahead = None
                 stats.pages += 1
                 if cursor:
                     asked.add(cursor)
                 items, nxt = payload["data"], payload["next_cursor"]
+                # What follows this page, decided before its records are handed out; it happens after.
+                stop = fail = None
+                if not nxt:
+                    stop = ""
+                elif nxt in asked:
+                    # No progress: a repeated page or a cursor that loops. Ask again a few times (a
+                    # glitch recovers), then stop rather than loop for ever.
+                    stalls += 1
+                    if stalls > self.stall_retries:
+                        stop = (f"con trỏ lặp lại, dừng đọc {entity} sau {stats.pages} trang / repeated cursor, "
+                                f"stopping after {stats.pages} pages")
+                else:
+                    stalls = 0
+                    empty_run = empty_run + 1 if not items else 0
+                    if empty_run > self.max_empty_pages:
+                        fail = SourceError(self.system, f"{empty_run} trang rỗng liên tiếp khi đọc {entity} / "
+                                                        f"{empty_run} empty pages in a row: pagination does not end")
+                    else:
+                        cursor = nxt
+                if stop is None and fail is None and stats.pages < self.max_pages:
+                    ahead = (cursor, Prefetch(lambda at=cursor: request(at)))
                 for item in items:
-                    record = from_wire(self.system, entity, item, WIRE_FIELDS[entity], WIRE_VALUES)
+                    record = read(item)
                     if record["source_id"] in seen_ids:
                         stats.duplicates += 1
                         continue
                     seen_ids.add(record["source_id"])
                     stats.records += 1
                     yield record
-                if not nxt:
+                if fail is not None:
+                    raise fail
+                if stop:
+                    msg = f"{stop} ({stats.records} records)"
+                    stats.warnings.append(msg)
+                    log.warning("[DVC] %s", msg)
+                if stop is not None:
                     return
-                if nxt in asked:
-                    # No progress: a repeated page or a cursor that loops. Ask again a few times (a
-                    # glitch recovers), then stop rather than loop for ever.
-                    stalls += 1
-                    if stalls > self.stall_retries:
-                        msg = (f"con trỏ lặp lại, dừng đọc {entity} sau {stats.pages} trang / repeated cursor, "
-                               f"stopping after {stats.pages} pages ({stats.records} records)")
-                        stats.warnings.append(msg)
-                        log.warning("[DVC] %s", msg)
-                        return
-                    continue
-                stalls = 0
-                empty_run = empty_run + 1 if not items else 0
-                if empty_run > self.max_empty_pages:
-                    raise SourceError(self.system, f"{empty_run} trang rỗng liên tiếp khi đọc {entity} / "
-                                                   f"{empty_run} empty pages in a row: pagination does not end")
-                cursor = nxt
         finally:
-            client.close()
+            if ahead is not None:
+                client.cancel()  # the page asked ahead is not wanted: no retries for it
+                ahead[1].then(client.close)
+            else:
+                client.close()

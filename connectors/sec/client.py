@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 from connectors.base import SchemaDriftError, SecuritySource, SourceError
 from connectors.http import RetryableBody, json_body
-from connectors.rest import RestSettings, from_wire
+from connectors.rest import RestSettings, wire_reader
 from dti.settings import TZ
 
 log = logging.getLogger("connectors.sec")
@@ -45,6 +45,7 @@ class SecurityApi(SecuritySource, RestSettings):
         stats = client.stats
         url = self._url(f"/api/v1/{entity}")
         base = {**_params(since, unit), "size": self.page_size}
+        read = wire_reader(self.system, entity, WIRE_FIELDS[entity])
         seen: set[str] = set()
         page = 1
         stalls = 0
@@ -70,7 +71,7 @@ class SecurityApi(SecuritySource, RestSettings):
                 stats.pages += 1
                 total, new = payload["total"], 0
                 for item in payload["items"]:
-                    record = from_wire(self.system, entity, item, WIRE_FIELDS[entity])
+                    record = read(item)
                     if record["source_id"] in seen:
                         stats.duplicates += 1
                         continue
@@ -133,9 +134,10 @@ class SecurityCsvExport(SecuritySource, RestSettings):
                                        f"{'; cột lạ / unexpected: ' + ', '.join(unknown) if unknown else ''}")
             seen: set[str] = set()
             records = []
+            read = wire_reader(self.system, entity, WIRE_FIELDS[entity])
             for line, row in enumerate(rows, start=2):
                 try:
-                    record = from_wire(self.system, entity, row, WIRE_FIELDS[entity])
+                    record = read(row)
                 except SchemaDriftError as exc:
                     raise SchemaDriftError(self.system, entity, exc.field, f"dòng / line {line}: {exc}") from None
                 if record["source_id"] in seen:
