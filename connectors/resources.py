@@ -22,6 +22,18 @@ def _num(env: dict[str, str], name: str, default: float, kind=float):
         raise ValueError(f"{name}={value!r}: cần một số / expected a number") from None
 
 
+def _switch(env: dict[str, str], name: str) -> bool | None:
+    """auto (or unset) → None; true/false in the usual spellings."""
+    value = (env.get(name) or "auto").strip().lower()
+    if value == "auto":
+        return None
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{name}={value!r}: cần auto, true hoặc false / expected auto, true or false")
+
+
 def source_resources(env: dict[str, str] | None = None) -> dict[str, dg.ConfigurableResource]:
     """{"dvc", "doc", "sec"} resources for a Definitions object (keys match the assets' parameters)."""
     env = dict(os.environ if env is None else env)
@@ -32,6 +44,7 @@ def source_resources(env: dict[str, str] | None = None) -> dict[str, dg.Configur
         max_total_wait_s=_num(env, "DTI_SOURCE_MAX_WAIT_S", 120.0),
         max_response_s=_num(env, "DTI_HTTP_MAX_RESPONSE_S", 120.0),
         page_size=_num(env, "DTI_HTTP_PAGE_SIZE", 500, int),
+        gzip=_switch(env, "DTI_HTTP_GZIP"),
     )
     sec_cls = SecurityCsvExport if env.get("DTI_SEC_MODE", "api").lower() == "csv" else SecurityApi
     return {

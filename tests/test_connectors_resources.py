@@ -45,6 +45,19 @@ def test_envvar_resources_pull_through_dagster(province, monkeypatch):
 def test_bad_number_names_the_variable():
     with pytest.raises(ValueError, match="DTI_HTTP_READ_TIMEOUT"):
         source_resources({"DTI_HTTP_READ_TIMEOUT": "soon"})
+    with pytest.raises(ValueError, match="DTI_HTTP_GZIP='sometimes': cần auto, true hoặc false"):
+        source_resources({"DTI_HTTP_GZIP": "sometimes"})
+
+
+@pytest.mark.parametrize(("setting", "url", "asks_gzip"), [
+    ("", "https://dvc.example.vn", True), ("auto", "http://127.0.0.1:8080", False),
+    ("true", "http://localhost:8080", True), ("off", "https://dvc.example.vn", False)])
+def test_gzip_is_asked_of_remote_servers_unless_switched(setting, url, asks_gzip):
+    from connectors.dvc.client import DossierApi
+
+    gzip = source_resources({"DTI_HTTP_GZIP": setting})["dvc"].gzip
+    api = DossierApi(base_url=url, token="t", gzip=gzip)
+    assert (api._client("DVC").session.headers["Accept-Encoding"] == "gzip") is asks_gzip
 
 
 @pytest.mark.slow
