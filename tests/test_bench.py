@@ -25,8 +25,13 @@ def test_tiny_bench_over_http_writes_the_table_and_json(tmp_path):
     assert written == report
     assert written["columns"] == list(COLUMNS)
     stages = _stages(written)
-    assert list(stages) == ["imports", "generate", "load", "ingest_http", "sync_dvc", "sync_doc", "sync_sec",
+    assert list(stages) == ["imports", "generate", "load", "ingest_http", "sync_dvc", "sync_doc", "sync_sec", "sync",
                             "metrics", "floor_metrics", "ledger", "scores", "reports", "incremental_sync"]
+    # The three sources sync at once, as the nightly job's steps do: the whole counts, each source is a detail.
+    parts = [stages[f"sync_{s}"] for s in ("dvc", "doc", "sec")]
+    assert stages["sync"]["in_e2e"] and not any(p["in_e2e"] for p in parts)
+    assert stages["sync"]["rows"] == sum(p["rows"] for p in parts)
+    assert max(p["wall_s"] for p in parts) <= stages["sync"]["wall_s"] + 0.01
     for row in written["stages"]:
         assert set(row) == set(COLUMNS)  # bench.json sorts keys; "columns" keeps the table order
         assert row["wall_s"] >= 0 and row["peak_rss_mb"] > 50  # a Python process holding pandas is never smaller

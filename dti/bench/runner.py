@@ -106,28 +106,44 @@ def run_in_child(name: str, fn: Callable[[], dict], timeout_s: float) -> dict:
     Forking from a parent that has already imported the pipeline keeps import time out of the stage
     while the child's high-water mark stays its own.
     """
+    return run_in_children({name: fn}, timeout_s)[name]
+
+
+def run_in_children(fns: dict[str, Callable[[], dict]], timeout_s: float) -> dict[str, dict]:
+    """Several stages at once, each in its own forked process (as Dagster's multiprocess executor runs
+    the steps of one run); each result carries that process's own wall, CPU and peak RSS."""
     ctx = mp.get_context("fork")
-    parent, child = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(child, fn), name=f"dti-bench-{name}")
-    proc.start()
-    child.close()
+    started = {}
+    for name, fn in fns.items():
+        parent, child = ctx.Pipe(duplex=False)
+        proc = ctx.Process(target=_child, args=(child, fn), name=f"dti-bench-{name}")
+        proc.start()
+        child.close()
+        started[name] = (proc, parent)
+    deadline = time.monotonic() + timeout_s
+    results: dict[str, dict] = {}
     try:
-        if not parent.poll(timeout_s):
-            proc.terminate()
-            proc.join(10)
-            raise BenchError(f"giai đoạn '{name}' quá {timeout_s:.0f} s / stage '{name}' exceeded {timeout_s:.0f} s")
-        result = parent.recv()
-    except EOFError as exc:
-        raise BenchError(f"giai đoạn '{name}' dừng bất thường (mã {proc.exitcode}) / stage '{name}' died "
-                         f"(exit code {proc.exitcode})") from exc
+        for name, (proc, parent) in started.items():
+            if not parent.poll(max(0.0, deadline - time.monotonic())):
+                raise BenchError(f"giai đoạn '{name}' quá {timeout_s:.0f} s / stage '{name}' exceeded "
+                                 f"{timeout_s:.0f} s")
+            try:
+                results[name] = parent.recv()
+            except EOFError as exc:
+                raise BenchError(f"giai đoạn '{name}' dừng bất thường (mã {proc.exitcode}) / stage '{name}' died "
+                                 f"(exit code {proc.exitcode})") from exc
     finally:
-        proc.join(30)
-        parent.close()
-    if not result.pop("ok"):
-        if result.get("plain"):
-            raise BenchError(result["error"])
-        raise BenchError(f"giai đoạn '{name}' lỗi / stage '{name}' failed:\n{result['error']}")
-    return result
+        for proc, parent in started.values():
+            if proc.is_alive() and len(results) < len(started):
+                proc.terminate()
+            proc.join(30)
+            parent.close()
+    for name, result in results.items():
+        if not result.pop("ok"):
+            if result.get("plain"):
+                raise BenchError(result["error"])
+            raise BenchError(f"giai đoạn '{name}' lỗi / stage '{name}' failed:\n{result['error']}")
+    return results
 
 
 # --- the simulators over loopback -------------------------------------------------------------------
@@ -286,6 +302,32 @@ def stage_sync(sim_root: Path, url: str, urls: dict | None, source: str) -> dict
     return {"rows": after - before, "entities": list(SOURCE_ENTITIES[source])}
 
 
+def _record_sync(record, label: str, work: Path, url: str, urls: dict | None, timeout_s: float, parallel: bool,
+                 note: str) -> StageResult:
+    """The three sync assets, at once or one by one: a row per source (not in the total) and one row
+    for the whole sync (in the total, its wall the time until the last source finished)."""
+    fns = {source: (lambda s=source: stage_sync(work, url, urls, s)) for source in ("DVC", "DOC", "SEC")}
+    t0 = time.perf_counter()
+    if parallel:
+        done = run_in_children({f"{label}_{s}": fn for s, fn in fns.items()}, timeout_s)
+        done = {s: done[f"{label}_{s}"] for s in fns}
+    else:
+        done = {s: run_in_child(f"{label}_{s}", fn, timeout_s) for s, fn in fns.items()}
+    wall = time.perf_counter() - t0
+    how = "song song / at once" if parallel else "lần lượt / one after the other"
+    if label == "sync":
+        for source, r in done.items():
+            via = "HTTP" if urls and source != "DOC" else ("SQL" if source == "DOC" else "in-process")
+            record(StageResult(f"sync_{source.lower()}", r["rows"], r["wall_s"], r["peak_rss_mb"], cpu_s=r["cpu_s"],
+                               in_e2e=False, note=f"{note} ({via}) + GX; {how}"))
+    whole = StageResult(label, sum(r["rows"] for r in done.values()), wall,
+                        max(r["peak_rss_mb"] for r in done.values()), cpu_s=sum(r["cpu_s"] for r in done.values()),
+                        note=f"{note}: DVC, DOC, SEC {how}")
+    if label == "sync":
+        record(whole)
+    return whole
+
+
 def _batch_records(url: str, source: str) -> int:
     import sqlalchemy as sa
 
@@ -412,8 +454,12 @@ def _machine() -> dict:
 
 def run_bench(scale: str = "S", *, stages: list[str] | None = None, seed: int = SEED, url: str | None = None,
               out_dir: Path | None = None, regenerate: bool = False, http: bool | None = None, history: int = 1,
-              timeout_s: float = 6 * 3600, log: Callable[[str], None] | None = None) -> dict:
-    """Run the bench and write out/bench.json. Returns the same dict it writes."""
+              timeout_s: float = 6 * 3600, log: Callable[[str], None] | None = None,
+              parallel_sync: bool = True) -> dict:
+    """Run the bench and write out/bench.json. Returns the same dict it writes.
+
+    `parallel_sync`: the three sources sync at once, as the nightly_sync job's steps do on Dagster's
+    multiprocess executor; False syncs them one after the other."""
     from dti.simulate.generator import SCALES
 
     if scale not in SCALES:
@@ -474,12 +520,8 @@ def run_bench(scale: str = "S", *, stages: list[str] | None = None, seed: int = 
                                note="chỉ đọc HTTP DVC, không ghi / DVC over HTTP, fetch only"))
         full_sync_s = 0.0
         if "sync" in wanted:
-            for source in ("DVC", "DOC", "SEC"):
-                r = run_in_child(f"sync_{source}", lambda s=source: stage_sync(work, url, urls, s), timeout_s)
-                how = "HTTP" if urls and source != "DOC" else ("SQL" if source == "DOC" else "in-process")
-                record(StageResult(f"sync_{source.lower()}", r["rows"], r["wall_s"], r["peak_rss_mb"], cpu_s=r["cpu_s"],
-                                   note=f"đồng bộ đầy đủ / full sync ({how}) + GX"))
-                full_sync_s += r["wall_s"]
+            full_sync_s = _record_sync(record, "sync", work, url, urls, timeout_s, parallel_sync,
+                                       note="đồng bộ đầy đủ / full sync").wall_s
         # Without a new sync the warehouse may hold an earlier run's replicas: set them to `history`.
         r = run_in_child("history", lambda: stage_history(url, history), timeout_s) if not syncing else None
         if r and (history > 1 or r["removed"]):
@@ -511,20 +553,14 @@ def run_bench(scale: str = "S", *, stages: list[str] | None = None, seed: int = 
             touched = mutate(work, fraction=NIGHT_SHARE / 3, seed=seed)
             n_touched = sum(len(v[k]) for v in touched.values() if isinstance(v, dict)
                             for k in ("new", "changed", "deleted"))
-            wall = rss = cpu = 0.0
-            rows = 0
-            for source in ("DVC", "DOC", "SEC"):
-                r = run_in_child(f"incremental_{source}", lambda s=source: stage_sync(work, url, urls, s), timeout_s)
-                wall += r["wall_s"]
-                cpu += r["cpu_s"]
-                rss = max(rss, r["peak_rss_mb"])
-                rows += r["rows"]
-            share = wall / full_sync_s if full_sync_s else None
-            incremental = {"touched": n_touched, "records": rows, "wall_s": wall, "full_sync_s": full_sync_s,
-                           "share_of_full": share}
-            record(StageResult("incremental_sync", rows, wall, rss, cpu_s=cpu, in_e2e=False,
-                               note=f"{n_touched} bản ghi đổi / records touched; "
-                                    f"{(share or 0) * 100:.1f}% thời gian đồng bộ đầy đủ / of the full sync"))
+            night = _record_sync(record, "incremental_sync", work, url, urls, timeout_s, parallel_sync,
+                                 note=f"{n_touched} bản ghi đổi / records touched")
+            share = night.wall_s / full_sync_s if full_sync_s else None
+            incremental = {"touched": n_touched, "records": night.rows, "wall_s": night.wall_s,
+                           "full_sync_s": full_sync_s, "share_of_full": share}
+            night.in_e2e = False
+            night.note += f"; {(share or 0) * 100:.1f}% thời gian đồng bộ đầy đủ / of the full sync"
+            record(night)
     finally:
         if urls_ctx:
             urls_ctx.__exit__(None, None, None)

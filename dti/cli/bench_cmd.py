@@ -18,6 +18,9 @@ def register(sub) -> None:
                         "times before the compute stages (M-sized history without an M-sized sync)")
     p.add_argument("--in-process", action="store_true",
                    help="đọc trực tiếp tệp mô phỏng thay vì HTTP / read the simulator files instead of HTTP")
+    p.add_argument("--sequential-sync", action="store_true",
+                   help="đồng bộ ba nguồn lần lượt thay vì cùng lúc / sync the three sources one after the other "
+                        "instead of at once (as the nightly_sync job runs them)")
     p.set_defaults(func=_run)
 
 
@@ -39,7 +42,8 @@ def _run(args) -> int:
     kwargs = {"seed": args.seed} if args.seed is not None else {}
     try:
         run_bench(args.scale, stages=stages or None, url=args.database_url, regenerate=args.regenerate,
-                  http=False if args.in_process else None, history=args.history, **kwargs)
+                  http=False if args.in_process else None, history=args.history,
+                  parallel_sync=not args.sequential_sync, **kwargs)
     except BenchError as exc:
         raise CliError(str(exc)) from exc
     return 0
