@@ -211,13 +211,13 @@ SQLITE_SYNC_CACHE_KIB = 131_072
 
 
 @contextmanager
-def _sqlite_cache(session: Session):
-    if session.get_bind().dialect.name != "sqlite":
+def _sqlite_cache(conn: sa.Connection):
+    if conn.dialect.name != "sqlite":
         yield
         return
-    conn = session.connection()
     before = conn.exec_driver_sql("PRAGMA cache_size").scalar()
     conn.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_SYNC_CACHE_KIB}")
+    conn.commit()  # no transaction left open: the session's own commits must reach the database
     try:
         yield
     finally:
@@ -252,8 +252,13 @@ def sync_entity(source: str, entity: str, fetch: Callable[[dt.datetime | None], 
         s.merge(SyncBatch(batch_id=batch_id, source=source, entity=entity, started_at=fetched_at,
                           status="running", records=0))
     since = None
+    # Each chunk is committed on its own, so the warehouse's write lock is held for one chunk at a time:
+    # on SQLite the three sources sync side by side (the nightly job's steps run at once) and other writers
+    # (check history, the review app) are never locked out for a whole sync. A sync that fails part-way
+    # keeps the chunks it wrote — upserts, repeated by the next sync — but not its watermark, so nothing
+    # is skipped, and the source is marked failed, so its claims stay unverifiable until a sync succeeds.
     try:
-        with Session(engine) as session, session.begin(), _sqlite_cache(session):
+        with engine.connect() as conn, _sqlite_cache(conn), Session(bind=conn) as session:
             wm = None if full else get_watermark(session, source, entity, unit)
             since = (wm - max(OVERLAP, lookback or OVERLAP)) if wm else None
             resolve = unit_resolver(session)
@@ -284,6 +289,7 @@ def sync_entity(source: str, entity: str, fetch: Callable[[dt.datetime | None], 
                     watermark = ts
                 if len(pending) >= CHUNK:
                     write(list(pending.values()))
+                    session.commit()
                     upserted += len(pending)
                     pending.clear()
             write(list(pending.values()))
@@ -293,6 +299,7 @@ def sync_entity(source: str, entity: str, fetch: Callable[[dt.datetime | None], 
                                             updated_at=fetched_at))
             session.merge(SyncBatch(batch_id=batch_id, source=source, entity=entity, started_at=fetched_at,
                                     finished_at=dt.datetime.now(TZ), status="ok", records=len(seen)))
+            session.commit()
     except Exception as exc:
         with Session(engine) as s, s.begin():
             s.merge(SyncBatch(batch_id=batch_id, source=source, entity=entity, started_at=fetched_at,

@@ -189,7 +189,7 @@ def test_source_down_fails_fast_and_keeps_earlier_data(wh, province):
         assert s.get(SyncWatermark, ("DVC", "dossiers", "*")).updated_at == NIGHT1
 
 
-def test_failure_mid_stream_writes_nothing(wh, province):
+def test_failure_within_the_first_chunk_writes_nothing(wh, province):
     def broken(since):
         from connectors.dvc.simulator import DossierSimulator
 
@@ -203,6 +203,59 @@ def test_failure_mid_stream_writes_nothing(wh, province):
     assert _rows(wh, RawDossier) == []
     with Session(get_engine(wh)) as s:
         assert s.get(SyncWatermark, ("DVC", "dossiers", "*")) is None
+
+
+def _dossiers_then(province, at: int, action):
+    """The simulator's dossiers, calling `action()` when the stream reaches record `at`."""
+    def fetch(since):
+        from connectors.dvc.simulator import DossierSimulator
+
+        for i, record in enumerate(DossierSimulator(db_path=str(province / "dvc.db")).fetch("dossiers", since)):
+            if i == at:
+                action()
+            yield record
+    return fetch
+
+
+def test_a_sync_holds_the_warehouse_write_lock_one_chunk_at_a_time(wh, province, monkeypatch):
+    """SQLite has one writer at a time: another writer (a second source's sync, check history, the
+    review app) must get its turn between chunks, not wait for a whole sync."""
+    import sqlite3
+
+    from dti import sync
+
+    monkeypatch.setattr(sync, "CHUNK", 200)
+    path = wh.removeprefix("sqlite:///")
+
+    def other_writer():
+        con = sqlite3.connect(path, timeout=1)  # "database is locked" after 1 s if the sync held the lock
+        try:
+            con.execute("UPDATE units SET code = code WHERE code = (SELECT min(code) FROM units)")
+            con.commit()
+        finally:
+            con.close()
+
+    result = sync_entity("DVC", "dossiers", _dossiers_then(province, 450, other_writer), url=wh, batch_id="b1",
+                         fetched_at=NIGHT1)
+    assert result.records == len(_rows(wh, RawDossier)) > 450
+
+
+def test_a_failure_after_some_chunks_keeps_them_but_not_the_watermark(wh, province, monkeypatch):
+    from dti import sync
+
+    monkeypatch.setattr(sync, "CHUNK", 200)
+
+    def lost():
+        raise SourceError("DVC", "mất kết nối giữa chừng / connection lost mid-stream")
+
+    with pytest.raises(SourceError):
+        sync_entity("DVC", "dossiers", _dossiers_then(province, 450, lost), url=wh, batch_id="b1", fetched_at=NIGHT1)
+    assert len(_rows(wh, RawDossier)) == 400  # two whole chunks were committed
+    with Session(get_engine(wh)) as s:
+        assert s.get(SyncWatermark, ("DVC", "dossiers", "*")) is None  # so the next sync reads them again
+    again = sync_entity("DVC", "dossiers", _dossiers_then(province, -1, lambda: None), url=wh, batch_id="b2",
+                        fetched_at=NIGHT2)
+    assert len(_rows(wh, RawDossier)) == again.records == _sim_count(province, "dvc.db", "dossiers")
 
 
 def test_per_unit_watermarks_include_predecessor_codes(wh, province):
