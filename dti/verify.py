@@ -57,6 +57,9 @@ def period_units(session: Session, period: str, frameworks: dict[str, Framework]
     return out
 
 
+BULK_ROWS = 2000  # rows per executemany when storing or updating in bulk
+
+
 def check_citations(session: Session, period: str) -> dict[str, int]:
     """Match parsed evidence citations of current submissions against the document system.
 
@@ -64,31 +67,43 @@ def check_citations(session: Session, period: str) -> dict[str, int]:
     date_mismatch: the document exists under another date; not_found: no such document.
     """
     counts = {"found": 0, "not_found": 0, "date_mismatch": 0}
-    rows = session.execute(
-        sa.select(EvidenceCitation, SelfReport.unit_code)
-        .join(SelfReport, SelfReport.id == EvidenceCitation.self_report_id)
-        .join(Submission, Submission.id == SelfReport.submission_id)
-        .where(Submission.period == period, Submission.is_current.is_(True))
-        .order_by(EvidenceCitation.id)).all()
-    numbers = sorted({c.number for c, _u in rows if c.number})
+    c, d = EvidenceCitation, RawDocument
+    current = (sa.select(c.id, c.number, c.notation, c.doc_date, SelfReport.unit_code)
+               .join(SelfReport, SelfReport.id == c.self_report_id)
+               .join(Submission, Submission.id == SelfReport.submission_id)
+               .where(Submission.period == period, Submission.is_current.is_(True))
+               .subquery())
+    rows = session.execute(sa.select(current).order_by(current.c.id)).all()
+    # The documents that could match: same unit and number (a number alone, "45", is shared by every
+    # unit's documents), asked unit by unit so the warehouse reads each unit's documents through its
+    # unit_code index. Notations are compared here, case-folded in Python, because SQL's upper()
+    # leaves Vietnamese letters (đ, ơ) as they are on some backends.
+    numbers: dict[str, set[str]] = {}
+    for _id, number, _notation, _date, unit in rows:
+        if number:
+            numbers.setdefault(unit, set()).add(number)
     docs: dict[tuple[str, str, str], list[tuple]] = {}
-    for i in range(0, len(numbers), 500):  # one query per 500 numbers, not one per citation
-        for sid, unit, number, notation, issued in session.execute(
-                sa.select(RawDocument.source_id, RawDocument.unit_code, RawDocument.number, RawDocument.notation,
-                          RawDocument.issue_date)
-                .where(RawDocument.number.in_(numbers[i:i + 500]), RawDocument.deleted.is_(False))
-                .order_by(RawDocument.source_id)):
+    for unit, wanted in sorted(numbers.items()):
+        for sid, number, notation, issued in session.execute(
+                sa.select(d.source_id, d.number, d.notation, d.issue_date)
+                .where(d.unit_code == unit, d.number.in_(sorted(wanted)), d.deleted.is_(False))
+                .order_by(d.source_id)):
             docs.setdefault((unit, number, (notation or "").upper()), []).append((sid, issued))
-    for citation, unit_code in rows:
-        found = docs.get((unit_code, citation.number, (citation.notation or "").upper()), [])
+    updates = []
+    for citation_id, number, notation, cited, unit in rows:
+        found = docs.get((unit, number, (notation or "").upper()), [])
         if not found:
             status, doc_id = "not_found", None
         else:
-            same_day = [d for d in found if citation.doc_date is None or d[1] == citation.doc_date]
+            same_day = [doc for doc in found if cited is None or doc[1] == cited]
             status, doc_id = ("found", same_day[0][0]) if same_day else ("date_mismatch", found[0][0])
-        citation.check_status = status
-        citation.matched_document_id = doc_id
+        updates.append({"b_id": citation_id, "b_status": status, "b_doc": doc_id})
         counts[status] += 1
+    t = EvidenceCitation.__table__
+    by_id = (sa.update(t).where(t.c.id == sa.bindparam("b_id"))
+             .values(check_status=sa.bindparam("b_status"), matched_document_id=sa.bindparam("b_doc")))
+    for i in range(0, len(updates), BULK_ROWS):  # one executemany per slice
+        session.connection().execute(by_id, updates[i:i + BULK_ROWS])
     return counts
 
 
@@ -157,13 +172,11 @@ def compute_period(period: str, *, url: str | None = None, as_of: dt.datetime | 
     return units, compute_metrics(period, units, url=url, as_of=as_of)
 
 
-BULK_ROWS = 2000
-
-
 def _bulk_insert(session: Session, model, rows: list[dict]) -> None:
     """Core executemany in slices: the ORM unit of work costs a Python object per row for nothing here."""
+    insert = model.__table__.insert()
     for i in range(0, len(rows), BULK_ROWS):
-        session.execute(sa.insert(model), rows[i:i + BULK_ROWS])
+        session.connection().execute(insert, rows[i:i + BULK_ROWS])
 
 
 def store_metrics(period: str, metrics: list[MetricValue], *, url: str | None = None) -> None:
