@@ -17,6 +17,8 @@ from pipelines.partitions import PROVINCE
 from pipelines.provinces import ProvinceConfig, ProvinceError
 from pipelines.resources import Warehouse
 
+_MIGRATED: set[str] = set()
+
 
 @dataclass(frozen=True)
 class Scope:
@@ -44,7 +46,9 @@ def _in_province(key: str, code: str | None, warehouse: Warehouse) -> Scope:
     from dti.warehouse import init_db
 
     cfg = province_config(code)
-    init_db(cfg.database_url)  # a province added to DTI_PROVINCES gets its tables on its first run
+    if cfg.database_url not in _MIGRATED:  # a province added to DTI_PROVINCES gets its tables on its first run
+        init_db(cfg.database_url)
+        _MIGRATED.add(cfg.database_url)  # once per process, not once per asset of the run
     return Scope(key, code, cfg.database_url, cfg.out_dir, cfg)
 
 

@@ -65,6 +65,17 @@ def partition_key(key: str, province: str | None, *, dimension: str) -> str:
     return dg.MultiPartitionKey({dimension: key, PROVINCE: province})
 
 
+def province_run(run_key: str, key: str, province: str | None, *, dimension: str, tags: dict,
+                 sync: bool = False) -> dg.RunRequest:
+    """One run request for `key` (a night or a period) in a province, or in the one warehouse: the
+    province goes into the run key, the partition key and the `dti/province` tag (and, for a sync, the
+    `dti/sync` tag the run coordinator limits to one run per warehouse)."""
+    if province:
+        run_key = f"{run_key}-{province}"
+        tags = {**tags, "dti/province": province, **({"dti/sync": province} if sync else {})}
+    return dg.RunRequest(run_key=run_key, partition_key=partition_key(key, province, dimension=dimension), tags=tags)
+
+
 def source_deps(provinces: list[str]) -> list[dg.AssetDep]:
     """The period assets read every night's raw records — of their own province when there are several."""
     mapping: dg.PartitionMapping = dg.AllPartitionMapping()

@@ -12,7 +12,7 @@ import dagster as dg
 from dti.settings import TZ
 from pipelines.calendar import open_periods
 from pipelines.jobs import sync_job, verify_job
-from pipelines.partitions import partition_key, period_keys, province_codes
+from pipelines.partitions import period_keys, province_codes, province_run
 
 TIMEZONE = "Asia/Ho_Chi_Minh"
 DEFAULT_LEAD_DAYS = 7
@@ -27,9 +27,8 @@ def _local_day(context: dg.ScheduleEvaluationContext) -> dt.date:
 def nightly_sync_schedule(context: dg.ScheduleEvaluationContext):
     night = _local_day(context).isoformat()
     # The run key makes a second tick for the same night (daemon restart, catch-up) a no-op.
-    return [dg.RunRequest(run_key="-".join(filter(None, ("nightly", night, code))),
-                          partition_key=partition_key(night, code, dimension="night"),
-                          tags={"dti/trigger": "nightly", **({"dti/province": code, "dti/sync": code} if code else {})})
+    return [province_run(f"nightly-{night}", night, code, dimension="night", tags={"dti/trigger": "nightly"},
+                         sync=True)
             for code in province_codes() or [None]]
 
 
@@ -49,10 +48,9 @@ def deadline_refresh_schedule(context: dg.ScheduleEvaluationContext):
     for per, deadline in upcoming:
         days = (deadline - today).days
         if days <= window:
-            requests += [dg.RunRequest(run_key="-".join(filter(None, ("deadline", per.period, today.isoformat(), code))),
-                                       partition_key=partition_key(per.period, code, dimension="period"),
-                                       tags={"dti/trigger": "deadline", "dti/deadline": deadline.isoformat(),
-                                             **({"dti/province": code} if code else {})})
+            requests += [province_run(f"deadline-{per.period}-{today.isoformat()}", per.period, code,
+                                      dimension="period",
+                                      tags={"dti/trigger": "deadline", "dti/deadline": deadline.isoformat()})
                          for code in province_codes() or [None]]
     if requests:
         return requests

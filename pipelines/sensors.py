@@ -11,7 +11,7 @@ import dagster as dg
 from dti.settings import TZ, get_settings
 from pipelines.calendar import open_periods
 from pipelines.jobs import intake_job, sync_job, verify_job
-from pipelines.partitions import PROVINCE, partition_key, period_keys, province_codes
+from pipelines.partitions import PROVINCE, period_keys, province_codes, province_run
 from pipelines.provinces import inboxes
 
 
@@ -71,10 +71,8 @@ def recompute_open_period(context: dg.RunStatusSensorContext):
     if not found:
         return dg.SkipReason(f"Không có kỳ nào đang mở ngày {day.isoformat()} / no open period on {day.isoformat()}")
     period = found[0][0].period
-    return [dg.RunRequest(run_key="-".join(filter(None, ("recompute", run.run_id, code))),
-                          partition_key=partition_key(period, code, dimension="period"),
-                          tags={"dti/trigger": f"after-{run.job_name}", "dti/after_run": run.run_id,
-                                **({"dti/province": code} if code else {})})
+    return [province_run(f"recompute-{run.run_id}", period, code, dimension="period",
+                         tags={"dti/trigger": f"after-{run.job_name}", "dti/after_run": run.run_id})
             for code in _provinces_of(run)]
 
 
