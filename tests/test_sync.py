@@ -225,6 +225,7 @@ def test_a_sync_holds_the_warehouse_write_lock_one_chunk_at_a_time(wh, province,
     from dti import sync
 
     monkeypatch.setattr(sync, "CHUNK", 200)
+    monkeypatch.setattr(sync, "COMMIT_SECONDS", 0)  # commit every chunk (by default: at most once a second)
     path = wh.removeprefix("sqlite:///")
 
     def other_writer():
@@ -240,17 +241,22 @@ def test_a_sync_holds_the_warehouse_write_lock_one_chunk_at_a_time(wh, province,
     assert result.records == len(_rows(wh, RawDossier)) > 450
 
 
-def test_a_failure_after_some_chunks_keeps_them_but_not_the_watermark(wh, province, monkeypatch):
+@pytest.mark.parametrize(("commit_seconds", "kept"), [(0, 400), (3600, 0)])
+def test_a_failure_after_some_chunks_keeps_the_committed_ones_but_not_the_watermark(wh, province, monkeypatch,
+                                                                                  commit_seconds, kept):
+    """Chunks are committed at most every COMMIT_SECONDS: a failure keeps the committed chunks (two whole
+    chunks when every chunk is committed, none when the first commit was not due yet), never the watermark."""
     from dti import sync
 
     monkeypatch.setattr(sync, "CHUNK", 200)
+    monkeypatch.setattr(sync, "COMMIT_SECONDS", commit_seconds)
 
     def lost():
         raise SourceError("DVC", "mất kết nối giữa chừng / connection lost mid-stream")
 
     with pytest.raises(SourceError):
         sync_entity("DVC", "dossiers", _dossiers_then(province, 450, lost), url=wh, batch_id="b1", fetched_at=NIGHT1)
-    assert len(_rows(wh, RawDossier)) == 400  # two whole chunks were committed
+    assert len(_rows(wh, RawDossier)) == kept
     with Session(get_engine(wh)) as s:
         assert s.get(SyncWatermark, ("DVC", "dossiers", "*")) is None  # so the next sync reads them again
     again = sync_entity("DVC", "dossiers", _dossiers_then(province, -1, lambda: None), url=wh, batch_id="b2",
@@ -308,3 +314,46 @@ def test_doc_and_sec_csv_incremental(wh, province):
             assert s.get(RawDocument, sid).deleted
         assert s.scalar(sa.select(sa.func.count()).select_from(RawDocument)) == (
             _sim_count(province, "doc.db", "vb_van_ban"))
+
+
+def _indexes(url: str, table: str) -> set[str]:
+    return {ix["name"] for ix in sa.inspect(get_engine(url)).get_indexes(table)}
+
+
+@pytest.mark.parametrize("fails", [False, True], ids=["succeeds", "fails part-way"])
+def test_a_first_load_builds_the_secondary_indexes_at_the_end_whatever_happens(wh, province, monkeypatch, fails):
+    """Into an empty table the rows go in without the secondary indexes (built once at the end), so the
+    table must have every one of them afterwards, also when the sync failed after committing some chunks."""
+    from dti import sync
+
+    monkeypatch.setattr(sync, "CHUNK", 200)
+    monkeypatch.setattr(sync, "COMMIT_SECONDS", 0)
+    wanted = {ix.name for ix in RawDossier.__table__.indexes}
+    assert wanted and _indexes(wh, "raw_dossiers") == wanted
+    dropped = []
+    real_drop = sa.Index.drop
+    monkeypatch.setattr(sa.Index, "drop", lambda self, *a, **k: (dropped.append(self.name), real_drop(self, *a, **k)))
+
+    def lost():
+        raise SourceError("DVC", "mất kết nối giữa chừng / connection lost mid-stream")
+
+    fetch = _dossiers_then(province, 450 if fails else -1, lost if fails else (lambda: None))
+    if fails:
+        with pytest.raises(SourceError):
+            sync_entity("DVC", "dossiers", fetch, url=wh, batch_id="b1", fetched_at=NIGHT1)
+        assert len(_rows(wh, RawDossier)) == 400
+    else:
+        sync_entity("DVC", "dossiers", fetch, url=wh, batch_id="b1", fetched_at=NIGHT1)
+    assert _indexes(wh, "raw_dossiers") == wanted
+    assert sorted(dropped) == sorted(wanted)  # left out for the load, and built again
+
+
+def test_a_sync_puts_back_an_index_an_interrupted_load_left_out(wh, province):
+    sync_entity("DVC", "dossiers", _dossiers_then(province, -1, lambda: None), url=wh, batch_id="b1",
+                fetched_at=NIGHT1)
+    with get_engine(wh).begin() as conn:  # as a sync killed while loading would leave it
+        conn.exec_driver_sql("DROP INDEX ix_raw_dossiers_unit_code")
+    assert "ix_raw_dossiers_unit_code" not in _indexes(wh, "raw_dossiers")
+    sync_entity("DVC", "dossiers", _dossiers_then(province, -1, lambda: None), url=wh, batch_id="b2",
+                fetched_at=NIGHT2)
+    assert _indexes(wh, "raw_dossiers") == {ix.name for ix in RawDossier.__table__.indexes}
