@@ -225,7 +225,6 @@ def test_a_sync_holds_the_warehouse_write_lock_one_chunk_at_a_time(wh, province,
     from dti import sync
 
     monkeypatch.setattr(sync, "CHUNK", 200)
-    monkeypatch.setattr(sync, "COMMIT_SECONDS", 0)  # commit every chunk (by default: at most once a second)
     path = wh.removeprefix("sqlite:///")
 
     def other_writer():
@@ -241,22 +240,17 @@ def test_a_sync_holds_the_warehouse_write_lock_one_chunk_at_a_time(wh, province,
     assert result.records == len(_rows(wh, RawDossier)) > 450
 
 
-@pytest.mark.parametrize(("commit_seconds", "kept"), [(0, 400), (3600, 0)])
-def test_a_failure_after_some_chunks_keeps_the_committed_ones_but_not_the_watermark(wh, province, monkeypatch,
-                                                                                  commit_seconds, kept):
-    """Chunks are committed at most every COMMIT_SECONDS: a failure keeps the committed chunks (two whole
-    chunks when every chunk is committed, none when the first commit was not due yet), never the watermark."""
+def test_a_failure_after_some_chunks_keeps_them_but_not_the_watermark(wh, province, monkeypatch):
     from dti import sync
 
     monkeypatch.setattr(sync, "CHUNK", 200)
-    monkeypatch.setattr(sync, "COMMIT_SECONDS", commit_seconds)
 
     def lost():
         raise SourceError("DVC", "mất kết nối giữa chừng / connection lost mid-stream")
 
     with pytest.raises(SourceError):
         sync_entity("DVC", "dossiers", _dossiers_then(province, 450, lost), url=wh, batch_id="b1", fetched_at=NIGHT1)
-    assert len(_rows(wh, RawDossier)) == kept
+    assert len(_rows(wh, RawDossier)) == 400  # two whole chunks were committed
     with Session(get_engine(wh)) as s:
         assert s.get(SyncWatermark, ("DVC", "dossiers", "*")) is None  # so the next sync reads them again
     again = sync_entity("DVC", "dossiers", _dossiers_then(province, -1, lambda: None), url=wh, batch_id="b2",
@@ -327,7 +321,6 @@ def test_a_first_load_builds_the_secondary_indexes_at_the_end_whatever_happens(w
     from dti import sync
 
     monkeypatch.setattr(sync, "CHUNK", 200)
-    monkeypatch.setattr(sync, "COMMIT_SECONDS", 0)
     wanted = {ix.name for ix in RawDossier.__table__.indexes}
     assert wanted and _indexes(wh, "raw_dossiers") == wanted
     dropped = []
