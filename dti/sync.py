@@ -8,9 +8,11 @@ kept per (source, entity, unit); "*" is the whole source.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import hashlib
 import inspect
+import io
 import json
 import operator
 from collections.abc import Callable, Iterable
@@ -228,9 +230,84 @@ class _SqliteUpsert:
         self.session.connection().exec_driver_sql(self.sql, list(zip(*columns, strict=True)))
 
 
+def _aware(column: sa.Column) -> Callable:
+    """A UTCDateTime value for COPY: an aware datetime as it is (PostgreSQL's timestamptz reads the offset),
+    None as NULL; a naive datetime is refused, as UTCDateTime refuses it."""
+
+    def check(value):
+        if value is not None and (value.__class__ is not dt.datetime or value.tzinfo is None):
+            return column.type.process_bind_param(value, None)  # raises for a naive datetime
+        return value
+
+    return check
+
+
+class _CsvNull(float):
+    """NULL for COPY: csv writes a number bare, and this number as \\N (COPY's NULL below). csv's
+    QUOTE_NONNUMERIC writes None as a quoted empty string, which PostgreSQL reads as "", not NULL."""
+
+    def __repr__(self) -> str:
+        return "\\N"
+
+    __str__ = __repr__
+
+
+_NULLS = {None: _CsvNull()}
+
+
+class _PostgresCopyUpsert:
+    """The upsert of _upsert on PostgreSQL in bulk: a chunk is COPYed (CSV) into a temporary table without
+    indexes, then merged with one INSERT … SELECT … ON CONFLICT. SQLAlchemy's executemany sends the rows as
+    bound parameters (≈3.5 k dossiers/s on the bench machine); COPY parses them on the server in one pass.
+
+    CSV as PostgreSQL reads it: every string is quoted, so only the bare \\N of a None is NULL (an empty
+    string stays an empty string, a quoted "\\N" stays text); numbers and booleans are written bare
+    (True/False are PostgreSQL booleans); times and dates as their ISO text, the UTC offset included. tests/test_sync_fast.py compares the rows
+    stored with what the SQLAlchemy path stores."""
+
+    def __init__(self, session: Session, model):
+        table = model.__table__
+        quote = session.get_bind().dialect.identifier_preparer.quote
+        self.columns = [c.name for c in table.columns]
+        names = ", ".join(quote(c) for c in self.columns)
+        temp = quote(f"sync_{table.name}")
+        updates = ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in self.columns if c != "source_id")
+        self.statements = (
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {temp} (LIKE {quote(table.name)} INCLUDING DEFAULTS) ON COMMIT DROP",
+            f"COPY {temp} ({names}) FROM STDIN WITH (FORMAT csv, NULL '\\N')",
+            f"INSERT INTO {quote(table.name)} ({names}) SELECT {names} FROM {temp} "
+            f"ON CONFLICT ({quote('source_id')}) DO UPDATE SET {updates}",
+            f"TRUNCATE {temp}",
+        )
+        self.row = operator.itemgetter(*self.columns)
+        self.checks = [(i, _aware(c)) for i, c in enumerate(table.columns) if isinstance(c.type, UTCDateTime)]
+        self.session = session
+
+    def __call__(self, rows: list[dict]) -> None:
+        if not rows:
+            return
+        columns = list(zip(*map(self.row, rows), strict=True))
+        for i, check in self.checks:
+            columns[i] = list(map(check, columns[i]))
+        nulls = _NULLS.get
+        tuples = zip(*(map(nulls, values, values) for values in columns), strict=True)
+        text = io.StringIO()
+        csv.writer(text, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n").writerows(tuples)
+        text.seek(0)
+        create, copy, merge, empty = self.statements
+        with self.session.connection().connection.cursor() as cur:  # the driver's own cursor: COPY is not DB-API
+            cur.execute(create)
+            cur.copy_expert(copy, text)
+            cur.execute(merge)
+            cur.execute(empty)
+
+
 def _writer(session: Session, model) -> Callable[[list[dict]], None]:
-    if session.get_bind().dialect.name == "sqlite":
+    bind = session.get_bind()
+    if bind.dialect.name == "sqlite":
         return _SqliteUpsert(session, model)
+    if bind.dialect.name == "postgresql" and bind.dialect.driver == "psycopg2":
+        return _PostgresCopyUpsert(session, model)
     return lambda rows: _upsert(session, model, rows)
 
 

@@ -76,15 +76,16 @@ def province(tmp_path_factory):
     return root
 
 
-def _synced(tmp_path, province, name: str) -> str:
+def _synced(tmp_path, province, name: str, url: str | None = None, migrate: bool = True) -> str:
     from connectors.doc.client import DocumentDb
     from connectors.dvc.simulator import DossierSimulator
     from dti.simulate.load import load_units
     from dti.warehouse import init_db
 
-    url = f"sqlite:///{tmp_path / name}"
-    init_db(url)
-    load_units(province, url)
+    url = url or f"sqlite:///{tmp_path / name}"
+    if migrate:
+        init_db(url)
+        load_units(province, url)
     at = dt.datetime(2026, 1, 6, 1, 0, tzinfo=TZ)
     sync.sync_source("DVC", DossierSimulator(db_path=str(province / "dvc.db")), url=url, batch_prefix="n1",
                      fetched_at=at)
@@ -151,3 +152,73 @@ def test_dossier_flags_from_sql_match_the_pandas_predicates(tmp_path, province):
     assert 0 < (~finished).sum() < len(df) and (df["due_at"] == df["received_at"]).any()
     assert (df["due_after_received"].astype(bool) == due).all()
     assert (df["finished_after_received"].astype(bool) == finished).all()
+
+
+RAW_TABLES = ("raw_procedures", "raw_dossiers", "raw_documents", "raw_staff")
+
+
+def _stored(url: str, table: str) -> list[tuple]:
+    from dti.warehouse.db import get_engine
+
+    with get_engine(url).connect() as conn:
+        return [tuple(r) for r in conn.exec_driver_sql(f"SELECT * FROM {table} ORDER BY source_id")]
+
+
+def _sqlalchemy_writer(monkeypatch):
+    monkeypatch.setattr(sync, "_writer", lambda session, model: lambda rows: sync._upsert(session, model, rows))
+
+
+@pytest.mark.postgres
+def test_the_postgres_copy_upsert_stores_what_sqlalchemy_stores(tmp_path, province, pg_url, monkeypatch):
+    """The same records synced through COPY and through SQLAlchemy's INSERT … ON CONFLICT: the same rows,
+    first into empty tables (no conflicts) and again over them (every row a conflict)."""
+    from dti.warehouse.db import get_engine
+
+    _synced(tmp_path, province, "", url=pg_url)
+    copied = {t: _stored(pg_url, t) for t in RAW_TABLES}
+    assert all(copied.values())
+    _synced(tmp_path, province, "", url=pg_url, migrate=False)  # over the rows already there
+    assert {t: _stored(pg_url, t) for t in RAW_TABLES} == copied
+    with get_engine(pg_url).begin() as conn:
+        conn.exec_driver_sql(f"TRUNCATE {', '.join(RAW_TABLES)}, sync_watermarks")
+    _sqlalchemy_writer(monkeypatch)
+    _synced(tmp_path, province, "", url=pg_url, migrate=False)
+    assert {t: _stored(pg_url, t) for t in RAW_TABLES} == copied
+
+
+@pytest.mark.postgres
+def test_the_postgres_copy_keeps_awkward_text_exact_and_refuses_naive_times(pg_url, monkeypatch):
+    """Quotes, commas, line breaks, an empty string beside NULL, Vietnamese text: COPY's CSV must bring
+    each back exactly as SQLAlchemy's bound parameters do."""
+    from sqlalchemy.orm import Session
+
+    from dti.warehouse import init_db
+    from dti.warehouse.db import get_engine
+
+    init_db(pg_url)
+    at = dt.datetime(2025, 7, 1, 8, 30, 15, 123456, tzinfo=TZ)
+    awkward = ['Số 12/KH-UBND, "khẩn"', "", None, "dòng một\ndòng hai", "a\\b;c\tđ", " "]
+
+    def rows(prefix: str) -> list[dict]:
+        return [{"source_id": f"{prefix}-{i}", "unit_code": "U1", "source_unit_code": "U1", "direction": "out",
+                 "number": text, "notation": text, "summary": text, "issue_date": dt.date(2025, 7, 1), "doc_type": "KH",
+                 "topic_dx": i % 2 == 0, "signer_role": None, "digitally_signed": True, "inter_agency": False,
+                 "via_axis": False, "axis_status": text and text[:16], "confidential": False, "work_file": False,
+                 "work_file_online": False, "updated_at": at, "deleted": False, "checksum": "c" * 64,
+                 "batch_id": "b", "fetched_at": at}
+                for i, text in enumerate(awkward)]
+
+    columns = {c.name for c in RawDocument.__table__.columns}
+    assert set(rows("x")[0]) == columns  # every column given, none left to a default
+    with Session(get_engine(pg_url)) as session:
+        sync._writer(session, RawDocument)(rows("copy"))
+        sync._upsert(session, RawDocument, rows("bound"))
+        session.commit()
+        with pytest.raises(ValueError, match="naive datetime"):
+            sync._writer(session, RawDocument)([dict(rows("naive")[0], updated_at=at.replace(tzinfo=None))])
+    with get_engine(pg_url).connect() as conn:
+        stored = conn.exec_driver_sql("SELECT * FROM raw_documents ORDER BY source_id").mappings().all()
+    copied = [{k: v for k, v in r.items() if k != "source_id"} for r in stored if r["source_id"].startswith("copy-")]
+    bound = [{k: v for k, v in r.items() if k != "source_id"} for r in stored if r["source_id"].startswith("bound-")]
+    assert len(copied) == len(awkward) and copied == bound
+    assert [r["notation"] for r in copied] == awkward
