@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from dti.bench import run_bench
-from dti.bench.runner import COLUMNS, StageResult, _format_header, _format_row
+from dti.bench.runner import COLUMNS, SEED, StageResult, _data_root, _format_header, _format_row
 from dti.cli import main
 
 
@@ -77,6 +77,7 @@ def test_floor_matches_pipeline_in_process(tmp_path):
     assert compared["rows"] > 50
     assert "0 lệch / mismatches" in stages["metrics"]["note"]
     assert stages["metrics"]["rows"] > 0
+    _a_changed_sample_id_is_a_mismatch(f"sqlite:///{_data_root('tiny', SEED) / 'warehouse.db'}")
 
     # Three times the history, on the same warehouse without a new sync: the floor still agrees.
     again = run_bench("tiny", stages=["metrics", "floor"], http=False, history=3, log=lambda _text: None)
@@ -92,6 +93,32 @@ def test_floor_matches_pipeline_in_process(tmp_path):
                    )["history"]["rows"] == 0
     assert _stages(run_bench("tiny", stages=["metrics"], http=False, history=2, log=lambda _text: None)
                    )["history"]["rows"] * 2 == more["history"]["rows"]
+
+
+def _a_changed_sample_id_is_a_mismatch(url: str) -> None:
+    """The floor computes the sample record ids too, and a stored id list that differs is counted."""
+    import sqlalchemy as sa
+    from sqlalchemy.orm import Session
+
+    from dti.bench.floor import compare_with_warehouse, floor_metrics, load_raw
+    from dti.bench.runner import PERIOD
+    from dti.warehouse.db import get_engine
+    from dti.warehouse.models import ObjectiveMetric
+
+    rows = floor_metrics(load_raw(url, PERIOD))
+    assert compare_with_warehouse(rows, url, PERIOD)[0] == 0
+    assert sum(len(ids or []) for *_rest, ids in rows) > 100
+    with Session(get_engine(url)) as s, s.begin():
+        metric = s.scalars(sa.select(ObjectiveMetric).where(ObjectiveMetric.period == PERIOD,
+                                                            ObjectiveMetric.metric == "dvc_on_time_rate",
+                                                            ObjectiveMetric.value.is_not(None))
+                           .order_by(ObjectiveMetric.unit_code)).first()
+        kept, key = list(metric.record_ids), (metric.unit_code, metric.period, metric.indicator_code)
+        assert kept
+        metric.record_ids = kept[1:]
+    assert compare_with_warehouse(rows, url, PERIOD)[0] == 1
+    with Session(get_engine(url)) as s, s.begin():
+        s.get(ObjectiveMetric, key).record_ids = kept
 
 
 def test_rows_per_second_and_ratio_are_computed_from_the_measurements():
