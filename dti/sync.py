@@ -262,8 +262,8 @@ class _PostgresCopyUpsert:
 
     CSV as PostgreSQL reads it: every string is quoted, so only the bare \\N of a None is NULL (an empty
     string stays an empty string, a quoted "\\N" stays text); numbers and booleans are written bare
-    (True/False are PostgreSQL booleans); times and dates as their ISO text, the UTC offset included. tests/test_sync_fast.py compares the rows
-    stored with what the SQLAlchemy path stores."""
+    (True/False are PostgreSQL booleans); times and dates as their ISO text, the UTC offset included.
+    tests/test_sync_fast.py compares the rows stored with what the SQLAlchemy path stores."""
 
     def __init__(self, session: Session, model):
         table = model.__table__
@@ -273,7 +273,8 @@ class _PostgresCopyUpsert:
         temp = quote(f"sync_{table.name}")
         updates = ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in self.columns if c != "source_id")
         self.statements = (
-            f"CREATE TEMPORARY TABLE IF NOT EXISTS {temp} (LIKE {quote(table.name)} INCLUDING DEFAULTS) ON COMMIT DROP",
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {temp} (LIKE {quote(table.name)} INCLUDING DEFAULTS) "
+            "ON COMMIT DROP",
             f"COPY {temp} ({names}) FROM STDIN WITH (FORMAT csv, NULL '\\N')",
             f"INSERT INTO {quote(table.name)} ({names}) SELECT {names} FROM {temp} "
             f"ON CONFLICT ({quote('source_id')}) DO UPDATE SET {updates}",
@@ -337,8 +338,13 @@ def _indexes_after_first_load(conn: sa.Connection, table: sa.Table):
     """Into an empty table (a first full sync), rows go in without the secondary indexes, which are built
     once at the end, sorted, instead of row by row at random places (a million dossiers: ≈3 s less).
     They are built again whatever happens, and a sync first puts back any an interrupted one left out."""
-    for index in table.indexes:
-        index.create(conn, checkfirst=True)
+
+    def build(indexes) -> None:
+        for index in indexes:
+            index.create(conn, checkfirst=True)
+        conn.commit()
+
+    build(table.indexes)
     empty = conn.execute(sa.select(sa.literal(1)).select_from(table).limit(1)).first() is None
     dropped = sorted(table.indexes, key=lambda ix: ix.name) if empty else []
     for index in dropped:
@@ -346,10 +352,11 @@ def _indexes_after_first_load(conn: sa.Connection, table: sa.Table):
     conn.commit()
     try:
         yield
-    finally:
-        for index in dropped:
-            index.create(conn, checkfirst=True)
-        conn.commit()
+    except BaseException:
+        with suppress(sa.exc.DBAPIError):  # a broken connection must not hide what broke it (next sync builds them)
+            build(dropped)
+        raise
+    build(dropped)
 
 
 def _set_status(url: str | None, source: str, ok: bool, at: dt.datetime, error: str | None) -> None:
