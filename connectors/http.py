@@ -3,11 +3,13 @@ Retry-After, a cap on the total time a source may spend failing, and clear fatal
 
 from __future__ import annotations
 
+import bisect
 import email.utils
 import logging
 import random
 import threading
 import time
+from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -49,6 +51,39 @@ class PullStats:
     waited_s: float = 0.0
     failures: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+
+
+class SeenKeys:
+    """Which records a keyset-paged pull has already handed out, in memory that does not grow with strings.
+
+    Such a source answers in (updated_at, id) order, so a record whose key is past the last one handed
+    out is new: it is let through, and only its id's 8-byte hash is kept (5 M records: 40 MB, where a set of
+    the ids took ≈650 MB). A record at or before that key is a page served again, a cursor that went back —
+    or a source whose order differs from Python's; it counts as seen only if its id's hash was kept, so an
+    out-of-order record the pull has not handed out is never dropped."""
+
+    RESORT = 100_000
+
+    def __init__(self):
+        self.last = None
+        self.hashes = array("q")  # every id handed out, in arrival order
+        self.sorted = array("q")  # the hashes as of the last lookup, sorted, for bisect
+        self.tail = 0  # how many of `hashes` are in `sorted`
+
+    def new(self, key: tuple, source_id: str) -> bool:
+        """Whether the record is new (and from now on seen)."""
+        if self.last is None or key > self.last:
+            self.last = key
+            self.hashes.append(hash(source_id))
+            return True
+        h = hash(source_id)
+        if len(self.hashes) - self.tail > self.RESORT or not self.sorted:
+            self.sorted, self.tail = array("q", sorted(self.hashes)), len(self.hashes)
+        i = bisect.bisect_left(self.sorted, h)
+        if (i < len(self.sorted) and self.sorted[i] == h) or h in self.hashes[self.tail:]:
+            return False
+        self.hashes.append(h)
+        return True
 
 
 def retry_after_seconds(value: str | None) -> float | None:

@@ -11,7 +11,7 @@ import pytest
 from connectors.base import SchemaDriftError, SourceError
 from connectors.dvc.client import DossierApi
 from connectors.dvc.simulator import DossierSimulator
-from connectors.http import RetryingClient, RetryPolicy, json_body, retry_after_seconds
+from connectors.http import RetryingClient, RetryPolicy, SeenKeys, json_body, retry_after_seconds
 from connectors.sec.client import SecurityApi, SecurityCsvExport
 from connectors.sec.simulator import SecuritySimulator
 from dti.simulate import faults as F
@@ -227,3 +227,18 @@ def test_a_trickling_response_is_cut_off_and_retried(province):
     assert got == truth["dossiers"]
     assert time.monotonic() - started < 5
     assert any("longer than 0.6s" in f for f in api.last_stats.failures)
+
+
+def test_seen_keys_drop_repeats_and_keep_unseen_records_out_of_order(monkeypatch):
+    """The keyset order decides what is new; a record at or before the last key is dropped only if its id
+    was handed out, so a source ordering ids differently from Python loses nothing."""
+    monkeypatch.setattr(SeenKeys, "RESORT", 3)  # the sorted copy is rebuilt along the way
+    seen = SeenKeys()
+    keys = [((1, f"D-{i:03d}"), f"D-{i:03d}") for i in range(10)]
+    assert all(seen.new(k, sid) for k, sid in keys)
+    assert not any(seen.new(k, sid) for k, sid in keys[:4])  # a cursor that went back to the start
+    assert not seen.new(*keys[-1])  # the last page served again
+    assert seen.new((0, "Z-1"), "Z-1")  # behind the last key but never handed out: kept
+    assert not seen.new((0, "Z-1"), "Z-1")  # and from then on seen
+    assert seen.new((1, "D-100"), "D-100") and seen.new((2, "D-000"), "D-000")  # D-000 updated: a newer version
+    assert len(seen.hashes) == 13

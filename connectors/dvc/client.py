@@ -9,7 +9,7 @@ import logging
 from collections.abc import Iterator
 
 from connectors.base import DossierSource, SchemaDriftError, SourceError
-from connectors.http import Prefetch, json_body
+from connectors.http import Prefetch, SeenKeys, json_body
 from connectors.rest import RestSettings, wire_reader
 from dti.settings import TZ
 
@@ -52,7 +52,7 @@ class DossierApi(DossierSource, RestSettings):
         if unit:
             base["unit"] = unit if isinstance(unit, str) else ",".join(sorted(unit))
         read = wire_reader(self.system, entity, WIRE_FIELDS[entity], WIRE_VALUES)
-        seen_ids: set[str] = set()
+        seen = SeenKeys()  # a page served again is dropped; memory does not grow with the ids
         asked: set[str] = set()
         cursor: str | None = None
         empty_run = stalls = 0
@@ -109,10 +109,9 @@ class DossierApi(DossierSource, RestSettings):
                     ahead = (cursor, Prefetch(lambda at=cursor: request(at)))
                 for item in items:
                     record = read(item)
-                    if record["source_id"] in seen_ids:
+                    if not seen.new((record["updated_at"], record["source_id"]), record["source_id"]):
                         stats.duplicates += 1
                         continue
-                    seen_ids.add(record["source_id"])
                     stats.records += 1
                     yield record
                 if fail is not None:
