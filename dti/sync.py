@@ -198,31 +198,46 @@ def sqlite_value(column: sa.Column, dialect, memo: _UtcTexts | None = None) -> C
     return process
 
 
-class _SqliteUpsert:
-    """The upsert of _upsert on SQLite through the driver directly: one prepared statement,
-    executemany over tuples, each value bound as sqlite_value says. A chunk becomes row tuples and then
-    columns in C (itemgetter, zip); only the columns that need it are converted (a boolean column of
-    bools and None needs nothing), then zipped back into rows."""
+class _BulkUpsert:
+    """What the bulk upserts below share: the table's columns, the statement that inserts rows from a
+    source (VALUES, a SELECT) or updates them by source id, and a chunk turned into columns in C
+    (itemgetter, zip) so only the columns that need it are converted."""
 
     def __init__(self, session: Session, model):
-        table = model.__table__
-        dialect = session.get_bind().dialect
-        quote = dialect.identifier_preparer.quote
-        self.columns = [c.name for c in table.columns]
-        names = ", ".join(quote(c) for c in self.columns)
-        updates = ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in self.columns if c != "source_id")
-        self.sql = (f"INSERT INTO {quote(table.name)} ({names}) VALUES ({', '.join('?' * len(self.columns))}) "
-                    f"ON CONFLICT ({quote('source_id')}) DO UPDATE SET {updates}")
-        memo = _UtcTexts()
-        self.row = operator.itemgetter(*self.columns)
-        self.binds = [(i, bind, isinstance(c.type, sa.Boolean)) for i, c in enumerate(table.columns)
-                      if (bind := sqlite_value(c, dialect, memo)) is not None]
+        self.table = model.__table__
         self.session = session
+        self.quote = session.get_bind().dialect.identifier_preparer.quote
+        self.columns = [c.name for c in self.table.columns]
+        self.names = ", ".join(self.quote(c) for c in self.columns)
+        self.row = operator.itemgetter(*self.columns)
+
+    def upsert_from(self, rows_sql: str) -> str:
+        quote = self.quote
+        updates = ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in self.columns if c != "source_id")
+        return (f"INSERT INTO {quote(self.table.name)} ({self.names}) {rows_sql} "
+                f"ON CONFLICT ({quote('source_id')}) DO UPDATE SET {updates}")
+
+    def by_column(self, rows: list[dict]) -> list:
+        return list(zip(*map(self.row, rows), strict=True))
+
+
+class _SqliteUpsert(_BulkUpsert):
+    """The upsert of _upsert on SQLite through the driver directly: one prepared statement,
+    executemany over tuples, each value bound as sqlite_value says (a boolean column of bools and None
+    needs nothing), then zipped back into rows."""
+
+    def __init__(self, session: Session, model):
+        super().__init__(session, model)
+        dialect = session.get_bind().dialect
+        self.sql = self.upsert_from(f"VALUES ({', '.join('?' * len(self.columns))})")
+        memo = _UtcTexts()
+        self.binds = [(i, bind, isinstance(c.type, sa.Boolean)) for i, c in enumerate(self.table.columns)
+                      if (bind := sqlite_value(c, dialect, memo)) is not None]
 
     def __call__(self, rows: list[dict]) -> None:
         if not rows:
             return
-        columns = list(zip(*map(self.row, rows), strict=True))
+        columns = self.by_column(rows)
         for i, bind, flag in self.binds:
             values = columns[i]
             if not (flag and set(map(type, values)) <= {bool, type(None)}):
@@ -255,7 +270,7 @@ class _CsvNull(float):
 _NULLS = {None: _CsvNull()}
 
 
-class _PostgresCopyUpsert:
+class _PostgresCopyUpsert(_BulkUpsert):
     """The upsert of _upsert on PostgreSQL in bulk: a chunk is COPYed (CSV) into a temporary table without
     indexes, then merged with one INSERT … SELECT … ON CONFLICT. SQLAlchemy's executemany sends the rows as
     bound parameters (≈3.5 k dossiers/s on the bench machine); COPY parses them on the server in one pass.
@@ -266,28 +281,21 @@ class _PostgresCopyUpsert:
     tests/test_sync_fast.py compares the rows stored with what the SQLAlchemy path stores."""
 
     def __init__(self, session: Session, model):
-        table = model.__table__
-        quote = session.get_bind().dialect.identifier_preparer.quote
-        self.columns = [c.name for c in table.columns]
-        names = ", ".join(quote(c) for c in self.columns)
-        temp = quote(f"sync_{table.name}")
-        updates = ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in self.columns if c != "source_id")
+        super().__init__(session, model)
+        temp = self.quote(f"sync_{self.table.name}")
         self.statements = (
-            f"CREATE TEMPORARY TABLE IF NOT EXISTS {temp} (LIKE {quote(table.name)} INCLUDING DEFAULTS) "
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {temp} (LIKE {self.quote(self.table.name)} INCLUDING DEFAULTS) "
             "ON COMMIT DROP",
-            f"COPY {temp} ({names}) FROM STDIN WITH (FORMAT csv, NULL '\\N')",
-            f"INSERT INTO {quote(table.name)} ({names}) SELECT {names} FROM {temp} "
-            f"ON CONFLICT ({quote('source_id')}) DO UPDATE SET {updates}",
+            f"COPY {temp} ({self.names}) FROM STDIN WITH (FORMAT csv, NULL '\\N')",
+            self.upsert_from(f"SELECT {self.names} FROM {temp}"),
             f"TRUNCATE {temp}",
         )
-        self.row = operator.itemgetter(*self.columns)
-        self.checks = [(i, _aware(c)) for i, c in enumerate(table.columns) if isinstance(c.type, UTCDateTime)]
-        self.session = session
+        self.checks = [(i, _aware(c)) for i, c in enumerate(self.table.columns) if isinstance(c.type, UTCDateTime)]
 
     def __call__(self, rows: list[dict]) -> None:
         if not rows:
             return
-        columns = list(zip(*map(self.row, rows), strict=True))
+        columns = self.by_column(rows)
         for i, check in self.checks:
             columns[i] = list(map(check, columns[i]))
         nulls = _NULLS.get
