@@ -68,8 +68,7 @@ class SyncResult:
     source: str
     entity: str
     batch_id: str
-    records: int  # records received in this batch (a record repeated within a chunk counts once)
-    upserted: int
+    records: int  # received and upserted in this batch (a record repeated within a chunk counts once)
     tombstones: int
     remapped_units: int  # records whose unit code was a predecessor's
     watermark: dt.datetime | None
@@ -408,7 +407,7 @@ def sync_entity(source: str, entity: str, fetch: Callable[[dt.datetime | None], 
             current: dict[str, str] = {}  # unit code as written -> current unit, resolved once per code
             write = _writer(session, model)
             pending: dict[str, dict] = {}
-            upserted = tombstones = remapped = 0
+            records = tombstones = remapped = 0
             watermark = wm
             for record in fetch(since):
                 sid = record["source_id"]
@@ -431,10 +430,10 @@ def sync_entity(source: str, entity: str, fetch: Callable[[dt.datetime | None], 
                 if len(pending) >= CHUNK:
                     write(list(pending.values()))
                     session.commit()
-                    upserted += len(pending)
+                    records += len(pending)
                     pending.clear()
             write(list(pending.values()))
-            upserted += len(pending)
+            records += len(pending)
             # The records received are the records upserted, a record repeated within a chunk counted once. No
             # set of every id is kept: it grew with the source (≈130 bytes a record, 650 MB at 5 M dossiers). A
             # record the stream repeats across chunks is a newer version (the clients drop pages served again),
@@ -443,14 +442,14 @@ def sync_entity(source: str, entity: str, fetch: Callable[[dt.datetime | None], 
                 session.merge(SyncWatermark(source=source, entity=entity, unit_code=unit, watermark=watermark,
                                             updated_at=fetched_at))
             session.merge(SyncBatch(batch_id=batch_id, source=source, entity=entity, started_at=fetched_at,
-                                    finished_at=dt.datetime.now(TZ), status="ok", records=upserted))
+                                    finished_at=dt.datetime.now(TZ), status="ok", records=records))
             session.commit()
     except Exception as exc:
         with Session(engine) as s, s.begin():
             s.merge(SyncBatch(batch_id=batch_id, source=source, entity=entity, started_at=fetched_at,
                               finished_at=dt.datetime.now(TZ), status="failed", records=0, error=str(exc)[:2000]))
         raise
-    return SyncResult(source, entity, batch_id, upserted, upserted, tombstones, remapped, watermark, since)
+    return SyncResult(source, entity, batch_id, records, tombstones, remapped, watermark, since)
 
 
 def _batch_id(*parts: str) -> str:

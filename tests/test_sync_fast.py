@@ -96,7 +96,7 @@ def _synced(tmp_path, province, name: str, url: str | None = None, migrate: bool
 
 def test_the_driver_upsert_stores_what_sqlalchemy_stores(tmp_path, province, monkeypatch):
     fast = _synced(tmp_path, province, "fast.db")
-    monkeypatch.setattr(sync, "_writer", lambda session, model: lambda rows: sync._upsert(session, model, rows))
+    _sqlalchemy_writer(monkeypatch)
     slow = _synced(tmp_path, province, "slow.db")
     for table in ("raw_procedures", "raw_dossiers", "raw_documents", "raw_staff"):
         rows = _table(fast, table)

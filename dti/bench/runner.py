@@ -599,8 +599,7 @@ def _preimport() -> float:
     import dti.demo  # noqa: F401 - the quiet run config every stage materializes with
     import pipelines.resources  # noqa: F401
 
-    if http_available():  # imports the HTTP clients and the simulators
-        import connectors.dvc.client  # noqa: F401
+    http_available()  # imports the HTTP clients and the simulators, where they are installed
     dagster.DagsterInstance.ephemeral().dispose()  # its storage modules, imported on first use
 
     return time.perf_counter() - t0
