@@ -47,7 +47,8 @@ FLOOR_TABLES = {
 FLOOR_SQL = """
 WITH
 d AS MATERIALIZED (
-  SELECT x.unit_code, x.source_id, x.procedure_code, x.channel = 2 AS online, x.service_level, x.status, x.has_digitised,
+  SELECT x.unit_code, x.source_id, x.procedure_code, x.channel = 2 AS online, x.service_level, x.status,
+         x.has_digitised,
          x.e_result, x.paid_online, x.fee_applies, x.vneid, x.synced_portal, x.components_total,
          x.components_reused, x.satisfaction, w.start_day, w.end_day,
          CAST(timezone('Asia/Ho_Chi_Minh', x.received_at) AS DATE) AS rec_day,
@@ -145,7 +146,7 @@ inc AS (
           (resolved_at IS NOT NULL AND resolved_at <= end_ts AND resolved_at > detected_at + sla_hours * INTERVAL 1 HOUR)
           OR (NOT (resolved_at IS NOT NULL AND resolved_at <= end_ts)
               AND detected_at + sla_hours * INTERVAL 1 HOUR < end_ts) AS late
-        FROM incidents JOIN unit_windows USING (unit_code)) x JOIN unit_windows w USING (unit_code)
+        FROM incidents JOIN unit_windows USING (unit_code)) x
   WHERE NOT x.deleted AND x.detected_at <= x.end_ts AND (x.resolved_at IS NULL OR x.resolved_at >= x.start_ts)
   GROUP BY x.unit_code
 )
