@@ -9,16 +9,18 @@ A metric whose source failed or is stale is returned with a status saying so —
 
 The warehouse does the counting: every numerator, denominator and record count is a GROUP BY
 aggregate, and the sample record ids behind a value (the first MAX_RECORD_IDS failing source ids of
-each unit, by source id) come from a window query. Python only receives a few rows per unit, so time
-and memory do not grow with the number of raw records read. The same SQL runs on SQLite, PostgreSQL
-and MariaDB; the few expressions that differ between them (a local calendar day, adding hours to a
-timestamp, byte-wise string order) are the small constructs below.
+each unit, by source id) come from a window query, or on SQLite from walking each unit's rows in the
+covering metrics index (dti.warehouse.models._metrics_index), which reads them in source-id order.
+Python only receives a few rows per unit, so time and memory do not grow with the number of raw records
+read. The same SQL runs on SQLite, PostgreSQL and MariaDB; the few expressions that differ between them
+(a local calendar day, adding hours to a timestamp, byte-wise string order) are the small constructs below.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -184,11 +186,29 @@ def _full_scan_sqlite(element, compiler, asfrom=False, **kw):
     return f"{sql} NOT INDEXED" if asfrom else sql
 
 
+class _ByMetricsIndex(TableClause):
+    """A raw table read through its metrics index (dti.warehouse.models._metrics_index) on SQLite, which holds
+    every column the metrics read in (unit, source id) order; itself elsewhere. Named, not left to the planner:
+    without statistics SQLite may pick the received_at index and read a million rows one page at a time."""
+
+    inherit_cache = True
+
+
+@compiles(_ByMetricsIndex, "sqlite")
+def _by_metrics_index_sqlite(element, compiler, asfrom=False, **kw):
+    sql = compiler.visit_table(element, asfrom=asfrom, **kw)
+    return f"{sql} INDEXED BY ix_{element.name}_metrics" if asfrom else sql
+
+
 def _table(model, full_scan: bool):
     table = model.__table__
-    if not full_scan:
+    if any(index.name == f"ix_{table.name}_metrics" for index in table.indexes):
+        kind = _ByMetricsIndex
+    elif full_scan:
+        kind = _FullScan
+    else:
         return table
-    return _FullScan(table.name, *(sa.column(c.name, c.type) for c in table.columns))
+    return kind(table.name, *(sa.column(c.name, c.type) for c in table.columns))
 
 
 # --- counting in the warehouse ------------------------------------------------------------------
@@ -226,44 +246,51 @@ def _fails(scope, passes):
     return sa.and_(scope, sa.case((passes, 0), else_=1) == 1)
 
 
-def _computed_first(conn, select: sa.Select) -> sa.Select:
-    """On SQLite, have the row-level values computed before grouping or sorting (a subquery with an OFFSET is
-    not merged into the query around it), so its sorter holds a few small integers per row instead of the
-    timestamps and codes they are computed from. Other backends plan this well on their own."""
-    return select.offset(0) if conn.dialect.name == "sqlite" else select
+def _totals(conn, table, units: list[str], where, counts: dict, sums: dict | None = None) -> dict[str, dict]:
+    """{unit: {"rows": n, name: …}}: how many of each unit's rows satisfy each condition in `counts` and the total
+    of each expression in `sums`, as one GROUP BY unit in the warehouse (read in unit order on SQLite, through
+    the metrics index: no sort)."""
+    sums = sums or {}
+    names = ["rows", *counts, *sums]
+    query = (sa.select(table.c.unit_code, sa.func.count(), *(sa.func.sum(_flag(cond)) for cond in counts.values()),
+                       *(sa.func.sum(expr) for expr in sums.values()))
+             .where(table.c.unit_code.in_(units), where).group_by(table.c.unit_code))
+    return {unit: dict(zip(names, (int(v or 0) for v in values), strict=True)) for unit, *values in conn.execute(query)}
 
 
-def _totals(conn, table, where, counts: dict, sums: dict | None = None, group: dict | None = None) -> dict:
-    """{(unit, *group keys): {"rows": n, name: …}}: how many rows of each group satisfy each condition in
-    `counts` and the total of each expression in `sums`, as one GROUP BY in the warehouse.
-
-    Row-level values are computed in a subquery so that every backend groups by plain columns (PostgreSQL
-    will not match a GROUP BY expression holding bound parameters with the same expression in SELECT).
-    """
-    sums, group = sums or {}, group or {}
-    inner = sa.select(table.c.unit_code, *(expr.label(name) for name, expr in group.items()),
-                      *(_flag(cond).label(name) for name, cond in counts.items()),
-                      *(expr.label(name) for name, expr in sums.items())).where(where)
-    inner = _computed_first(conn, inner).subquery()
-    keys = [inner.c.unit_code, *(inner.c[name] for name in group)]
-    names = [*counts, *sums]
-    query = sa.select(*keys, sa.func.count(), *(sa.func.sum(inner.c[name]) for name in names)).group_by(*keys)
-    out = {}
-    for row in conn.execute(query):
-        out[tuple(row[:len(keys)])] = dict(zip(["rows", *names], (int(v or 0) for v in row[len(keys):]), strict=True))
+def _first_ids(conn, table, units: list[str], where, samples: dict) -> dict[str, dict[str, list[str]]]:
+    """{unit: {name: the first MAX_RECORD_IDS source ids, in byte order, of the unit's rows where `where` and
+    samples[name] hold}}; a unit or name without any may be missing."""
+    walk = conn.dialect.name == "sqlite" and isinstance(table, _ByMetricsIndex)
+    find = _first_ids_by_walk if walk else _first_ids_by_window
+    out = find(conn, table, units, where, samples)
+    for lists in out.values():
+        for sample in lists.values():
+            sample.sort()
     return out
 
 
-def _first_ids(conn, table, where, samples: dict) -> dict[str, dict[str, list[str]]]:
-    """{unit: {name: the first MAX_RECORD_IDS source ids, in order, of the rows where samples[name] holds}}.
+def _first_ids_by_walk(conn, table, units, where, samples) -> dict[str, dict[str, list[str]]]:
+    """SQLite, a table with a metrics index: for each unit and condition, walk the unit's rows in source-id
+    order (the index keeps them so) and stop at the MAX_RECORD_IDS-th that holds. A condition most rows meet
+    stops after a few hundred rows, only a rare one reads the whole unit, and nothing is sorted."""
+    unit = sa.func.json_each(json.dumps(units)).table_valued("value")
+    walks = []
+    for cond in samples.values():
+        first = (sa.select(table.c.source_id).where(table.c.unit_code == unit.c.value, where, cond)
+                 .order_by(table.c.source_id).limit(MAX_RECORD_IDS).correlate(unit).subquery())
+        walks.append(sa.select(sa.func.json_group_array(first.c.source_id)).scalar_subquery())
+    return {code: {name: json.loads(found) for name, found in zip(samples, lists, strict=True)}
+            for code, *lists in conn.execute(sa.select(unit.c.value, *walks))}
 
-    One window query: each sampled condition is numbered along the unit's rows in source-id order, and
-    only rows numbered MAX_RECORD_IDS or less in some condition leave the warehouse.
-    """
+
+def _first_ids_by_window(conn, table, units, where, samples) -> dict[str, dict[str, list[str]]]:
+    """Elsewhere: one window query. Each condition is numbered along the unit's rows in source-id
+    order, and only rows numbered MAX_RECORD_IDS or less in some condition leave the warehouse."""
     names = list(samples)
     flags = [_flag(cond).label(f"f{i}") for i, cond in enumerate(samples.values())]
-    inner = sa.select(table.c.unit_code, table.c.source_id, *flags).where(where, sa.or_(*samples.values()))
-    inner = _computed_first(conn, inner).subquery()
+    inner = (sa.select(table.c.unit_code, table.c.source_id, *flags)
+             .where(table.c.unit_code.in_(units), where, sa.or_(*samples.values())).subquery())
     window = {"partition_by": bytewise(inner.c.unit_code), "order_by": bytewise(inner.c.source_id),
               "rows": (None, 0)}
     ranked = sa.select(inner.c.unit_code, inner.c.source_id,
@@ -278,9 +305,6 @@ def _first_ids(conn, table, where, samples: dict) -> dict[str, dict[str, list[st
         for name, hit in zip(names, hits, strict=True):
             if hit:
                 lists[name].append(source_id)
-    for lists in out.values():
-        for name in names:
-            lists[name].sort()
     return out
 
 
@@ -297,7 +321,7 @@ def _dvc_metrics(run, units: list[str], window, full_scan: bool):
     # [start, end] (the upper bound is in `base`); finished in it ⇔ finished_at in [start, end]; due before
     # its last day ⇔ due_at before that day's first instant. Only "finished by the due day" compares two
     # local days.
-    base = sa.and_(d.c.deleted.is_(False), d.c.unit_code.in_(units), d.c.received_at <= end,
+    base = sa.and_(d.c.deleted.is_(False), d.c.received_at <= end,
                    sa.or_(d.c.finished_at.is_(None), d.c.finished_at >= start))
     received = d.c.received_at >= start
     online = d.c.channel == 2
@@ -306,9 +330,7 @@ def _dvc_metrics(run, units: list[str], window, full_scan: bool):
     open_late = sa.and_(bytewise(d.c.status).in_(["processing", "paused"]), d.c.due_at < last_day)
     in_time = local_day(d.c.finished_at) <= local_day(d.c.due_at)
 
-    # Grouped by unit, received-in-window and finished-in-window / open-late, so each condition is
-    # evaluated once per row; the per-unit sums below pick the groups each metric counts.
-    ids = run(_first_ids, d, base, {
+    ids = run(_first_ids, d, units, base, {
         "not_online": sa.and_(received, sa.not_(online)),
         "not_full": _fails(received, full),
         "not_paid": sa.and_(received, d.c.fee_applies, sa.not_(d.c.paid_online)),
@@ -319,42 +341,28 @@ def _dvc_metrics(run, units: list[str], window, full_scan: bool):
         "no_e_result": sa.and_(finished, sa.not_(d.c.e_result)),
         "not_satisfied": sa.and_(finished, d.c.satisfaction.is_not(None), d.c.satisfaction != 1),
     })
-    groups = run(_totals, d, base, group={"rin": _flag(received),
-                                           "phase": sa.case((finished, 1), (open_late, 2), else_=0)},
-                     counts={"online": online, "full": full, "fee": d.c.fee_applies,
-                             "paid": sa.and_(d.c.fee_applies, d.c.paid_online), "digitised": d.c.has_digitised,
-                             "synced": d.c.synced_portal, "vneid": sa.and_(online, d.c.vneid), "on_time": in_time,
-                             "e_result": d.c.e_result, "rated": d.c.satisfaction.is_not(None),
-                             "satisfied": d.c.satisfaction == 1},
-                     sums={"components": d.c.components_total, "reused": d.c.components_reused})
+    # Three scopes, three GROUP BYs (run side by side): each row's scope is tested once, not once per count.
+    totals = (run(_totals, d, units, base, {"open_late": open_late}),
+              run(_totals, d, units, sa.and_(base, received), {
+                  "online": online, "full": full, "fee": d.c.fee_applies,
+                  "paid": sa.and_(d.c.fee_applies, d.c.paid_online), "digitised": d.c.has_digitised,
+                  "synced": d.c.synced_portal, "vneid": sa.and_(online, d.c.vneid)},
+                  {"components": d.c.components_total, "reused": d.c.components_reused}),
+              run(_totals, d, units, sa.and_(base, finished), {
+                  "on_time": in_time, "e_result": d.c.e_result, "rated": d.c.satisfaction.is_not(None),
+                  "satisfied": d.c.satisfaction == 1}))
     p = RawProcedure.__table__
-    p_base = sa.and_(p.c.deleted.is_(False), p.c.unit_code.in_(units))
+    p_base = p.c.deleted.is_(False)
     p_online = bytewise(p.c.service_level).in_(["full", "partial"])
-    proc_totals = run(_totals, p, p_base, {"online": p_online})
-    proc_ids = run(_first_ids, p, p_base, {"not_online": sa.not_(p_online)})
-    services = run(_services_used, d, sa.and_(base, received, online), p_base)
-    return lambda: _dvc_values(units, groups.result(), ids.result(), proc_totals.result(), proc_ids.result(),
-                               services.result())
+    proc_totals = run(_totals, p, units, p_base, {"online": p_online})
+    proc_ids = run(_first_ids, p, units, p_base, {"not_online": sa.not_(p_online)})
+    services = run(_services_used, d, units, sa.and_(base, received, online), p_base)
+    return lambda: _dvc_values(units, *(t.result() for t in totals), ids.result(), proc_totals.result(),
+                               proc_ids.result(), services.result())
 
 
-def _dvc_values(units, groups, ids, proc_totals, proc_ids, services) -> dict[str, dict[str, tuple]]:
+def _dvc_values(units, totals, received, finished, ids, procs, proc_ids, services) -> dict[str, dict[str, tuple]]:
     out: dict[str, dict[str, tuple]] = {u: {} for u in units}
-    received_keys = ("online", "full", "fee", "paid", "digitised", "synced", "vneid", "components", "reused")
-    finished_keys = ("on_time", "e_result", "rated", "satisfied")
-    totals: dict[str, dict[str, int]] = {}
-    for (unit, rin, phase), g in groups.items():
-        t = totals.setdefault(unit, dict.fromkeys(("rec", "fin", "open_late", *received_keys, *finished_keys), 0))
-        if rin:
-            t["rec"] += g["rows"]
-            for key in received_keys:
-                t[key] += g[key]
-        if phase == 1:
-            t["fin"] += g["rows"]
-            for key in finished_keys:
-                t[key] += g[key]
-        elif phase == 2:
-            t["open_late"] += g["rows"]
-    procs = {unit: g for (unit,), g in proc_totals.items()}
     for unit in units:
         res = out[unit]
         pg = procs.get(unit)
@@ -368,32 +376,37 @@ def _dvc_values(units, groups, ids, proc_totals, proc_ids, services) -> dict[str
         if pg:
             used, offered, unused = services.get(unit, (0, 0, []))
             res["dvc_online_services_used_rate"] = (*_ratio(used, offered), offered, unused)
-        n = t["rec"]
-        if n:
-            res["dvc_online_submission_rate"] = (*_ratio(t["online"], n), n, got.get("not_online", []))
-            res["dvc_full_online_rate"] = (*_ratio(t["full"], n), n, got.get("not_full", []))
-            if t["fee"]:
-                res["dvc_online_payment_rate"] = (*_ratio(t["paid"], t["fee"]), t["fee"], got.get("not_paid", []))
-            res["dvc_digitised_rate"] = (*_ratio(t["digitised"], n), n, got.get("not_digitised", []))
-            res["dvc_reuse_rate"] = (*_ratio(t["reused"], t["components"]), n, [])
-            res["dvc_portal_sync_rate"] = (*_ratio(t["synced"], n), n, got.get("not_synced", []))
-            if t["online"]:
-                res["dvc_vneid_rate"] = (*_ratio(t["vneid"], t["online"]), t["online"], got.get("not_vneid", []))
-        fin, late_open = t["fin"], t["open_late"]
+        r = received.get(unit)
+        if r:
+            n = r["rows"]
+            res["dvc_online_submission_rate"] = (*_ratio(r["online"], n), n, got.get("not_online", []))
+            res["dvc_full_online_rate"] = (*_ratio(r["full"], n), n, got.get("not_full", []))
+            if r["fee"]:
+                res["dvc_online_payment_rate"] = (*_ratio(r["paid"], r["fee"]), r["fee"], got.get("not_paid", []))
+            res["dvc_digitised_rate"] = (*_ratio(r["digitised"], n), n, got.get("not_digitised", []))
+            res["dvc_reuse_rate"] = (*_ratio(r["reused"], r["components"]), n, [])
+            res["dvc_portal_sync_rate"] = (*_ratio(r["synced"], n), n, got.get("not_synced", []))
+            if r["online"]:
+                res["dvc_vneid_rate"] = (*_ratio(r["vneid"], r["online"]), r["online"], got.get("not_vneid", []))
+        f = finished.get(unit)
+        fin, late_open = (f["rows"] if f else 0), t["open_late"]
         if fin or late_open:
-            res["dvc_on_time_rate"] = (*_ratio(t["on_time"], fin + late_open), fin + late_open, got.get("late", []))
+            on_time = f["on_time"] if f else 0
+            res["dvc_on_time_rate"] = (*_ratio(on_time, fin + late_open), fin + late_open, got.get("late", []))
         if fin:
-            res["dvc_e_result_rate"] = (*_ratio(t["e_result"], fin), fin, got.get("no_e_result", []))
-            if t["rated"]:
-                res["dvc_satisfaction_rate"] = (*_ratio(t["satisfied"], t["rated"]), t["rated"],
+            res["dvc_e_result_rate"] = (*_ratio(f["e_result"], fin), fin, got.get("no_e_result", []))
+            if f["rated"]:
+                res["dvc_satisfaction_rate"] = (*_ratio(f["satisfied"], f["rated"]), f["rated"],
                                                 got.get("not_satisfied", []))
     return out
 
 
-def _services_used(conn, d, online_received, p_base) -> dict[str, tuple[int, int, list[str]]]:
+def _services_used(conn, d, units, online_received, p_base) -> dict[str, tuple[int, int, list[str]]]:
     """{unit: (online procedures with an online dossier received in the window, online procedures, the
     first ids of the procedure records whose code is offered online and has none)}, in one statement."""
     p = RawProcedure.__table__
+    online_received = sa.and_(d.c.unit_code.in_(units), online_received)
+    p_base = sa.and_(p.c.unit_code.in_(units), p_base)
     offered = (sa.select(p.c.unit_code, p.c.procedure_code)
                .where(p_base, bytewise(p.c.service_level).in_(["full", "partial"])).distinct().cte("offered"))
     used = sa.select(d.c.unit_code, d.c.procedure_code).where(online_received).distinct().cte("used")
@@ -424,7 +437,7 @@ def _services_used(conn, d, online_received, p_base) -> dict[str, tuple[int, int
 
 def _doc_metrics(run, units: list[str], window, full_scan: bool):
     r = _table(RawDocument, full_scan)
-    base = sa.and_(r.c.deleted.is_(False), r.c.unit_code.in_(units), r.c.issue_date >= window[0],
+    base = sa.and_(r.c.deleted.is_(False), r.c.issue_date >= window[0],
                    r.c.issue_date <= window[1])
     outgoing = bytewise(r.c.direction) == "out"
     head = bytewise(r.c.signer_role) == "head"
@@ -433,28 +446,26 @@ def _doc_metrics(run, units: list[str], window, full_scan: bool):
     public = sa.and_(outgoing, sa.not_(r.c.confidential))  # confidential documents are left out
     inter = sa.and_(public, r.c.inter_agency)
     axis_ok = sa.and_(r.c.via_axis, bytewise(sa.func.coalesce(r.c.axis_status, "")) != "fail")
-    ids = run(_first_ids, r, base, {
+    ids = run(_first_ids, r, units, base, {
         "meetings": meeting,
         "not_by_head": _fails(directive, head),
         "not_signed": sa.and_(public, sa.not_(r.c.digitally_signed)),
         "not_axis": _fails(inter, axis_ok),
         "not_online": sa.and_(r.c.work_file, sa.not_(r.c.work_file_online)),
     })
-    totals = run(_totals, r, base, {
+    totals = run(_totals, r, units, base, {
         "meetings": meeting, "directives": directive, "by_head": sa.and_(directive, head), "public": public,
         "signed": sa.and_(public, r.c.digitally_signed), "inter": inter, "axis": sa.and_(inter, axis_ok),
         "work_files": r.c.work_file, "online": sa.and_(r.c.work_file, r.c.work_file_online)})
     st = RawStaff.__table__
-    st_base = sa.and_(st.c.deleted.is_(False), st.c.eligible_signer.is_(True), st.c.unit_code.in_(units))
-    staff = run(_totals, st, st_base, {"certified": st.c.personal_certificate})
-    staff_ids = run(_first_ids, st, st_base, {"no_certificate": sa.not_(st.c.personal_certificate)})
+    st_base = sa.and_(st.c.deleted.is_(False), st.c.eligible_signer.is_(True))
+    staff = run(_totals, st, units, st_base, {"certified": st.c.personal_certificate})
+    staff_ids = run(_first_ids, st, units, st_base, {"no_certificate": sa.not_(st.c.personal_certificate)})
     return lambda: _doc_values(units, totals.result(), ids.result(), staff.result(), staff_ids.result())
 
 
 def _doc_values(units, totals, ids, staff, staff_ids) -> dict[str, dict[str, tuple]]:
     out: dict[str, dict[str, tuple]] = {u: {} for u in units}
-    totals = {unit: g for (unit,), g in totals.items()}
-    staff = {unit: g for (unit,), g in staff.items()}
     for unit in units:
         res = out[unit]
         t = totals.get(unit)
@@ -495,19 +506,18 @@ def _sec_metrics(run, units: list[str], window, full_scan: bool):
     start, _last_day, end = _instants(window)
     latest = run(_latest_inventories, units, window[1])
     i = _table(RawIncident, full_scan)
-    base = sa.and_(i.c.deleted.is_(False), i.c.unit_code.in_(units), i.c.detected_at <= end,
+    base = sa.and_(i.c.deleted.is_(False), i.c.detected_at <= end,
                    sa.or_(i.c.resolved_at.is_(None), i.c.resolved_at >= start))
     deadline = plus_hours(i.c.detected_at, i.c.sla_hours)
     resolved_in = sa.and_(i.c.resolved_at.is_not(None), i.c.resolved_at <= end)
     late = sa.or_(sa.and_(resolved_in, i.c.resolved_at > deadline), sa.and_(sa.not_(resolved_in), deadline < end))
-    totals = run(_totals, i, base, {"late": late})
-    ids = run(_first_ids, i, base, {"late": late})
+    totals = run(_totals, i, units, base, {"late": late})
+    ids = run(_first_ids, i, units, base, {"late": late})
     return lambda: _sec_values(units, latest.result(), totals.result(), ids.result())
 
 
 def _sec_values(units, latest, totals, ids) -> dict[str, dict[str, tuple]]:
     out: dict[str, dict[str, tuple]] = {u: {} for u in units}
-    totals = {unit: g for (unit,), g in totals.items()}
     for unit in units:
         res = out[unit]
         row = latest.get(unit)
@@ -582,11 +592,15 @@ def compute_metrics(period: str, units: list[tuple[str, str, Framework]], *, url
             for source, values in pending:
                 for unit, metrics in values().items():
                     computed[(source, unit)] = metrics
+        measured: dict[tuple[int, str], list] = {}  # the machine-verifiable leaves of a framework and unit type
         for code, utype, fw in units:
             window = per.window(fw)
-            for leaf in fw.leaves():
-                if leaf.source in (None, "EVD") or not leaf.metric or not fw.applies(leaf, utype):
-                    continue
+            leaves = measured.get((id(fw), utype))
+            if leaves is None:
+                leaves = measured[(id(fw), utype)] = [
+                    leaf for leaf in fw.leaves()
+                    if leaf.source not in (None, "EVD") and leaf.metric and fw.applies(leaf, utype)]
+            for leaf in leaves:
                 source = METRICS[leaf.metric].source
                 h = health[source]
                 mv = MetricValue(code, leaf.code, leaf.metric, source, "ok", freshness_at=h.last_success_at,

@@ -156,3 +156,73 @@ def test_an_in_memory_warehouse_is_read_on_its_one_connection(tmp_path, sqlite_u
     in_memory = verified_province(tmp_path / "b", "sqlite://", seed=9, scale="tiny")[1]["metrics"]
     assert sum(1 for m in in_memory if m.status == "ok") > 50
     assert _comparable(in_memory) == _comparable(on_file)
+
+
+def test_sqlite_walks_its_metrics_index_to_the_same_first_ids_the_window_finds(sqlite_url):
+    """On SQLite the first failing ids of each unit come from walking the metrics index in source-id order and
+    stopping at the hundredth; they are the ids the window query of the other warehouses picks: more than 100
+    failing rows, fewer, none, a NULL condition, ids whose byte order is not their alphabetical order."""
+    import random
+
+    from dti.metrics import MAX_RECORD_IDS, _first_ids_by_walk, _first_ids_by_window, _table
+    from dti.warehouse import init_db
+    from dti.warehouse.db import get_engine
+    from dti.warehouse.models import RawDossier
+
+    init_db(sqlite_url)
+    rng = random.Random(3)
+    units = ["U-many", "U-few", "U-none"]
+    rows = []
+    for n in range(900):
+        unit = units[n % 3]
+        rows.append(_dossier(rng.choice(["a", "B", "Ă", "z"]) + f"{rng.randrange(10**6):06d}-{n}", unit,
+                             received_at=NOW - dt.timedelta(days=30), due_at=NOW, finished_at=None,
+                             status="processing", channel=1 if unit == "U-many" or n % 50 == 1 else 2,
+                             satisfaction=rng.choice([None, 0, 1]), deleted=n % 7 == 0))
+    engine = get_engine(sqlite_url)
+    with engine.begin() as conn:
+        conn.execute(sa.insert(RawDossier), rows)
+    d = _table(RawDossier, True)
+    where = d.c.deleted.is_(False)
+    samples = {"not_online": d.c.channel != 2, "unrated_or_unhappy": d.c.satisfaction != 1,
+               "never": d.c.channel == 9}
+    with engine.connect() as conn:
+        walked = _first_ids_by_walk(conn, d, units, where, samples)
+        windowed = _first_ids_by_window(conn, d, units, where, samples)
+        plan = " ".join(r[3] for r in conn.execute(sa.text(
+            "EXPLAIN QUERY PLAN SELECT source_id FROM raw_dossiers INDEXED BY ix_raw_dossiers_metrics "
+            "WHERE unit_code = 'U-few' AND deleted IS 0 AND channel != 2 ORDER BY source_id LIMIT 100")))
+    for found in (walked, windowed):
+        for lists in found.values():
+            for sample in lists.values():
+                sample.sort()
+    expected = {u: {name: sorted(r["source_id"] for r in rows if r["unit_code"] == u and not r["deleted"] and test(r)
+                                 )[:MAX_RECORD_IDS]
+                    for name, test in {"not_online": lambda r: r["channel"] != 2,
+                                       "unrated_or_unhappy": lambda r: r["satisfaction"] == 0,  # NULL is not "!= 1"
+                                       "never": lambda r: False}.items()} for u in units}
+    assert len(expected["U-many"]["not_online"]) == MAX_RECORD_IDS and 0 < len(expected["U-few"]["not_online"]) < 10
+    assert walked == expected
+    assert {u: {n: ids for n, ids in lists.items() if ids} for u, lists in windowed.items()} == {
+        u: {n: ids for n, ids in lists.items() if ids} for u, lists in expected.items() if any(lists.values())}
+    assert "COVERING INDEX ix_raw_dossiers_metrics" in plan and "TEMP B-TREE" not in plan
+
+
+def test_the_metrics_indexes_exist_on_sqlite_only(any_url):
+    """SQLite gets the covering metrics indexes (by migration and by create_all alike); PostgreSQL and MariaDB
+    plan the same queries without them and are not made to keep them up to date."""
+    from dti.warehouse import init_db
+    from dti.warehouse.db import get_engine
+    from dti.warehouse.models import Base
+
+    init_db(any_url)
+    names = {ix["name"] for table in ("raw_dossiers", "raw_documents")
+             for ix in sa.inspect(get_engine(any_url)).get_indexes(table)}
+    sqlite = get_engine(any_url).dialect.name == "sqlite"
+    assert ({"ix_raw_dossiers_metrics", "ix_raw_documents_metrics"} <= names) is sqlite
+    if sqlite:
+        fresh = sa.create_engine("sqlite://")
+        Base.metadata.create_all(fresh)
+        assert "ix_raw_dossiers_metrics" in {ix["name"] for ix in sa.inspect(fresh).get_indexes("raw_dossiers")}
+    else:
+        assert not {"ix_raw_dossiers_metrics", "ix_raw_documents_metrics"} & names

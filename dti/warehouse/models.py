@@ -230,8 +230,25 @@ class RawProcedure(_Provenance, Base):
     fee_applies: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+def _metrics_index(table: str, *columns: str) -> Index:
+    """On SQLite, an index holding every column the objective metrics read, led by (unit_code, source_id).
+
+    The metrics then read the index instead of the table: a unit's rows come in source-id order, so its first
+    failing records are found by walking the start of its index (dti.metrics) and totals are summed unit by
+    unit without a sort: at a million dossiers the metrics take a third of the time they took reading the table.
+    It costs space (at S, 153 MB beside a 335 MB dossier table, 38 MB beside 145 MB of documents) and a few
+    seconds at the end of a first sync, so it is made on SQLite only; PostgreSQL and MariaDB run the window
+    query of dti.metrics without it.
+    """
+    return Index(f"ix_{table}_metrics", "unit_code", "source_id", "deleted", *columns).ddl_if(dialect="sqlite")
+
+
 class RawDossier(_Provenance, Base):
     __tablename__ = "raw_dossiers"
+    __table_args__ = (_metrics_index("raw_dossiers", "received_at", "finished_at", "due_at", "status", "channel",
+                                     "service_level", "fee_applies", "paid_online", "has_digitised", "synced_portal",
+                                     "vneid", "e_result", "satisfaction", "components_total", "components_reused",
+                                     "procedure_code"),)
     dossier_code: Mapped[str] = mapped_column(String(64))
     procedure_code: Mapped[str] = mapped_column(String(64))
     channel: Mapped[int] = mapped_column(Integer)  # 1 in person, 2 online, 3 postal
@@ -253,6 +270,9 @@ class RawDossier(_Provenance, Base):
 
 class RawDocument(_Provenance, Base):
     __tablename__ = "raw_documents"
+    __table_args__ = (_metrics_index("raw_documents", "issue_date", "direction", "doc_type", "topic_dx",
+                                     "signer_role", "digitally_signed", "inter_agency", "via_axis", "axis_status",
+                                     "confidential", "work_file", "work_file_online"),)
     direction: Mapped[str] = mapped_column(String(8))  # out / in
     number: Mapped[str | None] = mapped_column(String(32))
     notation: Mapped[str | None] = mapped_column(String(64))
