@@ -212,7 +212,9 @@ def load_raw(url: str, period: str):
     db.unregister("windows_df")
     with get_engine(url).connect() as conn:
         for table, (model, columns) in FLOOR_TABLES.items():
-            query = sa.select(*(getattr(model, c) for c in columns))
+            # In (unit, source id) order, whatever index the warehouse would read: DuckDB groups sorted rows
+            # faster (at S, 0.39 s against 0.53 s in table order), so the floor is the harder yardstick of the two.
+            query = sa.select(*(getattr(model, c) for c in columns)).order_by(model.unit_code, model.source_id)
             created = False
             for chunk in pd.read_sql(query, conn, chunksize=CHUNK_ROWS):
                 db.register("chunk_df", chunk)
