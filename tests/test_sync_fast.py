@@ -222,3 +222,19 @@ def test_the_postgres_copy_keeps_awkward_text_exact_and_refuses_naive_times(pg_u
     bound = [{k: v for k, v in r.items() if k != "source_id"} for r in stored if r["source_id"].startswith("bound-")]
     assert len(copied) == len(awkward) and copied == bound
     assert [r["notation"] for r in copied] == awkward
+
+
+@pytest.mark.postgres
+def test_a_first_postgres_sync_leaves_planner_statistics(tmp_path, province, pg_url):
+    """A table filled from empty is analysed at the end of its first sync, so the metrics that follow are
+    planned for the rows it holds, not for an empty table, without waiting for autovacuum."""
+    from dti.warehouse.db import get_engine
+
+    _synced(tmp_path, province, "", url=pg_url)
+    with get_engine(pg_url).connect() as conn:
+        analysed = dict(conn.exec_driver_sql(
+            "SELECT relname, last_analyze IS NOT NULL FROM pg_stat_user_tables "
+            "WHERE relname IN ('raw_dossiers', 'raw_documents', 'raw_procedures')").all())
+        columns = conn.exec_driver_sql("SELECT count(*) FROM pg_stats WHERE tablename = 'raw_dossiers'").scalar_one()
+    assert analysed == {"raw_dossiers": True, "raw_documents": True, "raw_procedures": True}
+    assert columns > 10
