@@ -200,15 +200,34 @@ def _by_metrics_index_sqlite(element, compiler, asfrom=False, **kw):
     return f"{sql} INDEXED BY ix_{element.name}_metrics" if asfrom else sql
 
 
-def _table(model, full_scan: bool):
-    table = model.__table__
-    if any(index.name == f"ix_{table.name}_metrics" for index in table.indexes):
-        kind = _ByMetricsIndex
-    elif full_scan:
-        kind = _FullScan
-    else:
-        return table
-    return kind(table.name, *(sa.column(c.name, c.type) for c in table.columns))
+@dataclass(frozen=True)
+class _Reading:
+    """How the metrics read the raw tables. On SQLite: through a table's metrics index when the warehouse has
+    it, otherwise front to back when most units are asked for (see FULL_SCAN_SHARE). Elsewhere: as they are."""
+
+    full_scan: bool = False
+    indexes: frozenset[str] = frozenset()  # the metrics indexes present (SQLite)
+
+    def table(self, model):
+        table = model.__table__
+        if f"ix_{table.name}_metrics" in self.indexes:
+            kind = _ByMetricsIndex
+        elif self.full_scan:
+            kind = _FullScan
+        else:
+            return table
+        return kind(table.name, *(sa.column(c.name, c.type) for c in table.columns))
+
+
+def _reading(conn, codes: list[str]) -> _Reading:
+    if conn.dialect.name != "sqlite":
+        return _Reading()
+    current = conn.execute(sa.select(sa.func.count()).select_from(Unit).where(Unit.valid_to.is_(None))).scalar()
+    # A sync filling an empty table builds its indexes at the end and the next sync rebuilds any a crash left
+    # out; until then the metrics read the table itself, more slowly, rather than fail.
+    indexes = conn.execute(sa.text("SELECT name FROM sqlite_master WHERE type = 'index'")).scalars()
+    return _Reading(full_scan=len(codes) >= FULL_SCAN_SHARE * (current or 0),
+                    indexes=frozenset(name for name in indexes if name.endswith("_metrics")))
 
 
 # --- counting in the warehouse ------------------------------------------------------------------
@@ -314,9 +333,9 @@ def _instants(window: tuple[dt.date, dt.date]) -> tuple[dt.datetime, dt.datetime
             dt.datetime.combine(window[1], dt.time(23, 59, 59, 999999), TZ))
 
 
-def _dvc_metrics(run, units: list[str], window, full_scan: bool):
+def _dvc_metrics(run, units: list[str], window, reading: _Reading):
     start, last_day, end = _instants(window)
-    d = _table(RawDossier, full_scan)
+    d = reading.table(RawDossier)
     # The day rules as instants, exact to the microsecond: received in the window ⇔ received_at in
     # [start, end] (the upper bound is in `base`); finished in it ⇔ finished_at in [start, end]; due before
     # its last day ⇔ due_at before that day's first instant. Only "finished by the due day" compares two
@@ -438,8 +457,8 @@ def _services_used(conn, d, units, online_received, p_base) -> dict[str, tuple[i
     return out
 
 
-def _doc_metrics(run, units: list[str], window, full_scan: bool):
-    r = _table(RawDocument, full_scan)
+def _doc_metrics(run, units: list[str], window, reading: _Reading):
+    r = reading.table(RawDocument)
     base = sa.and_(r.c.deleted.is_(False), r.c.issue_date >= window[0],
                    r.c.issue_date <= window[1])
     outgoing = bytewise(r.c.direction) == "out"
@@ -506,10 +525,10 @@ def _latest_inventories(conn, units: list[str], last_day: dt.date) -> dict:
     return {row.unit_code: row for row in conn.execute(sa.select(ranked).where(ranked.c.n == 1))}
 
 
-def _sec_metrics(run, units: list[str], window, full_scan: bool):
+def _sec_metrics(run, units: list[str], window, reading: _Reading):
     start, _last_day, end = _instants(window)
     latest = run(_latest_inventories, units, window[1])
-    i = _table(RawIncident, full_scan)
+    i = reading.table(RawIncident)
     base = sa.and_(i.c.deleted.is_(False), i.c.detected_at <= end,
                    sa.or_(i.c.resolved_at.is_(None), i.c.resolved_at >= start))
     deadline = plus_hours(i.c.detected_at, i.c.sla_hours)
@@ -561,14 +580,6 @@ class _Queries:
             return fn(conn, *args, **kwargs)
 
 
-def _full_scan(conn, codes: list[str]) -> bool:
-    """Whether to read the raw tables front to back rather than by unit (SQLite only; see FULL_SCAN_SHARE)."""
-    if conn.dialect.name != "sqlite":
-        return False
-    current = conn.execute(sa.select(sa.func.count()).select_from(Unit).where(Unit.valid_to.is_(None))).scalar()
-    return len(codes) >= FULL_SCAN_SHARE * (current or 0)
-
-
 def compute_metrics(period: str, units: list[tuple[str, str, Framework]], *, url: str | None = None,
                     as_of: dt.datetime | None = None) -> list[MetricValue]:
     """Objective values for every machine-verifiable leaf of every unit, with status and provenance.
@@ -590,8 +601,8 @@ def compute_metrics(period: str, units: list[tuple[str, str, Framework]], *, url
             pending = []
             for window, codes in by_window.items():
                 codes = sorted(codes)
-                full_scan = _full_scan(conn, codes)
-                pending += [(source, fn(run, codes, window, full_scan)) for source, fn in COMPUTE.items()
+                reading = _reading(conn, codes)
+                pending += [(source, fn(run, codes, window, reading)) for source, fn in COMPUTE.items()
                             if health[source].ok]
             for source, values in pending:
                 for unit, metrics in values().items():

@@ -63,7 +63,7 @@ def test_day_and_deadline_rules_are_exact_at_the_boundaries(any_url):
     not late; a missing due date is late; sample ids are in byte order ('B' before 'a') on every backend."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from dti.metrics import _dvc_metrics, _Queries, _sec_metrics, local_day, plus_hours
+    from dti.metrics import _dvc_metrics, _Queries, _reading, _sec_metrics, local_day, plus_hours
     from dti.warehouse import init_db
     from dti.warehouse.db import get_engine
     from dti.warehouse.models import RawDossier, RawIncident, RawInventory
@@ -111,8 +111,8 @@ def test_day_and_deadline_rules_are_exact_at_the_boundaries(any_url):
                                                 > plus_hours(RawIncident.detected_at, RawIncident.sla_hours))).all())
         with ThreadPoolExecutor(2) as pool:
             run = _Queries(engine, pool, conn)
-            dvc = _dvc_metrics(run, [unit], window, conn.dialect.name == "sqlite")()[unit]
-            sec = _sec_metrics(run, [unit], window, False)()[unit]
+            dvc = _dvc_metrics(run, [unit], window, _reading(conn, [unit]))()[unit]
+            sec = _sec_metrics(run, [unit], window, _reading(conn, [unit]))()[unit]
     assert {k: (v if v is None or isinstance(v, dt.date) else dt.date.fromisoformat(v)) for k, v in days.items()} == {
         "a-late": dt.date(2025, 5, 11), "B-on-time": dt.date(2025, 5, 10), "C-no-due": dt.date(2025, 5, 10),
         "D-open": None, "E-first": None, "F-last": None, "G-outside": None}
@@ -141,12 +141,33 @@ def test_a_subset_of_units_read_by_index_gives_what_the_full_scan_gives(tmp_path
         units = period_units(s, PERIOD)
     as_of = dt.datetime(2026, 1, 6, 9, 0, tzinfo=TZ)
     with sa.create_engine(sqlite_url).connect() as conn:
-        assert metrics._full_scan(conn, [u[0] for u in units])
-        assert not metrics._full_scan(conn, [units[0][0]])
+        assert metrics._reading(conn, [u[0] for u in units]).full_scan
+        assert not metrics._reading(conn, [units[0][0]]).full_scan
     whole = metrics.compute_metrics(PERIOD, units, url=sqlite_url, as_of=as_of)
     one_by_one = [m for spec in units for m in metrics.compute_metrics(PERIOD, [spec], url=sqlite_url, as_of=as_of)]
     assert len(units) >= 4 and sum(1 for m in whole if m.status == "ok") > 50
     assert sorted(one_by_one, key=lambda m: (m.unit_code, m.indicator_code)) == whole
+
+
+def test_without_its_metrics_indexes_a_sqlite_warehouse_gives_the_same_metrics(tmp_path, sqlite_url):
+    """A warehouse whose metrics indexes are missing (a first sync killed before it rebuilt them) is read
+    from the tables, by the window query: more slowly, with the same values and sample ids."""
+    from sqlalchemy.orm import Session
+
+    from dti import metrics
+    from dti.verify import period_units
+
+    verified_province(tmp_path / "sim", sqlite_url, seed=5, scale="tiny")
+    with Session(sa.create_engine(sqlite_url)) as s:
+        units = period_units(s, PERIOD)
+    as_of = dt.datetime(2026, 1, 6, 9, 0, tzinfo=TZ)
+    indexed = metrics.compute_metrics(PERIOD, units, url=sqlite_url, as_of=as_of)
+    with sa.create_engine(sqlite_url).begin() as conn:
+        conn.exec_driver_sql("DROP INDEX ix_raw_dossiers_metrics")
+        conn.exec_driver_sql("DROP INDEX ix_raw_documents_metrics")
+        assert metrics._reading(conn, [u[0] for u in units]).indexes == frozenset()
+    assert metrics.compute_metrics(PERIOD, units, url=sqlite_url, as_of=as_of) == indexed
+    assert sum(len(m.record_ids) for m in indexed) > 500
 
 
 def test_an_in_memory_warehouse_is_read_on_its_one_connection(tmp_path, sqlite_url):
@@ -164,7 +185,7 @@ def test_sqlite_walks_its_metrics_index_to_the_same_first_ids_the_window_finds(s
     failing rows, fewer, none, a NULL condition, ids whose byte order is not their alphabetical order."""
     import random
 
-    from dti.metrics import MAX_RECORD_IDS, _first_ids_by_walk, _first_ids_by_window, _table
+    from dti.metrics import MAX_RECORD_IDS, _first_ids_by_walk, _first_ids_by_window, _Reading
     from dti.warehouse import init_db
     from dti.warehouse.db import get_engine
     from dti.warehouse.models import RawDossier
@@ -182,7 +203,7 @@ def test_sqlite_walks_its_metrics_index_to_the_same_first_ids_the_window_finds(s
     engine = get_engine(sqlite_url)
     with engine.begin() as conn:
         conn.execute(sa.insert(RawDossier), rows)
-    d = _table(RawDossier, True)
+    d = _Reading(indexes=frozenset({"ix_raw_dossiers_metrics"})).table(RawDossier)
     where = d.c.deleted.is_(False)
     samples = {"not_online": d.c.channel != 2, "unrated_or_unhappy": d.c.satisfaction != 1,
                "never": d.c.channel == 9}
