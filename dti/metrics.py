@@ -271,7 +271,8 @@ def _totals(conn, table, units: list[str], where, counts: dict, sums: dict | Non
     the metrics index: no sort)."""
     sums = sums or {}
     names = ["rows", *counts, *sums]
-    query = (sa.select(table.c.unit_code, sa.func.count(), *(sa.func.count(sa.case((cond, 1))) for cond in counts.values()),
+    query = (sa.select(table.c.unit_code, sa.func.count(),
+                       *(sa.func.count(sa.case((cond, 1))) for cond in counts.values()),  # CASE gives NULL else
                        *(sa.func.sum(expr) for expr in sums.values()))
              .where(table.c.unit_code.in_(units), where).group_by(table.c.unit_code))
     return {unit: dict(zip(names, (int(v or 0) for v in values), strict=True)) for unit, *values in conn.execute(query)}
@@ -383,7 +384,7 @@ def _dvc_metrics(run, units: list[str], window, reading: _Reading):
                                proc_ids.result(), services.result())
 
 
-def _dvc_values(units, totals, received, finished, ids, procs, proc_ids, services) -> dict[str, dict[str, tuple]]:
+def _dvc_values(units, whole, received, finished, ids, procs, proc_ids, services) -> dict[str, dict[str, tuple]]:
     out: dict[str, dict[str, tuple]] = {u: {} for u in units}
     for unit in units:
         res = out[unit]
@@ -391,7 +392,7 @@ def _dvc_values(units, totals, received, finished, ids, procs, proc_ids, service
         if pg:
             res["dvc_online_procedures_rate"] = (*_ratio(pg["online"], pg["rows"]), pg["rows"],
                                                  proc_ids.get(unit, {}).get("not_online", []))
-        t = totals.get(unit)
+        t = whole.get(unit)  # any dossier in the window
         if not t:
             continue
         got = ids.get(unit, {})
