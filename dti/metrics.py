@@ -50,9 +50,10 @@ MAX_RECORD_IDS = 100
 # Asia/Ho_Chi_Minh has been UTC+7 all year round since 1975 (no daylight saving), so a local day is
 # the UTC timestamp shifted by a fixed 7 hours on every backend.
 UTC_OFFSET_HOURS = 7
-# On SQLite, read the raw tables front to back (NOT INDEXED) when the units asked for are at least this
-# share of the current units: without statistics its planner otherwise walks a million rows through the
-# unit_code or received_at index, one random page read per row, several times slower than a scan.
+# On SQLite, read a raw table without a metrics index (incidents; any table whose index is missing) front to
+# back (NOT INDEXED) when the units asked for are at least this share of the current units: without statistics
+# its planner otherwise walks the rows through the unit_code or received_at index, one random page read per
+# row, several times slower than a scan.
 FULL_SCAN_SHARE = 0.25
 # Queries run at once (the bench machine has two cores).
 WORKERS = 2
