@@ -44,6 +44,7 @@ from dti.warehouse.models import (
     SyncWatermark,
     Unit,
     UTCDateTime,
+    metrics_index_name,
 )
 
 MAX_RECORD_IDS = 100
@@ -198,7 +199,7 @@ class _ByMetricsIndex(TableClause):
 @compiles(_ByMetricsIndex, "sqlite")
 def _by_metrics_index_sqlite(element, compiler, asfrom=False, **kw):
     sql = compiler.visit_table(element, asfrom=asfrom, **kw)
-    return f"{sql} INDEXED BY ix_{element.name}_metrics" if asfrom else sql
+    return f"{sql} INDEXED BY {metrics_index_name(element.name)}" if asfrom else sql
 
 
 @dataclass(frozen=True)
@@ -211,7 +212,7 @@ class _Reading:
 
     def table(self, model):
         table = model.__table__
-        if f"ix_{table.name}_metrics" in self.indexes:
+        if metrics_index_name(table.name) in self.indexes:
             kind = _ByMetricsIndex
         elif self.full_scan:
             kind = _FullScan

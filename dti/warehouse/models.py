@@ -230,6 +230,10 @@ class RawProcedure(_Provenance, Base):
     fee_applies: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+def metrics_index_name(table: str) -> str:
+    return f"ix_{table}_metrics"
+
+
 def _metrics_index(table: str, *columns: str) -> Index:
     """On SQLite, an index holding every column the objective metrics read, led by (unit_code, source_id).
 
@@ -240,7 +244,7 @@ def _metrics_index(table: str, *columns: str) -> Index:
     seconds at the end of a first sync, so it is made on SQLite only; PostgreSQL and MariaDB run the window
     query of dti.metrics without it.
     """
-    return Index(f"ix_{table}_metrics", "unit_code", "source_id", "deleted", *columns).ddl_if(dialect="sqlite")
+    return Index(metrics_index_name(table), "unit_code", "source_id", "deleted", *columns).ddl_if(dialect="sqlite")
 
 
 class RawDossier(_Provenance, Base):
