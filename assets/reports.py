@@ -4,11 +4,11 @@
 import dagster as dg
 from sqlalchemy.orm import Session
 
+from assets.partitions import period_partitions
+from assets.resources import Warehouse
 from assets.scope import period_scope
 from dti.reports.publish import write_period_outputs
 from dti.warehouse.db import get_engine
-from pipelines.partitions import period_partitions
-from pipelines.resources import Warehouse
 
 
 def build_report_assets(partitions_def: dg.PartitionsDefinition) -> list[dg.AssetsDefinition]:

@@ -3,7 +3,7 @@
 A single-province deployment partitions raw syncs by night and the period assets by period, and reads
 the warehouse resource. A multi-province deployment (DTI_PROVINCES set) adds a `province` dimension to
 both; each province then has its own warehouse, output folder and systems of record, read from its
-DTI_<CODE>_* settings when the run starts (pipelines.provinces.ProvinceConfig).
+DTI_<CODE>_* settings when the run starts (assets.provinces.ProvinceConfig).
 """
 
 
@@ -13,9 +13,9 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.partitions import PROVINCE
-from pipelines.provinces import ProvinceConfig, ProvinceError
-from pipelines.resources import Warehouse
+from assets.partitions import PROVINCE
+from assets.provinces import ProvinceConfig, ProvinceError
+from assets.resources import Warehouse
 
 _MIGRATED: set[str] = set()
 

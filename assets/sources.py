@@ -12,12 +12,12 @@ import datetime as dt
 import dagster as dg
 
 from assets.checks import check_results, merge_outcomes, specs
+from assets.partitions import nightly_partitions
 from assets.scope import Scope, night_scopes
 from dti.settings import TZ
 from dti.sync import sync_source
 from expectations.common import record_history
 from expectations.raw_sources import SUITES, validate_source
-from pipelines.partitions import nightly_partitions
 
 RETRY = dg.RetryPolicy(max_retries=2, delay=5, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS)
 SOURCES = {  # asset → (system, resource key, kinds, description)

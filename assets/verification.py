@@ -1,6 +1,6 @@
 """Period assets: self-reports checked, objective metrics, the claim ledger and verified scores.
 
-Thin by design: the work is in dti.verify / dti.metrics / dti.reconciliation; these record metadata.
+Thin by design: the work is in dti.verification / dti.metrics / dti.reconciliation; these record metadata.
 Partitioned by period, or by period × province in a multi-province deployment (assets.scope).
 """
 
@@ -12,9 +12,11 @@ import dagster as dg
 from sqlalchemy.orm import Session
 
 from assets.checks import check_results, specs
+from assets.partitions import period_partitions, source_deps
+from assets.resources import Warehouse
 from assets.scope import period_scope
 from dti.settings import TZ
-from dti.verify import (
+from dti.verification import (
     build_period_ledger,
     compute_period,
     load_ledger,
@@ -29,8 +31,6 @@ from dti.warehouse.db import get_engine
 from expectations import ledger as ledger_suite
 from expectations import scores as scores_suite
 from expectations import self_reports as self_report_suite
-from pipelines.partitions import period_partitions, source_deps
-from pipelines.resources import Warehouse
 
 
 class PeriodConfig(dg.Config):

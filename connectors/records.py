@@ -93,7 +93,7 @@ def _checked(system: str, entity: str, row: Mapping) -> dict:
 # --- precompiled readers -----------------------------------------------------------------------
 # The same conversions as _convert, one function per kind, so a record costs one call per field
 # and no kind-string parsing. A value they cannot read makes them raise; the reader then runs the
-# checked path above, which raises the SchemaDriftError naming the field (tests/test_records.py
+# checked path above, which raises the SchemaDriftError naming the field (tests/connectors/test_records.py
 # holds the two paths to the same results).
 
 TRUE_TEXT = frozenset(("1", "true", "t", "yes", "y", "có"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dti.scorecard import UnitScoreRow
+from dti.scoring.unit_scores import UnitScoreRow
 from expectations.adapter import ERROR, WARN, Check, SuiteOutcome, run_suite
 
 KEYS = ["unit_code", "period"]

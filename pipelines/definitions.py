@@ -1,19 +1,19 @@
 """The code location: `dagster dev` and `dagster definitions validate` load this module.
 
 With DTI_PROVINCES unset (one province) the sync assets are partitioned by night and the period
-assets by period; with it set, both gain a `province` dimension (pipelines.partitions)."""
+assets by period; with it set, both gain a `province` dimension (assets.partitions)."""
 
 from __future__ import annotations
 
 import dagster as dg
 
+from assets.partitions import province_codes, source_partitions, verification_partitions
 from assets.reports import build_report_assets
+from assets.resources import default_resources
 from assets.sources import build_source_assets
 from assets.verification import build_verification_assets
 from pipelines.freshness import FRESHNESS_CHECKS, with_freshness_policy
 from pipelines.jobs import intake_job, sync_job, verify_job
-from pipelines.partitions import province_codes, source_partitions, verification_partitions
-from pipelines.resources import default_resources
 from pipelines.schedules import SCHEDULES
 from pipelines.sensors import SENSORS
 

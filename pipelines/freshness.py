@@ -8,10 +8,10 @@ import datetime as dt
 import dagster as dg
 from sqlalchemy.orm import Session
 
+from assets.resources import Warehouse
 from dti.freshness import DEFAULT_STALE_AFTER_HOURS, source_freshness
 from dti.settings import TZ
 from dti.warehouse.db import get_engine
-from pipelines.resources import Warehouse
 
 SOURCE_ASSETS = {"dvc_records": "DVC", "doc_records": "DOC", "sec_records": "SEC"}
 
@@ -21,7 +21,7 @@ def _freshness_check(asset: str, source: str) -> dg.AssetChecksDefinition:
                     description=f"WARN: {source} đồng bộ thành công trong hạn / {source} synced within the limit "
                                 "(stale_after_hours)")
     def _check(warehouse: Warehouse) -> dg.AssetCheckResult:
-        from pipelines.provinces import warehouses
+        from assets.provinces import warehouses
 
         rows, problems = [], []
         for code, url, problem in warehouses(warehouse.resolved_url()):

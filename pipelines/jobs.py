@@ -19,8 +19,8 @@ verify_job = dg.define_asset_job(
 @dg.op(description="Nhập các tệp tự đánh giá trong hộp thư đến / import the self-report files waiting in the inbox",
        tags={"kind": "intake"}, out=dg.Out(int))
 def import_inbox(context):
+    from assets.provinces import inboxes
     from dti.intake.service import scan_inbox
-    from pipelines.provinces import inboxes
 
     by_status: dict[str, int] = {}
     metadata: dict = {}

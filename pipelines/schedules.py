@@ -9,10 +9,10 @@ import os
 
 import dagster as dg
 
+from assets.partitions import period_keys, province_codes, province_run
 from dti.settings import TZ
 from pipelines.calendar import open_periods
 from pipelines.jobs import sync_job, verify_job
-from pipelines.partitions import period_keys, province_codes, province_run
 
 TIMEZONE = "Asia/Ho_Chi_Minh"
 DEFAULT_LEAD_DAYS = 7

@@ -8,11 +8,11 @@ import hashlib
 
 import dagster as dg
 
+from assets.partitions import PROVINCE, period_keys, province_codes, province_run
+from assets.provinces import inboxes
 from dti.settings import TZ, get_settings
 from pipelines.calendar import open_periods
 from pipelines.jobs import intake_job, sync_job, verify_job
-from pipelines.partitions import PROVINCE, period_keys, province_codes, province_run
-from pipelines.provinces import inboxes
 
 
 def waiting_files(inbox) -> list[tuple[str, int, int]]:
@@ -126,10 +126,10 @@ def alert_on_stale_source(context: dg.SensorEvaluationContext):
 
     from sqlalchemy.orm import Session
 
+    from assets.provinces import warehouses
     from dti.freshness import source_freshness
     from dti.notify import record_alert
     from dti.warehouse.db import get_engine
-    from pipelines.provinces import warehouses
 
     now = dt.datetime.now(TZ)
     sent: dict[str, str] = json.loads(context.cursor) if context.cursor else {}

@@ -31,7 +31,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 
-from dti import review_core as core
+from dti import appraisal as core
 from dti.reports.excel import write_council_workbook
 from dti.settings import TZ, Settings, get_settings
 from dti.text import clean, code_key

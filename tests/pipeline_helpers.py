@@ -5,10 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from dti.simulate.generator import Scale, generate
-from dti.simulate.load import load_self_reports, load_units
 from dti.sync import sync_source
-from dti.verify import (
+from dti.verification import (
     build_period_ledger,
     compute_period,
     score_period,
@@ -17,6 +15,8 @@ from dti.verify import (
     store_scores,
 )
 from dti.warehouse import init_db
+from simulators.generator import Scale, generate
+from simulators.load import load_self_reports, load_units
 
 PERIOD = "2025-R3"
 NOW = dt.datetime(2026, 1, 6, 8, 0, tzinfo=dt.UTC)
@@ -24,8 +24,7 @@ NOW = dt.datetime(2026, 1, 6, 8, 0, tzinfo=dt.UTC)
 
 def sync_all(root: Path, url: str, *, prefix: str = "t1", skip: tuple[str, ...] = ()) -> None:
     from connectors.doc.client import DocumentDb
-    from connectors.dvc.simulator import DossierSimulator
-    from connectors.sec.simulator import SecuritySimulator
+    from simulators.in_process import DossierSimulator, SecuritySimulator
 
     fetchers = {"DVC": DossierSimulator(db_path=str(root / "dvc.db")),
                 "DOC": DocumentDb(url=f"sqlite:///{root / 'doc.db'}"),

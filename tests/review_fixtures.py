@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from functools import lru_cache
 
-from dti import review_core as core
+from dti import appraisal as core
 from dti.warehouse.db import session_scope
 from dti.warehouse.models import (
     ClaimLedgerRow,

@@ -221,7 +221,7 @@ def _check_leaf(leaf: Leaf, path: str, types: list[str]) -> list[Problem]:
                     "nguồn EVD (chỉ có tài liệu kiểm chứng) không gắn số liệu khách quan; đổi nguồn hoặc bỏ metric "
                     "/ an EVD (evidence-only) leaf has no objective metric; change the source or drop the metric"))
     if leaf.metric and leaf.source != "EVD":
-        from dti.metrics_catalogue import METRICS
+        from dti.metrics.catalogue import METRICS
 
         metric = METRICS.get(leaf.metric)
         if metric is None:
@@ -230,7 +230,7 @@ def _check_leaf(leaf: Leaf, path: str, types: list[str]) -> list[Problem]:
             hint = (f"có phải / did you mean '{close[0]}'?" if close
                     else f"số liệu nguồn {leaf.source} / {leaf.source} metrics: {', '.join(same_source)}")
             out.append((f"{path}.metric", leaf.metric,
-                        f"số liệu không có trong danh mục (dti/metrics_catalogue.py) / unknown metric id; {hint}"))
+                        f"số liệu không có trong danh mục (dti/metrics/catalogue.py) / unknown metric id; {hint}"))
         elif metric.source != leaf.source:
             out.append((f"{path}.source", leaf.source,
                         f"số liệu '{leaf.metric}' do hệ thống {metric.source} cung cấp, không phải {leaf.source} "

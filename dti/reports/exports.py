@@ -10,7 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from dti.reconciliation import Claim
-from dti.scorecard import UnitScoreRow
+from dti.scoring.unit_scores import UnitScoreRow
 
 LEDGER_COLUMNS = [
     "unit_code", "period", "indicator_code", "main_index_code", "source", "measure", "max_points",

@@ -1,0 +1,5 @@
+import sys
+
+from application.cli import main
+
+sys.exit(main())

@@ -1,0 +1,49 @@
+"""`dti bench`: the pipeline timed stage by stage at a named scale, beside a DuckDB floor."""
+
+from __future__ import annotations
+
+
+def register(sub) -> None:
+    p = sub.add_parser("bench", help="Đo hiệu năng quy trình / benchmark the pipeline at a named scale")
+    p.add_argument("--scale", default="S", help="quy mô / scale: tiny, demo, S, M, N (default S)")
+    p.add_argument("--stages", default="", help="các giai đoạn, cách nhau bởi dấu phẩy / comma-separated stages "
+                                               "(default: all): generate, load, ingest_http, sync, metrics, floor, "
+                                               "ledger, scores, reports, incremental")
+    p.add_argument("--seed", type=int, default=None, help="hạt giống dữ liệu / data seed")
+    p.add_argument("--database-url", default=None,
+                   help="kho dữ liệu thử / warehouse URL for the bench (default: a fresh SQLite under data/sim/bench)")
+    p.add_argument("--regenerate", action="store_true", help="tạo lại dữ liệu / regenerate the data")
+    p.add_argument("--history", type=int, default=1,
+                   help="nhân lịch sử trong kho N lần trước các bước tính / replicate the warehouse history N "
+                        "times before the compute stages (M-sized history without an M-sized sync)")
+    p.add_argument("--in-process", action="store_true",
+                   help="đọc trực tiếp tệp mô phỏng thay vì HTTP / read the simulator files instead of HTTP")
+    p.add_argument("--sequential-sync", action="store_true",
+                   help="đồng bộ ba nguồn lần lượt thay vì cùng lúc / sync the three sources one after the other "
+                        "instead of at once (as the nightly_sync job runs them)")
+    p.set_defaults(func=_run)
+
+
+def _run(args) -> int:
+    from application.bench import STAGES, BenchError, run_bench
+    from application.cli import CliError
+    from simulators.generator import SCALES
+
+    if args.scale not in SCALES:
+        raise CliError(f"quy mô '{args.scale}' không có; chọn một trong / unknown scale '{args.scale}'; "
+                       f"expected one of: {', '.join(SCALES)}")
+    stages = [s.strip() for s in args.stages.split(",") if s.strip()]
+    unknown = [s for s in stages if s not in STAGES]
+    if unknown:
+        raise CliError(f"giai đoạn không có / unknown stage(s) '{', '.join(unknown)}'; "
+                       f"expected some of: {', '.join(STAGES)}")
+    if args.history < 1:
+        raise CliError(f"--history phải ≥ 1 / must be at least 1, not {args.history}")
+    kwargs = {"seed": args.seed} if args.seed is not None else {}
+    try:
+        run_bench(args.scale, stages=stages or None, url=args.database_url, regenerate=args.regenerate,
+                  http=False if args.in_process else None, history=args.history,
+                  parallel_sync=not args.sequential_sync, **kwargs)
+    except BenchError as exc:
+        raise CliError(str(exc)) from exc
+    return 0

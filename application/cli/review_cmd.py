@@ -1,0 +1,114 @@
+"""`dti review serve|create-user` and `dti audit verify`: the council web app, accounts, the audit check."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+
+
+def register(sub) -> None:
+    review = sub.add_parser("review", help="Ứng dụng thẩm định của Hội đồng / council review web app")
+    rsub = review.add_subparsers(dest="review_command", metavar="SUBCOMMAND")
+
+    serve = rsub.add_parser("serve", help="Chạy ứng dụng web / run the web app")
+    serve.add_argument("--host", default="127.0.0.1", help="địa chỉ lắng nghe / bind address (127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8765, help="cổng / port (8765)")
+    serve.add_argument("--threads", type=int, default=8, help="số luồng phục vụ / worker threads (8)")
+    serve.set_defaults(func=_serve)
+
+    create = rsub.add_parser("create-user", help="Tạo tài khoản / create an account")
+    create.add_argument("username")
+    create.add_argument("--role", required=True, choices=["council", "staff", "submitter", "admin"])
+    create.add_argument(
+        "--unit", help="mã đơn vị, bắt buộc với submitter / unit code, required for submitter"
+    )
+    create.add_argument("--full-name", help="họ tên / full name")
+    create.add_argument(
+        "--password-stdin", action="store_true", help="đọc mật khẩu từ stdin / read the password from stdin"
+    )
+    create.set_defaults(func=_create_user)
+    review.set_defaults(func=lambda args: review.print_help() or 2)
+
+    audit = sub.add_parser("audit", help="Nhật ký quyết định / decision audit log")
+    asub = audit.add_subparsers(dest="audit_command", metavar="SUBCOMMAND")
+    verify = asub.add_parser("verify", help="Kiểm tra chuỗi băm / verify the hash chain")
+    verify.set_defaults(func=_verify)
+    audit.set_defaults(func=lambda args: audit.print_help() or 2)
+
+
+def _serve(args) -> int:
+    from werkzeug.serving import make_server
+
+    from dti.settings import get_settings
+    from dti.warehouse import init_db
+    from review import create_app
+
+    settings = get_settings()
+    init_db(settings.database_url)
+    app = create_app(settings)
+    # A threaded werkzeug server is enough for a council of a few dozen people on one machine.
+    server = make_server(args.host, args.port, app, threaded=True)
+    print(f"Ứng dụng thẩm định DTI: http://{args.host}:{server.server_port}/ (Ctrl+C để dừng / to stop)")
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+    return 0
+
+
+def _create_user(args) -> int:
+    from application.cli import CliError
+    from dti import appraisal as core
+    from dti.settings import get_settings
+    from dti.warehouse import init_db
+    from dti.warehouse.db import session_scope
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = getpass.getpass("Mật khẩu / password: ")
+        if password != getpass.getpass("Nhập lại / again: "):
+            raise CliError("Hai lần nhập mật khẩu không khớp / the passwords do not match")
+    url = get_settings().database_url
+    init_db(url)
+    try:
+        with session_scope(url) as s:
+            user = core.create_user(s, args.username, args.role, password, args.unit, args.full_name)
+            name, role = user.username, user.role
+    except core.ReviewError as exc:
+        raise CliError(str(exc)) from exc
+    print(f"Đã tạo tài khoản '{name}' ({core.ROLES[role]}) / created account '{name}' ({role})")
+    return 0
+
+
+def _verify(args) -> int:
+    from sqlalchemy.exc import DBAPIError
+
+    from application.cli import CliError
+    from dti import audit
+    from dti.settings import get_settings
+    from dti.warehouse.db import session_scope
+    from dti.warehouse.models import Decision
+
+    try:
+        with session_scope(get_settings().database_url) as s:
+            problems = audit.verify(s)
+            count = s.query(Decision).count()
+    except DBAPIError as exc:
+        raise CliError(
+            "Không đọc được nhật ký quyết định trong kho dữ liệu (chưa tạo? chạy `dti db upgrade`) "
+            f"/ cannot read the decision log (not created? run `dti db upgrade`): {exc.orig}"
+        ) from exc
+    if problems:
+        for problem in problems:
+            print(f"LỖI / ERROR {problem}", file=sys.stderr)
+        print(
+            f"Nhật ký quyết định KHÔNG toàn vẹn: {len(problems)} vấn đề trên {count} quyết định / "
+            f"the decision log is NOT intact: {len(problems)} problem(s) in {count} decision(s)",
+            file=sys.stderr,
+        )
+        return 1
+    print(
+        f"Nhật ký quyết định toàn vẹn: {count} quyết định / the decision log is intact: {count} decision(s)"
+    )
+    return 0

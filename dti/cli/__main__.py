@@ -1,5 +1,0 @@
-import sys
-
-from dti.cli import main
-
-sys.exit(main())

@@ -1,0 +1,160 @@
+"""`dti bench` at the tiny scale: the table, out/bench.json, the DuckDB floor and the incremental night."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from application.bench import run_bench
+from application.bench.runner import COLUMNS, SEED, StageResult, _data_root, _format_header, _format_row
+from application.cli import main
+
+
+def _stages(report: dict) -> dict[str, dict]:
+    return {row["stage"]: row for row in report["stages"]}
+
+
+@pytest.mark.slow
+def test_tiny_bench_over_http_writes_the_table_and_json(tmp_path):
+    lines: list[str] = []
+    report = run_bench("tiny", log=lines.append, http=True)
+
+    written = json.loads((Path(tmp_path) / "out" / "bench.json").read_text(encoding="utf-8"))
+    assert written == report
+    assert written["columns"] == list(COLUMNS)
+    stages = _stages(written)
+    assert list(stages) == ["imports", "generate", "load", "ingest_http", "sync_dvc", "sync_doc", "sync_sec", "sync",
+                            "metrics", "floor_metrics", "ledger", "scores", "reports", "incremental_sync"]
+    # The three sources sync at once, as the nightly job's steps do: the whole counts, each source is a detail.
+    parts = [stages[f"sync_{s}"] for s in ("dvc", "doc", "sec")]
+    assert stages["sync"]["in_e2e"] and not any(p["in_e2e"] for p in parts)
+    assert stages["sync"]["rows"] == sum(p["rows"] for p in parts)
+    assert max(p["wall_s"] for p in parts) <= stages["sync"]["wall_s"] + 0.01
+    for row in written["stages"]:
+        assert set(row) == set(COLUMNS)  # bench.json sorts keys; "columns" keeps the table order
+        assert row["wall_s"] >= 0 and row["peak_rss_mb"] > 50  # a Python process holding pandas is never smaller
+
+    meta = json.loads(next((Path(tmp_path) / "data" / "sim" / "bench").glob("tiny-*/generated/meta.json"))
+                      .read_text(encoding="utf-8"))
+    assert stages["sync_dvc"]["rows"] >= meta["counts"]["dossiers"]  # dossiers plus procedures
+    assert stages["ingest_http"]["rows"] == meta["counts"]["dossiers"]
+    assert stages["ingest_http"]["rows_per_s"] > 0
+
+    # The floor computes exactly what the pipeline stored, and its ratio sits beside the metrics stage.
+    floor = written["stages"][[r["stage"] for r in written["stages"]].index("floor_metrics")]
+    assert "khớp / matches" in floor["note"]
+    assert stages["metrics"]["floor_s"] == floor["wall_s"]
+    # Both times are printed to the millisecond and the ratio to 1/100, so allow for that rounding alone.
+    wall, floor_s = stages["metrics"]["wall_s"], floor["wall_s"]
+    low, high = (wall - 0.0005) / (floor_s + 0.0005), (wall + 0.0005) / max(floor_s - 0.0005, 1e-9)
+    assert low - 0.005 <= stages["metrics"]["ratio"] <= high + 0.005
+    assert "0 lệch / mismatches" in stages["metrics"]["note"]
+
+    # An incremental night reads only what changed, not the whole history again.
+    inc = written["incremental"]
+    assert inc["touched"] > 0
+    assert inc["touched"] <= inc["records"] < stages["sync_dvc"]["rows"] + stages["sync_doc"]["rows"]
+    assert written["summary"]["ingestion"] == "http"
+    assert set(written["targets"]) >= {"peak_rss_mb", "floor_ratio", "incremental_share", "http_records_per_s"}
+    assert any(line.startswith("stage") and "rows_per_s" in line and "peak_rss_mb" in line for line in lines)
+    assert any(line.startswith("metrics ") for line in lines)
+
+    # The bench writes its reports aside, so the demo's out/ files are never overwritten by it.
+    assert (Path(tmp_path) / "out" / "bench-reports" / "tiny" / "claim_ledger.csv").is_file()
+    assert not (Path(tmp_path) / "out" / "claim_ledger.csv").exists()
+
+
+@pytest.mark.slow
+def test_floor_matches_pipeline_in_process(tmp_path):
+    report = run_bench("tiny", stages=["generate", "load", "sync", "metrics", "floor"], http=False,
+                       log=lambda _text: None)
+    stages = _stages(report)
+    assert report["summary"]["ingestion"] == "in-process"
+    assert "ingest_http" not in stages and "incremental_sync" not in stages
+    compared = report["stages"][list(stages).index("floor_metrics")]
+    assert compared["rows"] > 50
+    assert "0 lệch / mismatches" in stages["metrics"]["note"]
+    assert stages["metrics"]["rows"] > 0
+    _a_changed_sample_id_is_a_mismatch(f"sqlite:///{_data_root('tiny', SEED) / 'warehouse.db'}")
+
+    # Three times the history, on the same warehouse without a new sync: the floor still agrees.
+    again = run_bench("tiny", stages=["metrics", "floor"], http=False, history=3, log=lambda _text: None)
+    more = _stages(again)
+    synced = stages["sync_dvc"]["rows"] + stages["sync_doc"]["rows"] + stages["sync_sec"]["rows"]
+    assert 0 < more["history"]["rows"] < 2 * synced  # dossiers, documents, incidents; not procedures or staff
+    assert "0 lệch / mismatches" in more["metrics"]["note"]
+    assert more["metrics"]["rows"] == stages["metrics"]["rows"]
+    assert again["history_multiplier"] == 3
+    assert (Path(tmp_path) / "out" / "bench-runs" / "bench-tiny-history3.json").is_file()
+    # Asked again, the same history is kept; a different one replaces it rather than stacking on it.
+    assert _stages(run_bench("tiny", stages=["metrics"], http=False, history=3, log=lambda _text: None)
+                   )["history"]["rows"] == 0
+    assert _stages(run_bench("tiny", stages=["metrics"], http=False, history=2, log=lambda _text: None)
+                   )["history"]["rows"] * 2 == more["history"]["rows"]
+
+
+def _a_changed_sample_id_is_a_mismatch(url: str) -> None:
+    """The floor computes the sample record ids too, and a stored id list that differs is counted."""
+    import sqlalchemy as sa
+    from sqlalchemy.orm import Session
+
+    from application.bench.floor import compare_with_warehouse, floor_metrics, load_raw
+    from application.bench.runner import PERIOD
+    from dti.warehouse.db import get_engine
+    from dti.warehouse.models import ObjectiveMetric
+
+    rows = floor_metrics(load_raw(url, PERIOD))
+    assert compare_with_warehouse(rows, url, PERIOD)[0] == 0
+    assert sum(len(ids or []) for *_rest, ids in rows) > 100
+    with Session(get_engine(url)) as s, s.begin():
+        metric = s.scalars(sa.select(ObjectiveMetric).where(ObjectiveMetric.period == PERIOD,
+                                                            ObjectiveMetric.metric == "dvc_on_time_rate",
+                                                            ObjectiveMetric.value.is_not(None))
+                           .order_by(ObjectiveMetric.unit_code)).first()
+        kept, key = list(metric.record_ids), (metric.unit_code, metric.period, metric.indicator_code)
+        assert kept
+        metric.record_ids = kept[1:]
+    assert compare_with_warehouse(rows, url, PERIOD)[0] == 1
+    with Session(get_engine(url)) as s, s.begin():
+        s.get(ObjectiveMetric, key).record_ids = kept
+
+
+def test_rows_per_second_and_ratio_are_computed_from_the_measurements():
+    res = StageResult("metrics", 1000, 2.0, 300.0, floor_s=0.5)
+    row = res.row()
+    assert row["rows_per_s"] == 500.0
+    assert row["ratio"] == 4.0
+    assert _format_header().split()[:7] == list(COLUMNS[:7])
+    assert _format_row(row).split()[:3] == ["metrics", "1,000", "2.00"]
+    assert StageResult("x", 0, 0.0, 1.0).row()["rows_per_s"] is None
+
+
+def test_cli_refuses_an_unknown_scale_or_stage(capsys):
+    assert main(["bench", "--scale", "XXL"]) == 2
+    err = capsys.readouterr().err
+    assert "XXL" in err and "tiny" in err and "S" in err
+    assert main(["bench", "--scale", "tiny", "--stages", "load,warp"]) == 2
+    err = capsys.readouterr().err
+    assert "warp" in err and "incremental" in err
+
+
+def test_bench_without_generated_data_says_which_stage_is_missing(capsys):
+    assert main(["bench", "--scale", "tiny", "--stages", "load,metrics"]) == 2
+    err = capsys.readouterr().err
+    assert "'generate'" in err and "tiny" in err
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_bench_on_postgres_refuses_a_warehouse_already_synced(pg_url):
+    from application.bench import BenchError
+
+    first = run_bench("tiny", stages=["generate", "load", "sync", "metrics", "floor"], url=pg_url, http=False,
+                      log=lambda _text: None)
+    assert first["warehouse"].startswith("postgresql")
+    assert "0 lệch / mismatches" in _stages(first)["metrics"]["note"]
+    with pytest.raises(BenchError, match="cơ sở dữ liệu trống / .*empty database") as err:
+        run_bench("tiny", stages=["load", "sync"], url=pg_url, http=False, log=lambda _text: None)
+    assert "Traceback" not in str(err.value)
