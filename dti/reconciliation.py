@@ -14,25 +14,10 @@ from decimal import Decimal
 from dti.framework import Framework, Leaf
 from dti.metrics import MetricValue
 from dti.scoring import score_leaf
+from dti.vocabulary import Action, Outcome, Reason
 
 ZERO = Decimal("0")
-OUTCOMES = ("verified", "discrepancy", "unverifiable", "evidence_only", "not_applicable", "missing_self_report")
-REASON_VI = {
-    "within_tolerance": "Số liệu tự đánh giá khớp với hệ thống (trong ngưỡng sai lệch cho phép)",
-    "over_reported": "Tự đánh giá cao hơn số liệu hệ thống",
-    "under_reported": "Tự đánh giá thấp hơn số liệu hệ thống",
-    "source_down": "Không lấy được dữ liệu từ hệ thống nguồn",
-    "source_stale": "Dữ liệu hệ thống nguồn đã cũ",
-    "no_records": "Hệ thống nguồn không có bản ghi của đơn vị trong kỳ",
-    "coverage_below_minimum": "Dữ liệu hệ thống nguồn chưa đủ cho cả kỳ",
-    "no_system_of_record": "Không có hệ thống đo được; Hội đồng xem xét tài liệu kiểm chứng",
-    "not_applicable": "Chỉ số không áp dụng cho loại đơn vị",
-    "missing_self_report": "Đơn vị chưa tự đánh giá chỉ số này",
-    "self_points_miscomputed": "Điểm tự chấm không khớp cách tính của bộ chỉ số",
-    "citation_not_found": "Văn bản trích dẫn không có trong hệ thống QLVB",
-    "citation_date_mismatch": "Văn bản trích dẫn có ngày ban hành khác",
-    "council_decision": "Đã có quyết định của Hội đồng",
-}
+OUTCOMES = tuple(Outcome)
 
 
 @dataclass
@@ -71,7 +56,7 @@ class Claim:
 
     @property
     def reason_vi(self) -> str:
-        return "; ".join(REASON_VI.get(r.split(":")[0], r) for r in self.reasons)
+        return "; ".join(Reason.describe(r) for r in self.reasons)
 
     def as_row(self) -> dict:
         row = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "reasons"}
@@ -210,7 +195,7 @@ def build_ledger(period: str, units: list[tuple[str, str, Framework]],
     return claims
 
 
-ACTIONS = ("accept_objective", "keep_claim", "set_value", "request_evidence")
+ACTIONS = tuple(Action)
 
 
 class DecisionError(ValueError):

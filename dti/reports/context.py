@@ -11,18 +11,15 @@ from sqlalchemy.orm import Session
 
 from dti.framework import load_all
 from dti.reconciliation import Claim
-from dti.scorecard import UnitScoreRow
+from dti.scoring.unit_scores import UnitScoreRow
 from dti.settings import TZ
+from dti.vocabulary import Direction, Outcome, Severity, UnitType
 from dti.warehouse.models import Unit, UnitScore
 
-OUTCOME_VI = {
-    "verified": "Khớp", "discrepancy": "Chênh lệch", "unverifiable": "Không xác minh được",
-    "evidence_only": "Chỉ có minh chứng", "not_applicable": "Không áp dụng", "missing_self_report": "Chưa tự đánh giá",
-}
-SEVERITY_VI = {"critical": "Nghiêm trọng", "high": "Cao", "medium": "Trung bình", "low": "Thấp"}
-DIRECTION_VI = {"over": "Tự đánh giá cao hơn", "under": "Tự đánh giá thấp hơn"}
-UNIT_TYPE_VI = {"dept_tthc": "Sở, ban, ngành có TTHC", "dept_no_tthc": "Sở, ban, ngành không có TTHC",
-                "commune": "Xã, phường, đặc khu", "district": "Huyện (trước 1/7/2025)"}
+OUTCOME_VI = Outcome.labels()
+SEVERITY_VI = Severity.labels()
+DIRECTION_VI = Direction.labels()
+UNIT_TYPE_VI = UnitType.labels()
 SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3, None: 4}
 
 
@@ -56,7 +53,7 @@ def _score_rows(session: Session, period: str) -> list[UnitScoreRow]:
 
 def gather(session: Session, period: str, as_of: dt.datetime | None = None) -> ReportContext:
     from dti.freshness import source_freshness
-    from dti.verify import load_ledger
+    from dti.verification import load_ledger
 
     claims = load_ledger(session, period)
     scores = _score_rows(session, period)

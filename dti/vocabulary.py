@@ -1,0 +1,140 @@
+"""The one vocabulary of the product: every code a person reads (outcomes, severities, directions,
+phases, decisions, roles, reason codes, unit types, scoring methods) with its Vietnamese and English
+label, in one place. Pages, reports, workbooks and logs read the labels here.
+
+Each member is a `str` (a StrEnum), so `Outcome.VERIFIED == "verified"` and the codes stored in the
+warehouse and written to the CSV exports stay what they always were.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Term(StrEnum):
+    """A code with its Vietnamese label (`vi`) and English label (`en`)."""
+
+    vi: str
+    en: str
+
+    def __new__(cls, value: str, vi: str = "", en: str = ""):
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.vi = vi
+        member.en = en
+        return member
+
+    @classmethod
+    def label(cls, code: str | None, *, default: str = "") -> str:
+        """The Vietnamese label of `code`, or `default` (the code itself when empty) for an unknown one."""
+        if code is None:
+            return default
+        try:
+            return cls(code).vi
+        except ValueError:
+            return default or code
+
+    @classmethod
+    def labels(cls) -> dict[str, str]:
+        """{code: Vietnamese label}, in declaration order."""
+        return {m.value: m.vi for m in cls}
+
+
+class Outcome(Term):
+    VERIFIED = "verified", "Khớp", "verified"
+    DISCREPANCY = "discrepancy", "Chênh lệch", "discrepancy"
+    UNVERIFIABLE = "unverifiable", "Không xác minh được", "unverifiable"
+    EVIDENCE_ONLY = "evidence_only", "Chỉ có minh chứng", "evidence only"
+    NOT_APPLICABLE = "not_applicable", "Không áp dụng", "not applicable"
+    MISSING_SELF_REPORT = "missing_self_report", "Chưa tự đánh giá", "missing self-report"
+
+
+# The outcomes a council member has something to decide on.
+QUEUE_OUTCOMES = (Outcome.DISCREPANCY, Outcome.UNVERIFIABLE, Outcome.EVIDENCE_ONLY, Outcome.MISSING_SELF_REPORT)
+
+
+class Severity(Term):
+    CRITICAL = "critical", "Nghiêm trọng", "critical"
+    HIGH = "high", "Cao", "high"
+    MEDIUM = "medium", "Trung bình", "medium"
+    LOW = "low", "Thấp", "low"
+
+    @property
+    def rank(self) -> int:
+        """0 for the most severe."""
+        return list(Severity).index(self)
+
+
+class Direction(Term):
+    OVER = "over", "Tự đánh giá cao hơn", "over-reported"
+    UNDER = "under", "Tự đánh giá thấp hơn", "under-reported"
+
+
+class Phase(Term):
+    SELF_ASSESSMENT = "self_assessment", "Tự đánh giá", "self-assessment"
+    SUBMITTED = "submitted", "Đã nộp", "submitted"
+    APPRAISAL = "appraisal", "Thẩm định (khoá minh chứng)", "appraisal (evidence locked)"
+    EXPLANATION = "explanation", "Giải trình", "explanation"
+    FINAL = "final", "Chốt kết quả", "final"
+    PUBLISHED = "published", "Công bố", "published"
+
+
+class Action(Term):
+    ACCEPT_OBJECTIVE = "accept_objective", "Chấp nhận giá trị khách quan", "accept the objective value"
+    KEEP_CLAIM = "keep_claim", "Giữ giá trị tự đánh giá", "keep the claim"
+    SET_VALUE = "set_value", "Ấn định giá trị khác", "set another value"
+    REQUEST_EVIDENCE = "request_evidence", "Yêu cầu bổ sung minh chứng / giải trình", "request evidence"
+
+
+class DecisionStatus(Term):
+    EFFECTIVE = "effective", "Có hiệu lực", "effective"
+    PENDING_APPROVAL = "pending_approval", "Chờ phê duyệt (bốn mắt)", "waiting for a second member"
+    APPROVED = "approved", "Phê duyệt", "approved"
+    REJECTED = "rejected", "Từ chối", "rejected"
+
+
+class Role(Term):
+    COUNCIL = "council", "Thành viên Hội đồng thẩm định", "appraisal council member"
+    STAFF = "staff", "Cán bộ DTI", "DTI staff"
+    SUBMITTER = "submitter", "Đơn vị tự đánh giá", "submitting unit"
+    ADMIN = "admin", "Quản trị hệ thống", "administrator"
+
+
+class Reason(Term):
+    """Why a claim has its outcome. A stored reason may carry detail after a colon
+    ("source_down: timeout"); the code is the part before it."""
+
+    WITHIN_TOLERANCE = ("within_tolerance", "Số liệu tự đánh giá khớp với hệ thống (trong ngưỡng sai lệch cho phép)",
+                        "the claim agrees with the system of record within tolerance")
+    OVER_REPORTED = "over_reported", "Tự đánh giá cao hơn số liệu hệ thống", "claimed more than the records show"
+    UNDER_REPORTED = "under_reported", "Tự đánh giá thấp hơn số liệu hệ thống", "claimed less than the records show"
+    SOURCE_DOWN = "source_down", "Không lấy được dữ liệu từ hệ thống nguồn", "the system of record could not be read"
+    SOURCE_STALE = "source_stale", "Dữ liệu hệ thống nguồn đã cũ", "the system of record's data is out of date"
+    NO_RECORDS = ("no_records", "Hệ thống nguồn không có bản ghi của đơn vị trong kỳ",
+                  "the system of record has no records of the unit in the period")
+    COVERAGE_BELOW_MINIMUM = ("coverage_below_minimum", "Dữ liệu hệ thống nguồn chưa đủ cho cả kỳ",
+                              "the system of record does not cover the whole period")
+    NO_SYSTEM_OF_RECORD = ("no_system_of_record", "Không có hệ thống đo được; Hội đồng xem xét tài liệu kiểm chứng",
+                           "no system measures it; the council reviews the evidence")
+    NOT_APPLICABLE = "not_applicable", "Chỉ số không áp dụng cho loại đơn vị", "does not apply to the unit type"
+    MISSING_SELF_REPORT = ("missing_self_report", "Đơn vị chưa tự đánh giá chỉ số này",
+                           "the unit did not report this indicator")
+    SELF_POINTS_MISCOMPUTED = ("self_points_miscomputed", "Điểm tự chấm không khớp cách tính của bộ chỉ số",
+                               "the self-score does not follow the framework's scoring method")
+    CITATION_NOT_FOUND = ("citation_not_found", "Văn bản trích dẫn không có trong hệ thống QLVB",
+                          "the cited document is not in the document system")
+    CITATION_DATE_MISMATCH = ("citation_date_mismatch", "Văn bản trích dẫn có ngày ban hành khác",
+                              "the cited document has another issue date")
+    COUNCIL_DECISION = "council_decision", "Đã có quyết định của Hội đồng", "decided by the council"
+
+    @classmethod
+    def describe(cls, reason: str) -> str:
+        """The Vietnamese label of a stored reason ("code" or "code: detail"); unknown codes as they are."""
+        return cls.label(reason.split(":")[0], default=reason)
+
+
+class UnitType(Term):
+    DEPT_TTHC = "dept_tthc", "Sở, ban, ngành có TTHC", "department with administrative procedures"
+    DEPT_NO_TTHC = "dept_no_tthc", "Sở, ban, ngành không có TTHC", "department without administrative procedures"
+    COMMUNE = "commune", "Xã, phường, đặc khu", "commune, ward or special zone"
+    DISTRICT = "district", "Huyện (trước 1/7/2025)", "district (before 1/7/2025)"
