@@ -1,5 +1,5 @@
-"""The warehouse: SQLAlchemy models, engine/session helpers and Alembic migrations."""
+"""The warehouse: SQLAlchemy models, the Warehouse (engine and sessions) and Alembic migrations."""
 
-from dti.warehouse.db import get_engine, init_db, session_scope
+from dti.warehouse.db import Warehouse, get_engine, init_db, session_scope
 
-__all__ = ["get_engine", "init_db", "session_scope"]
+__all__ = ["Warehouse", "get_engine", "init_db", "session_scope"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -71,6 +72,37 @@ def init_db(url: str | None = None) -> Engine:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
     return engine
+
+
+class Warehouse:
+    """The warehouse a run reads and writes: it owns the engine and hands out sessions.
+
+    Built once at the edge (from the settings, a Dagster resource or a test fixture) and passed down,
+    so no layer below carries the database URL as a string."""
+
+    def __init__(self, url: str | None = None):
+        self.url = url or get_settings().database_url
+        self.engine = get_engine(self.url)
+
+    def __repr__(self) -> str:
+        return f"Warehouse({self.engine.url.render_as_string(hide_password=True)!r})"
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def session(self, **kwargs) -> Session:
+        """A session the caller closes (use it in a `with` block)."""
+        return Session(self.engine, **kwargs)
+
+    def transaction(self) -> contextlib.AbstractContextManager[Session]:
+        """A session in one transaction: commit on success, roll back on error."""
+        return session_scope(self.url)
+
+    def migrate(self) -> Warehouse:
+        """Bring the schema to the latest migration (idempotent)."""
+        init_db(self.url)
+        return self
 
 
 @contextmanager
