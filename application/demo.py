@@ -13,15 +13,26 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from dti.settings import TZ, get_settings
+import dagster as dg
 
-SEVERITIES = ("critical", "high", "medium", "low")
+from assets.reports import council_reports
+from assets.resources import WarehouseResource
+from assets.sources import doc_records, dvc_records, sec_records
+from assets.verification import claim_ledger, objective_metrics, self_reports, verified_scores
+from dti.accuracy import accuracy
+from dti.reports.context import gather
+from dti.settings import TZ, get_settings
+from dti.vocabulary import Severity
+from dti.warehouse import Warehouse
+from simulators.generator import generate
+from simulators.load import load_self_reports, load_units
+from simulators.loopback import http_simulator_resources
+
+SEVERITIES = tuple(Severity)
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
 def _instance():
-    import dagster as dg
-
     home = os.environ.get("DAGSTER_HOME")
     if home:
         Path(home).mkdir(parents=True, exist_ok=True)
@@ -29,39 +40,25 @@ def _instance():
     return dg.DagsterInstance.ephemeral()
 
 
-def run_pipeline(sim_root: Path, period: str, *, faults: str = "none", seed: int = 0, url: str | None = None,
+def run_pipeline(sim_root: Path, period: str, wh: Warehouse, *, faults: str = "none", seed: int = 0,
                  instance=None, log=print) -> dict:
     """Sync from the simulators and verify `period`; returns what each run reported."""
-    import dagster as dg
-
-    from assets.reports import council_reports
-    from assets.resources import Warehouse
-    from assets.sources import doc_records, dvc_records, sec_records
-    from assets.verification import claim_ledger, objective_metrics, self_reports, verified_scores
-    from simulators.loopback import http_simulator_resources
-
     instance = instance or _instance()
     night = dt.datetime.now(TZ).date().isoformat()
     with http_simulator_resources(sim_root, faults=faults, seed=seed) as connectors:
-        resources = {"warehouse": Warehouse(url=url or ""), **connectors}
+        resources = {"warehouse": WarehouseResource(url=wh.url), **connectors}
         log(f"• Đồng bộ hệ thống nguồn (đêm {night}) / syncing the systems of record …")
         sync = dg.materialize([dvc_records, doc_records, sec_records], partition_key=night, resources=resources,
                               instance=instance, raise_on_error=True, run_config=QUIET)
     log(f"• Đối chiếu và chấm điểm kỳ {period} / reconciling and scoring …")
     verify = dg.materialize([objective_metrics, self_reports, claim_ledger, verified_scores, council_reports],
-                            partition_key=period, resources={"warehouse": Warehouse(url=url or "")},
+                            partition_key=period, resources={"warehouse": WarehouseResource(url=wh.url)},
                             instance=instance, raise_on_error=True, run_config=QUIET)
     return {"sync_success": sync.success, "verify_success": verify.success}
 
 
-def summarise(period: str, url: str | None, truth_path: Path | None) -> dict:
-    from sqlalchemy.orm import Session
-
-    from dti.accuracy import accuracy
-    from dti.reports.context import gather
-    from dti.warehouse.db import get_engine
-
-    with Session(get_engine(url)) as s:
+def summarise(period: str, wh: Warehouse, truth_path: Path | None) -> dict:
+    with wh.session() as s:
         ctx = gather(s, period)
     claims = ctx.claims
     outcomes = Counter(c.outcome for c in claims)
@@ -111,25 +108,21 @@ def print_summary(summary: dict, out_dir: Path) -> None:
 
 
 def run_demo(args) -> int:
-    from dti.warehouse import init_db
-    from simulators.generator import generate
-    from simulators.load import load_self_reports, load_units
-
     settings = get_settings()
     out_dir = Path(args.out).resolve() if args.out else settings.out_dir
     if args.out:
         os.environ["DTI_OUT_DIR"] = str(out_dir)
-    url = settings.database_url
+    wh = Warehouse(settings.database_url)
     period = args.period
     say = (lambda *a, **k: print(*a, **k, file=sys.stderr)) if args.json else print
     sim_root = settings.data_dir / "sim" / f"{args.scale}-{args.seed}"
     say(f"• Tạo tỉnh mô phỏng (seed {args.seed}, quy mô {args.scale}) / generating the synthetic province …")
     gen = generate(sim_root, seed=args.seed, scale=args.scale, period=period)
-    init_db(url)
-    load_units(sim_root, url)
-    load_self_reports(sim_root, url)
-    run_pipeline(sim_root, period, faults=args.faults, seed=args.seed, url=url, log=say)
-    summary = summarise(period, url, sim_root / "truth.json")
+    wh.migrate()
+    load_units(sim_root, wh.url)
+    load_self_reports(sim_root, wh.url)
+    run_pipeline(sim_root, period, wh, faults=args.faults, seed=args.seed, log=say)
+    summary = summarise(period, wh, sim_root / "truth.json")
     summary["generated"] = gen.counts
     summary["outputs"] = {name: str(out_dir / name) for name in
                           ("report.html", "council.xlsx", "claim_ledger.csv", "verified_scores.csv")}

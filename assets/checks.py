@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import dagster as dg
 
+from dti.warehouse import Warehouse
 from expectations.adapter import ERROR, ExpectationOutcome, SuiteOutcome
 from expectations.common import record_history
 
 
-def check_results(outcome: SuiteOutcome, *, asset: str, context: dg.AssetExecutionContext, url: str | None,
+def check_results(outcome: SuiteOutcome, *, asset: str, context: dg.AssetExecutionContext, wh: Warehouse | None,
                   partition: str | None = None, check_names: list[str] | None = None) -> list[dg.AssetCheckResult]:
-    """One AssetCheckResult per named check: ERROR checks fail hard, WARN checks warn. `url` None: the
+    """One AssetCheckResult per named check: ERROR checks fail hard, WARN checks warn. `wh` None: the
     outcome's history is already recorded (a run over several provinces records each in its own warehouse)."""
-    if url is not None:
+    if wh is not None:
         if partition is None and context.has_partition_key:
             partition = context.partition_key
-        record_history(outcome, asset=asset, partition=partition, run_id=context.run_id, url=url)
+        record_history(wh, outcome, asset=asset, partition=partition, run_id=context.run_id)
     out = []
     for r in outcome.results:
         if check_names is not None and r.name not in check_names:

@@ -2,13 +2,11 @@
 
 
 import dagster as dg
-from sqlalchemy.orm import Session
 
 from assets.partitions import period_partitions
-from assets.resources import Warehouse
+from assets.resources import WarehouseResource
 from assets.scope import period_scope
 from dti.reports.publish import write_period_outputs
-from dti.warehouse.db import get_engine
 
 
 def build_report_assets(partitions_def: dg.PartitionsDefinition) -> list[dg.AssetsDefinition]:
@@ -17,9 +15,9 @@ def build_report_assets(partitions_def: dg.PartitionsDefinition) -> list[dg.Asse
     @dg.asset(group_name="reports", partitions_def=partitions_def, deps=["verified_scores"],
               kinds={"html", "excel", "csv"}, owners=["team:dti-staff"],
               description="Báo cáo đối chiếu, bảng Excel của Hội đồng, tệp CSV / reports for the council")
-    def council_reports(context: dg.AssetExecutionContext, warehouse: Warehouse):
+    def council_reports(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         scope = period_scope(context, warehouse)
-        with Session(get_engine(scope.url)) as s:
+        with scope.warehouse.session() as s:
             written = write_period_outputs(s, scope.key, scope.out_dir)
         return dg.MaterializeResult(metadata={
             "dagster/row_count": written["claims"],

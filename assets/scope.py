@@ -15,7 +15,8 @@ import dagster as dg
 
 from assets.partitions import PROVINCE
 from assets.provinces import ProvinceConfig, ProvinceError
-from assets.resources import Warehouse
+from assets.resources import WarehouseResource
+from dti.warehouse import Warehouse
 
 _MIGRATED: set[str] = set()
 
@@ -24,7 +25,7 @@ _MIGRATED: set[str] = set()
 class Scope:
     key: str  # the night ("2025-03-01", or "first..last" for a backfill run) or the period ("2025-R3")
     province: str | None
-    url: str
+    warehouse: Warehouse
     out_dir: Path
     config: ProvinceConfig | None = None
 
@@ -40,19 +41,18 @@ def province_config(code: str) -> ProvinceConfig:
         raise dg.Failure(description=str(exc), allow_retries=False) from exc
 
 
-def _in_province(key: str, code: str | None, warehouse: Warehouse) -> Scope:
+def _in_province(key: str, code: str | None, warehouse: WarehouseResource) -> Scope:
     if code is None:
-        return Scope(key, None, warehouse.resolved_url(), Path(warehouse.out_dir()))
-    from dti.warehouse import init_db
-
+        return Scope(key, None, warehouse.open(), Path(warehouse.out_dir()))
     cfg = province_config(code)
+    province_wh = Warehouse(cfg.database_url)
     if cfg.database_url not in _MIGRATED:  # a province added to DTI_PROVINCES gets its tables on its first run
-        init_db(cfg.database_url)
+        province_wh.migrate()
         _MIGRATED.add(cfg.database_url)  # once per process, not once per asset of the run
-    return Scope(key, code, cfg.database_url, cfg.out_dir, cfg)
+    return Scope(key, code, province_wh, cfg.out_dir, cfg)
 
 
-def period_scope(context: dg.AssetExecutionContext, warehouse: Warehouse) -> Scope:
+def period_scope(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> Scope:
     """The one period (and province) a period asset's run computes."""
     key = context.partition_key
     if isinstance(key, dg.MultiPartitionKey):
@@ -66,7 +66,7 @@ def _span(nights: list[str]) -> str:
     return nights[0] if nights[0] == nights[-1] else f"{nights[0]}..{nights[-1]}"
 
 
-def night_scopes(context: dg.AssetExecutionContext, warehouse: Warehouse) -> list[Scope]:
+def night_scopes(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> list[Scope]:
     """The nights a sync run covers, per province: a single-run backfill covers a range of nights (and,
     across provinces, several provinces, each synced once)."""
     if not isinstance(context.assets_def.partitions_def, dg.MultiPartitionsDefinition):

@@ -42,7 +42,7 @@ def _sync_one(context: dg.AssetExecutionContext, scope: Scope, source: str, fetc
     error = None
     results = []
     try:
-        results = sync_source(source, fetcher, url=scope.url, batch_prefix=prefix, fetched_at=dt.datetime.now(TZ))
+        results = sync_source(source, fetcher, url=scope.warehouse.url, batch_prefix=prefix, fetched_at=dt.datetime.now(TZ))
     except Exception as exc:  # noqa: BLE001 - any failure of a source makes its claims unverifiable
         error = f"{type(exc).__name__}: {exc}"
         context.log.error(f"Đồng bộ {source} {scope.label()} thất bại / sync failed: {error}")
@@ -51,8 +51,8 @@ def _sync_one(context: dg.AssetExecutionContext, scope: Scope, source: str, fetc
         metadata[f"{r.entity}_records"] = r.records
         metadata[f"{r.entity}_tombstones"] = r.tombstones
         metadata[f"{r.entity}_remapped_units"] = r.remapped_units
-    outcome = validate_source(source, batch_prefix=prefix if not error else "none", url=scope.url)
-    record_history(outcome, asset=asset, partition=scope.key, run_id=context.run_id, url=scope.url)
+    outcome = validate_source(scope.warehouse, source, batch_prefix=prefix if not error else "none")
+    record_history(scope.warehouse, outcome, asset=asset, partition=scope.key, run_id=context.run_id)
     return metadata, error, outcome
 
 
@@ -76,7 +76,7 @@ def run_sync(context: dg.AssetExecutionContext, source: str, resource_key: str, 
     yield dg.AssetCheckResult(asset_key=asset, check_name="source_synced", passed=not errors,
                               severity=dg.AssetCheckSeverity.WARN, metadata={"error": "; ".join(errors)})
     outcome = merge_outcomes([(scope.province, o) for scope, _m, _e, o in done])
-    yield from check_results(outcome, asset=asset, context=context, url=None)
+    yield from check_results(outcome, asset=asset, context=context, wh=None)
 
 
 def build_source_assets(partitions_def: dg.PartitionsDefinition) -> list[dg.AssetsDefinition]:

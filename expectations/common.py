@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy.orm import Session
-
 from dti.settings import TZ
-from dti.warehouse.db import get_engine
+from dti.warehouse import Warehouse
 from dti.warehouse.models import CheckResult
 from expectations.adapter import SuiteOutcome
 
 
-def record_history(outcome: SuiteOutcome, *, asset: str, partition: str | None, run_id: str | None,
-                   url: str | None = None) -> None:
+def record_history(wh: Warehouse, outcome: SuiteOutcome, *, asset: str, partition: str | None,
+                   run_id: str | None) -> None:
     """Every check result is kept: one row per expectation per run."""
     now = dt.datetime.now(TZ)
-    with Session(get_engine(url)) as s, s.begin():
+    with wh.session() as s, s.begin():
         for r in outcome.results:
             s.add(CheckResult(run_id=run_id, asset=asset, check_name=r.name, partition=partition,
                               severity=r.severity, success=r.success, failing_count=r.failing_count,

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pandas as pd
 import sqlalchemy as sa
 
-from dti.warehouse.db import get_engine
+from dti.warehouse import Warehouse
 from dti.warehouse.models import RawDocument, RawDossier, RawIncident, RawInventory
 from expectations.adapter import ERROR, WARN, Check, ExpectationOutcome, SuiteOutcome, run_suite
 
@@ -17,8 +17,8 @@ KEYS = ["source_id", "unit_code"]
 CHUNK_ROWS = 200_000
 
 
-def _frames(query, url: str | None) -> Iterator[pd.DataFrame]:
-    engine = get_engine(url)
+def _frames(query, wh: Warehouse) -> Iterator[pd.DataFrame]:
+    engine = wh.engine
     with engine.connect() as conn:
         if engine.dialect.name == "sqlite":
             # The driver's cursor straight into DataFrames: the columns read here need no type
@@ -52,13 +52,13 @@ def dossier_flags():
     ]
 
 
-def _dossiers(batch_id: str | None, url: str | None) -> Iterator[pd.DataFrame]:
+def _dossiers(batch_id: str | None, wh: Warehouse) -> Iterator[pd.DataFrame]:
     d = RawDossier
     q = sa.select(d.source_id, d.unit_code, d.channel, d.status, d.components_total, d.components_reused,
                   *dossier_flags())
     if batch_id:
         q = q.where(d.batch_id == batch_id)
-    for df in _frames(q, url):
+    for df in _frames(q, wh):
         yield _dossier_checks(df)
 
 
@@ -69,20 +69,20 @@ def _dossier_checks(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def _documents(batch_id: str | None, url: str | None) -> Iterator[pd.DataFrame]:
+def _documents(batch_id: str | None, wh: Warehouse) -> Iterator[pd.DataFrame]:
     q = sa.select(RawDocument.source_id, RawDocument.unit_code, RawDocument.direction, RawDocument.issue_date)
-    return _frames(q.where(RawDocument.batch_id == batch_id) if batch_id else q, url)
+    return _frames(q.where(RawDocument.batch_id == batch_id) if batch_id else q, wh)
 
 
-def _incidents(batch_id: str | None, url: str | None) -> Iterator[pd.DataFrame]:
+def _incidents(batch_id: str | None, wh: Warehouse) -> Iterator[pd.DataFrame]:
     q = sa.select(RawIncident.source_id, RawIncident.unit_code, RawIncident.sla_hours, RawIncident.severity)
-    return _frames(q.where(RawIncident.batch_id == batch_id) if batch_id else q, url)
+    return _frames(q.where(RawIncident.batch_id == batch_id) if batch_id else q, wh)
 
 
-def _inventories(batch_id: str | None, url: str | None) -> Iterator[pd.DataFrame]:
+def _inventories(batch_id: str | None, wh: Warehouse) -> Iterator[pd.DataFrame]:
     q = sa.select(RawInventory.source_id, RawInventory.unit_code, RawInventory.workstations,
                   RawInventory.managed_endpoints)
-    for df in _frames(q.where(RawInventory.batch_id == batch_id) if batch_id else q, url):
+    for df in _frames(q.where(RawInventory.batch_id == batch_id) if batch_id else q, wh):
         df["managed_within_workstations"] = df["managed_endpoints"] <= df["workstations"]
         yield df
 
@@ -116,13 +116,13 @@ SUITES = {
 }
 
 
-def validate_source(source: str, *, batch_prefix: str | None = None, url: str | None = None) -> SuiteOutcome:
+def validate_source(wh: Warehouse, source: str, *, batch_prefix: str | None = None) -> SuiteOutcome:
     """Validate the records of one sync (by batch) or, without a batch, everything held for the source."""
     results, rows = [], 0
     for entity, builder, checks in SUITES[source]:
         batch_id = f"{batch_prefix}-{source}-{entity}" if batch_prefix else None
         name = f"raw_{source.lower()}_{entity}"
-        outcome = _merge([run_suite(frame, name, checks, KEYS) for frame in builder(batch_id, url)], name)
+        outcome = _merge([run_suite(frame, name, checks, KEYS) for frame in builder(batch_id, wh)], name)
         results.extend(outcome.results)
         rows += outcome.row_count
     return SuiteOutcome(f"raw_{source.lower()}", rows, sorted(results, key=lambda r: r.name))

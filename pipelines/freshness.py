@@ -6,12 +6,12 @@ from __future__ import annotations
 import datetime as dt
 
 import dagster as dg
-from sqlalchemy.orm import Session
 
-from assets.resources import Warehouse
+from assets.provinces import warehouses
+from assets.resources import WarehouseResource
 from dti.freshness import DEFAULT_STALE_AFTER_HOURS, source_freshness
 from dti.settings import TZ
-from dti.warehouse.db import get_engine
+from dti.warehouse import Warehouse
 
 SOURCE_ASSETS = {"dvc_records": "DVC", "doc_records": "DOC", "sec_records": "SEC"}
 
@@ -20,15 +20,13 @@ def _freshness_check(asset: str, source: str) -> dg.AssetChecksDefinition:
     @dg.asset_check(asset=asset, name="source_fresh", blocking=False,
                     description=f"WARN: {source} đồng bộ thành công trong hạn / {source} synced within the limit "
                                 "(stale_after_hours)")
-    def _check(warehouse: Warehouse) -> dg.AssetCheckResult:
-        from assets.provinces import warehouses
-
+    def _check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
         rows, problems = [], []
-        for code, url, problem in warehouses(warehouse.resolved_url()):
+        for code, url, problem in warehouses(warehouse.open().url):
             if url is None:
                 problems.append(problem)
                 continue
-            with Session(get_engine(url)) as s:
+            with Warehouse(url).session() as s:
                 row = next(r for r in source_freshness(s, dt.datetime.now(TZ)) if r["source"] == source)
             rows.append((code, row))
         if len(rows) == 1 and not problems and rows[0][0] is None:

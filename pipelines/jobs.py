@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import dagster as dg
 
+from assets.provinces import inboxes
+from dti.intake.service import scan_inbox
+from dti.warehouse import Warehouse
+from expectations.self_reports import check_self_reports
+
 # With run_retries enabled on the instance (dagster.postgres.yaml), the daemon re-runs a failed run once,
 # starting from the step that failed.
 RETRY_FROM_FAILURE = {"dagster/max_retries": "1", "dagster/retry_strategy": "FROM_FAILURE"}
@@ -19,9 +24,6 @@ verify_job = dg.define_asset_job(
 @dg.op(description="Nhập các tệp tự đánh giá trong hộp thư đến / import the self-report files waiting in the inbox",
        tags={"kind": "intake"}, out=dg.Out(int))
 def import_inbox(context):
-    from assets.provinces import inboxes
-    from dti.intake.service import scan_inbox
-
     by_status: dict[str, int] = {}
     metadata: dict = {}
     imported = refused = accepted = read = 0
@@ -33,7 +35,7 @@ def import_inbox(context):
             if waiting:  # left where they are, untouched, until the province's settings are fixed
                 blocked.append(f"{code}: {len(waiting)} tệp chờ / files waiting; thiếu cấu hình / not configured")
             continue
-        results = scan_inbox(inbox, url=url)
+        results = scan_inbox(inbox, wh=Warehouse(url), row_checks=check_self_reports)
         for r in results:
             by_status[r.status] = by_status.get(r.status, 0) + 1
             context.log.info(f"{code + ' ' if code else ''}{r.filename}: {r.status} ({r.rows_accepted}/{r.rows_read})")

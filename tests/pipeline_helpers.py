@@ -6,16 +6,10 @@ import datetime as dt
 from pathlib import Path
 
 from dti.sync import sync_source
-from dti.verification import (
-    build_period_ledger,
-    compute_period,
-    score_period,
-    store_ledger,
-    store_metrics,
-    store_scores,
-)
-from dti.warehouse import init_db
+from dti.verification.steps import run_period
+from dti.warehouse import Warehouse
 from simulators.generator import Scale, generate
+from simulators.in_process import in_process_sources
 from simulators.load import load_self_reports, load_units
 
 PERIOD = "2025-R3"
@@ -23,12 +17,8 @@ NOW = dt.datetime(2026, 1, 6, 8, 0, tzinfo=dt.UTC)
 
 
 def sync_all(root: Path, url: str, *, prefix: str = "t1", skip: tuple[str, ...] = ()) -> None:
-    from connectors.doc.client import DocumentDb
-    from simulators.in_process import DossierSimulator, SecuritySimulator
-
-    fetchers = {"DVC": DossierSimulator(db_path=str(root / "dvc.db")),
-                "DOC": DocumentDb(url=f"sqlite:///{root / 'doc.db'}"),
-                "SEC": SecuritySimulator(db_path=str(root / "sec.db"))}
+    sources = in_process_sources(root)
+    fetchers = {"DVC": sources["dvc"], "DOC": sources["doc"], "SEC": sources["sec"]}
     for source, fetcher in fetchers.items():
         if source not in skip:
             sync_source(source, fetcher, url=url, batch_prefix=prefix, fetched_at=NOW)
@@ -36,7 +26,7 @@ def sync_all(root: Path, url: str, *, prefix: str = "t1", skip: tuple[str, ...] 
 
 def verified_province(root: Path, url: str, *, seed: int = 7, scale: str | Scale = "tiny"):
     gen = generate(root, seed=seed, scale=scale, period=PERIOD)
-    init_db(url)
+    Warehouse(url).migrate()
     load_units(root, url)
     load_self_reports(root, url)
     sync_all(root, url)
@@ -44,10 +34,5 @@ def verified_province(root: Path, url: str, *, seed: int = 7, scale: str | Scale
 
 
 def run_verification(url: str):
-    units, metrics = compute_period(PERIOD, url=url, as_of=NOW)
-    store_metrics(PERIOD, metrics, url=url)
-    units, claims, info = build_period_ledger(PERIOD, url=url)
-    store_ledger(PERIOD, claims, url=url)
-    scores = score_period(PERIOD, claims, units)
-    store_scores(PERIOD, scores, url=url)
-    return {"units": units, "metrics": metrics, "claims": claims, "scores": scores, "info": info}
+    run = run_period(Warehouse(url), PERIOD, as_of=NOW)
+    return {"units": run.units, "metrics": run.metrics, "claims": run.claims, "scores": run.scores, "info": run.info}

@@ -183,7 +183,7 @@ ORDER BY 1, 2
 
 def unit_windows(url: str, period: str) -> list[tuple]:
     """(unit, first day, last day, first instant, last instant) for every unit assessed in `period`."""
-    from dti.verification import period_units
+    from dti.verification.units import period_units
 
     per = Period.parse(period)
     out = []

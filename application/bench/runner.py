@@ -285,7 +285,7 @@ def stage_ingest_http(urls: dict[str, str]) -> dict:
 
 
 def stage_sync(sim_root: Path, url: str, urls: dict | None, source: str) -> dict:
-    from assets.resources import Warehouse
+    from assets.resources import WarehouseResource
     from assets.sources import doc_records, dvc_records, sec_records
     from dti.sync import SOURCE_ENTITIES
     from dti.warehouse.models import SyncBatch
@@ -293,7 +293,7 @@ def stage_sync(sim_root: Path, url: str, urls: dict | None, source: str) -> dict
     asset = {"DVC": dvc_records, "DOC": doc_records, "SEC": sec_records}[source]
     night = dt.datetime.now(TZ).date().isoformat()
     before = _batch_records(url, source)
-    _materialize([asset], night, {"warehouse": Warehouse(url=url), **sync_resources(sim_root, urls)})
+    _materialize([asset], night, {"warehouse": WarehouseResource(url=url), **sync_resources(sim_root, urls)})
     after = _batch_records(url, source)
     failed = _count(url, SyncBatch, source=source, status="failed")
     if failed:
@@ -340,7 +340,7 @@ def _batch_records(url: str, source: str) -> int:
 
 def _period_stage(url: str, out_dir: Path, name: str) -> dict:
     from assets.reports import council_reports
-    from assets.resources import Warehouse
+    from assets.resources import WarehouseResource
     from assets.verification import claim_ledger, objective_metrics, verified_scores
     from dti.warehouse.models import ClaimLedgerRow, ObjectiveMetric, UnitScore
 
@@ -348,7 +348,7 @@ def _period_stage(url: str, out_dir: Path, name: str) -> dict:
     os.environ["DTI_OUT_DIR"] = str(out_dir)
     asset, model = {"metrics": (objective_metrics, ObjectiveMetric), "ledger": (claim_ledger, ClaimLedgerRow),
                     "scores": (verified_scores, UnitScore), "reports": (council_reports, ClaimLedgerRow)}[name]
-    _materialize([asset], PERIOD, {"warehouse": Warehouse(url=url)})
+    _materialize([asset], PERIOD, {"warehouse": WarehouseResource(url=url)})
     return {"rows": _count(url, model, period=PERIOD)}
 
 

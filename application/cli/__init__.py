@@ -7,6 +7,7 @@ import importlib
 import os
 import sys
 import warnings
+from dataclasses import dataclass
 
 # Each module has `register(subparsers)`; keeping them separate keeps areas out of each other's way.
 COMMAND_MODULES = [
@@ -23,6 +24,18 @@ COMMAND_MODULES = [
 
 class CliError(Exception):
     """An error for a person: printed without a traceback, exit code 2."""
+
+
+@dataclass(frozen=True)
+class Action:
+    """A sub-command's handler named as "module:function", imported only when that command runs, so
+    `dti --help` or `dti framework list` never pay for importing Dagster and the asset graph."""
+
+    target: str
+
+    def __call__(self, args) -> int:
+        module, _, name = self.target.partition(":")
+        return getattr(importlib.import_module(module), name)(args)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from application.cli import Action
+
 
 def register(sub) -> None:
     p = sub.add_parser("bench", help="Đo hiệu năng quy trình / benchmark the pipeline at a named scale")
@@ -21,29 +23,4 @@ def register(sub) -> None:
     p.add_argument("--sequential-sync", action="store_true",
                    help="đồng bộ ba nguồn lần lượt thay vì cùng lúc / sync the three sources one after the other "
                         "instead of at once (as the nightly_sync job runs them)")
-    p.set_defaults(func=_run)
-
-
-def _run(args) -> int:
-    from application.bench import STAGES, BenchError, run_bench
-    from application.cli import CliError
-    from simulators.generator import SCALES
-
-    if args.scale not in SCALES:
-        raise CliError(f"quy mô '{args.scale}' không có; chọn một trong / unknown scale '{args.scale}'; "
-                       f"expected one of: {', '.join(SCALES)}")
-    stages = [s.strip() for s in args.stages.split(",") if s.strip()]
-    unknown = [s for s in stages if s not in STAGES]
-    if unknown:
-        raise CliError(f"giai đoạn không có / unknown stage(s) '{', '.join(unknown)}'; "
-                       f"expected some of: {', '.join(STAGES)}")
-    if args.history < 1:
-        raise CliError(f"--history phải ≥ 1 / must be at least 1, not {args.history}")
-    kwargs = {"seed": args.seed} if args.seed is not None else {}
-    try:
-        run_bench(args.scale, stages=stages or None, url=args.database_url, regenerate=args.regenerate,
-                  http=False if args.in_process else None, history=args.history,
-                  parallel_sync=not args.sequential_sync, **kwargs)
-    except BenchError as exc:
-        raise CliError(str(exc)) from exc
-    return 0
+    p.set_defaults(func=Action("application.cli.bench_run:run"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dti.warehouse import Warehouse
+
 
 def register(sub) -> None:
     p = sub.add_parser("db", help="Cơ sở dữ liệu kho / warehouse database")
@@ -11,10 +13,6 @@ def register(sub) -> None:
 
 
 def _upgrade(args) -> int:
-    from dti.settings import get_settings
-    from dti.warehouse import init_db
-
-    url = get_settings().database_url
-    init_db(url)
-    print(f"Kho dữ liệu đã cập nhật / warehouse up to date: {url.split('@')[-1]}")
+    wh = Warehouse().migrate()
+    print(f"Kho dữ liệu đã cập nhật / warehouse up to date: {wh.url.split('@')[-1]}")
     return 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from application.cli import Action
+
 
 def register(sub) -> None:
     p = sub.add_parser("demo", help="Chạy thử toàn bộ quy trình / run the whole pipeline on a synthetic province")
@@ -11,10 +13,4 @@ def register(sub) -> None:
     p.add_argument("--scale", default="demo", help="quy mô / scale: tiny, demo, S, M")
     p.add_argument("--period", default="2025-R3", help="kỳ đánh giá / assessment period (YEAR-R<round>)")
     p.add_argument("--out", default=None, help="thư mục kết quả / output folder (default out/)")
-    p.set_defaults(func=_run)
-
-
-def _run(args) -> int:
-    from application.demo import run_demo
-
-    return run_demo(args)
+    p.set_defaults(func=Action("application.demo:run_demo"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from application.cli import CliError
 from dti.framework.describe import diff_frameworks, framework_summary, framework_tree
 from dti.framework.loader import FrameworkError, load_all, load_file
 from dti.framework.model import Framework
@@ -39,8 +40,6 @@ def register(sub) -> None:
 
 
 def _cli_error(message: str):
-    from application.cli import CliError
-
     return CliError(message)
 
 

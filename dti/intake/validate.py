@@ -1,9 +1,8 @@
-"""From sheet grids to checked self-report records: find the header row through the mapping, parse
-each cell, then apply the domain rules. Every problem names file, sheet, row, column and value."""
+"""The domain rules applied to extracted self-report records (native forms and foreign sheets); every
+problem names file, sheet, row, column and value."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -12,215 +11,16 @@ from typing import Any
 
 from dti.framework.model import Framework, Leaf
 from dti.framework.periods import Period
-from dti.intake.citations import Citation
-from dti.intake.mappings import DATE_FIELDS, NUMERIC_FIELDS, Mapping
-from dti.intake.parsing import ValueProblem, parse_date, parse_number
-from dti.intake.readers import FileRejected, Grid, Workbook
+from dti.intake.mappings import Mapping
+from dti.intake.parsing import ValueProblem, parse_number
+from dti.intake.records import Record, json_value
 from dti.intake.store import json_number
-from dti.text import clean, code_key, nfc
+from dti.text import clean, code_key
 
 SIX = Decimal("0.000001")
-TEXT_FIELDS = ("unit_code", "period", "framework_id", "indicator_code", "indicator_name", "group", "measure",
-               "evidence_text", "evidence_summary", "status", "note", "owner")
 MEASURE_VI = {"rate": "Tỷ lệ (%)", "count": "Số lượng", "bool": "Có/Không", "tier": "Mức"}
 YES = {"có", "co", "x", "yes", "y", "true", "đạt", "1"}
 NO = {"không", "khong", "no", "n", "false", "chưa", "chưa đạt", "không đạt", "0"}
-
-
-@dataclass
-class Reason:
-    column: str | None
-    value: Any
-    code: str
-    message_vi: str
-    message_en: str
-
-    def to_dict(self) -> dict:
-        return {"column": self.column, "value": _json_value(self.value), "code": self.code,
-                "message_vi": self.message_vi, "message_en": self.message_en}
-
-
-@dataclass
-class Record:
-    filename: str
-    sheet: str | None
-    row_number: int
-    raw: dict[str, Any]
-    columns: dict[str, str]  # field -> header label (or cell address) it was read from
-    fields: dict[str, Any] = field(default_factory=dict)
-    reasons: list[Reason] = field(default_factory=list)
-    warnings: list[Reason] = field(default_factory=list)
-    extra: dict[str, Any] = field(default_factory=dict)
-    citations: list[Citation] = field(default_factory=list)
-
-    @property
-    def key(self) -> str:
-        return f"{self.sheet or ''}!{self.row_number}"
-
-    @property
-    def accepted(self) -> bool:
-        return not self.reasons
-
-    def _where(self, column: str | None) -> tuple[str, str]:
-        sheet_vi = f", trang '{self.sheet}'" if self.sheet else ""
-        sheet_en = f", sheet '{self.sheet}'" if self.sheet else ""
-        col_vi = f", cột '{column}'" if column else ""
-        col_en = f", column '{column}'" if column else ""
-        return (f"Tệp '{self.filename}'{sheet_vi}, dòng {self.row_number}{col_vi}",
-                f"File '{self.filename}'{sheet_en}, row {self.row_number}{col_en}")
-
-    def problem(self, fld: str | None, value: Any, code: str, expected_vi: str, expected_en: str,
-                *, warning: bool = False) -> Reason:
-        column = self.columns.get(fld, fld) if fld else None
-        where_vi, where_en = self._where(column)
-        shown = "(trống)" if value in (None, "") else str(_json_value(value))
-        shown_en = "(empty)" if value in (None, "") else str(_json_value(value))
-        reason = Reason(
-            column=column, value=_json_value(value), code=code,
-            message_vi=f"{where_vi}: giá trị '{shown}' — {expected_vi}",
-            message_en=f"{where_en}: value '{shown_en}' — {expected_en}",
-        )
-        (self.warnings if warning else self.reasons).append(reason)
-        return reason
-
-
-def _json_value(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return format(value, "f") if value == value.to_integral_value() else str(value.normalize())
-    if isinstance(value, (dt.datetime, dt.date, dt.time)):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return nfc(value)
-    return str(value)
-
-
-# --- extraction -----------------------------------------------------------------------------
-
-
-@dataclass
-class Extracted:
-    sheet: str | None
-    header_row: int
-    records: list[Record]
-    header_values: dict[str, Any]  # fields read from header cells (unit, period, framework)
-    unmapped_columns: list[str]
-
-
-def _find_header(grid: Grid, mapping: Mapping) -> int | None:
-    for idx, row in enumerate(grid.rows[: mapping.header_search_rows]):
-        if mapping.matches(row):
-            return idx
-    return None
-
-
-def extract(workbook: Workbook, mapping: Mapping, filename: str) -> Extracted:
-    """Locate the table through `mapping` and turn every non-blank row into a Record."""
-    grids = [g for g in workbook.grids if mapping.sheet is None or g.sheet == mapping.sheet]
-    if mapping.sheet is None:
-        grids = [g for g in grids if not g.hidden] or grids
-    chosen = None
-    for grid in grids:
-        header_idx = _find_header(grid, mapping)
-        if header_idx is not None:
-            chosen = (grid, header_idx)
-            break
-    if chosen is None:
-        wanted = "; ".join(f"{f}: {' | '.join(mapping.columns.get(f, [f]))}" for f in mapping.required)
-        sheets = ", ".join(f"'{g.sheet}'" for g in workbook.grids if g.sheet) or "(CSV)"
-        raise FileRejected(
-            "headers_not_found",
-            f"không tìm thấy dòng tiêu đề của ánh xạ '{mapping.id}' trong tệp '{filename}' (trang {sheets}); "
-            f"cần các cột: {wanted}",
-            f"no header row for mapping '{mapping.id}' in '{filename}' (sheets {sheets}); "
-            f"expected columns: {wanted}",
-        )
-    grid, header_idx = chosen
-    headers = grid.rows[header_idx]
-    labels: list[str] = []
-    for idx, cell in enumerate(headers):
-        text = clean(str(cell)) if cell is not None else None
-        label = (text or f"Cột {idx + 1}").replace("\n", " ")
-        labels.append(label if label not in labels else f"{label} ({idx + 1})")
-    index = mapping.header_index(headers)
-    mapped_idx = set(index.values())
-    unmapped = [labels[i] for i in range(len(labels)) if i not in mapped_idx and headers[i] is not None]
-
-    header_values: dict[str, Any] = {}
-    header_columns: dict[str, str] = {}
-    if workbook.kind == "xlsx":
-        for fld, address in mapping.header_cells.items():
-            value = clean(str(grid.cell(address))) if grid.cell(address) is not None else None
-            if value:
-                header_values[fld] = value
-                header_columns[fld] = address
-
-    records: list[Record] = []
-    for values, number in zip(grid.rows[header_idx + 1:], grid.row_numbers[header_idx + 1:], strict=True):
-        if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
-            continue
-        raw = {labels[i]: _json_value(values[i]) for i in range(min(len(values), len(labels)))
-               if values[i] is not None}
-        for i in range(len(labels), len(values)):  # cells beyond the header row are kept too
-            if values[i] is not None:
-                raw[f"Cột {i + 1}"] = _json_value(values[i])
-        rec = Record(filename=filename, sheet=grid.sheet, row_number=number, raw=raw,
-                     columns={f: labels[i] for f, i in index.items()} | {
-                         f: a for f, a in header_columns.items() if f not in index})
-        for fld, i in index.items():
-            value = values[i] if i < len(values) else None
-            if (number, i) in grid.formulas:
-                rec.problem(fld, grid.formulas[(number, i)], "formula_without_value",
-                            "ô chứa công thức nhưng không có giá trị đã tính (hệ thống không tự tính công "
-                            "thức); hãy mở tệp bằng Excel, lưu lại, hoặc nhập giá trị trực tiếp",
-                            "the cell holds a formula without a saved result (formulas are never computed "
-                            "here); open and save the file in Excel, or type the value")
-                continue
-            rec.fields[fld] = _parse_cell(rec, fld, value, mapping)
-        for fld, value in header_values.items():
-            rec.fields.setdefault(fld, value)
-            if rec.fields[fld] is None:
-                rec.fields[fld] = value
-        rec.extra["unmapped"] = {k: raw[k] for k in unmapped if k in raw}
-        records.append(rec)
-    return Extracted(sheet=grid.sheet, header_row=grid.row_numbers[header_idx], records=records,
-                     header_values=header_values, unmapped_columns=unmapped)
-
-
-def _parse_cell(rec: Record, fld: str, value: Any, mapping: Mapping) -> Any:
-    if fld in TEXT_FIELDS:
-        if value is None:
-            return None
-        if fld == "indicator_code" and isinstance(value, float):
-            # 4.10 typed into a number cell comes back as 4.1: the code may have lost a digit
-            rec.problem(fld, value, "code_was_number",
-                        "mã chỉ số được lưu dạng số nên có thể đã mất chữ số 0 ở cuối; hãy định dạng cột là Văn bản",
-                        "the code was stored as a number and may have lost a trailing zero; format the "
-                        "column as Text", warning=True)
-            value = repr(value)
-        if isinstance(value, (dt.date, dt.datetime)):
-            value = value.isoformat()
-        text = clean(str(value))
-        if text and fld == "indicator_code":
-            text = text.rstrip(".")
-        return text
-    if fld in DATE_FIELDS:
-        try:
-            return parse_date(value)
-        except ValueProblem as exc:
-            rec.problem(fld, value, exc.code, exc.message_vi, exc.message_en)
-            return None
-    if fld in NUMERIC_FIELDS and fld != "value":
-        try:
-            return parse_number(value, decimal=mapping.decimal, allow_percent=False)
-        except ValueProblem as exc:
-            rec.problem(fld, value, exc.code, exc.message_vi, exc.message_en)
-            return None
-    return value  # `value` is read later, once the indicator's measure is known
-
-
-# --- domain rules ---------------------------------------------------------------------------
 
 
 @dataclass
@@ -254,7 +54,7 @@ def _check_points(rec: Record, fld: str, points: Decimal | None, max_points: Dec
     if points is None:
         return
     if points < 0 or (max_points is not None and points > max_points):
-        upper = _json_value(max_points) if max_points is not None else "∞"
+        upper = json_value(max_points) if max_points is not None else "∞"
         rec.problem(fld, points, "out_of_range",
                     f"điểm phải nằm trong khoảng 0 đến {upper} (điểm tối đa của chỉ số)",
                     f"points must be between 0 and {upper} (the indicator's maximum)")
@@ -333,7 +133,7 @@ def validate_native(records: list[Record], contexts: dict[tuple, UnitContext], m
                         f"indicator {code} does not apply to unit type '{ctx.unit_type}'")
             continue
         rec.extra["measure"] = leaf.measure
-        rec.extra["max_points"] = _json_value(leaf.max_points)
+        rec.extra["max_points"] = json_value(leaf.max_points)
         value = parse_value(rec, leaf, mapping)
         num, den = rec.fields.get("numerator"), rec.fields.get("denominator")
         if num is not None and num < 0:
@@ -343,9 +143,9 @@ def validate_native(records: list[Record], contexts: dict[tuple, UnitContext], m
                         "the denominator must be greater than 0")
         if num is not None and den is not None and den > 0 and num > den:
             rec.problem("numerator", num, "numerator_gt_denominator",
-                        f"tử số ({_json_value(num)}) lớn hơn mẫu số ({_json_value(den)}); tử số phải ≤ mẫu số",
-                        f"the numerator ({_json_value(num)}) is greater than the denominator "
-                        f"({_json_value(den)}); it must be ≤ the denominator")
+                        f"tử số ({json_value(num)}) lớn hơn mẫu số ({json_value(den)}); tử số phải ≤ mẫu số",
+                        f"the numerator ({json_value(num)}) is greater than the denominator "
+                        f"({json_value(den)}); it must be ≤ the denominator")
         if leaf.measure == "rate" and num is not None and den is not None and 0 <= num <= den and den > 0:
             computed = (num / den).quantize(SIX)
             if value is None and rec.fields.get("value") in (None, ""):
@@ -353,8 +153,8 @@ def validate_native(records: list[Record], contexts: dict[tuple, UnitContext], m
                 rec.extra["value_from_ratio"] = True
             elif value is not None and abs(value - computed) > Decimal("0.0005"):
                 rec.problem("value", rec.fields.get("value"), "value_mismatch",
-                            f"giá trị khác tỷ lệ tử số/mẫu số ({_json_value(computed)}); hệ thống giữ giá trị đã khai",
-                            f"the value differs from numerator/denominator ({_json_value(computed)}); "
+                            f"giá trị khác tỷ lệ tử số/mẫu số ({json_value(computed)}); hệ thống giữ giá trị đã khai",
+                            f"the value differs from numerator/denominator ({json_value(computed)}); "
                             "the declared value is kept", warning=True)
         if value is None and rec.fields.get("value") in (None, "") and not any(
             r.code in ("numerator_gt_denominator", "out_of_range", "formula_without_value") for r in rec.reasons
@@ -399,8 +199,8 @@ def validate_external(records: list[Record], mapping: Mapping) -> None:
             expected = selfp - council if mapping.difference == "self_minus_council" else council - selfp
             if abs(expected - diff) > Decimal("0.01"):
                 rec.problem("difference", diff, "difference_mismatch",
-                            f"chênh lệch ghi trong bảng khác với tính toán ({_json_value(expected)})",
-                            f"the sheet's difference differs from the computed one ({_json_value(expected)})",
+                            f"chênh lệch ghi trong bảng khác với tính toán ({json_value(expected)})",
+                            f"the sheet's difference differs from the computed one ({json_value(expected)})",
                             warning=True)
         rec.fields["value"] = None
     check_duplicates(records)

@@ -53,7 +53,7 @@ def _score_rows(session: Session, period: str) -> list[UnitScoreRow]:
 
 def gather(session: Session, period: str, as_of: dt.datetime | None = None) -> ReportContext:
     from dti.freshness import source_freshness
-    from dti.verification import load_ledger
+    from dti.verification.store import load_ledger
 
     claims = load_ledger(session, period)
     scores = _score_rows(session, period)

@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from dti.settings import TZ
+from dti.warehouse import Warehouse
 
 
 @pytest.fixture(scope="module")
@@ -41,9 +42,9 @@ def synced(tmp_path_factory):
 def test_chunked_validation_reports_what_one_pass_reports(synced, monkeypatch):
     from expectations import raw_sources
 
-    whole = raw_sources.validate_source("DVC", batch_prefix="night", url=synced)
+    whole = raw_sources.validate_source(Warehouse(synced), "DVC", batch_prefix="night")
     monkeypatch.setattr(raw_sources, "CHUNK_ROWS", 400)
-    chunked = raw_sources.validate_source("DVC", batch_prefix="night", url=synced)
+    chunked = raw_sources.validate_source(Warehouse(synced), "DVC", batch_prefix="night")
 
     assert whole.row_count > 400 * 2  # the small chunk really splits the batch
     assert chunked == whole
@@ -56,7 +57,7 @@ def test_chunked_validation_reports_what_one_pass_reports(synced, monkeypatch):
 def test_chunked_validation_of_an_empty_batch_passes_with_no_rows(synced):
     from expectations import raw_sources
 
-    outcome = raw_sources.validate_source("DVC", batch_prefix="no-such-night", url=synced)
+    outcome = raw_sources.validate_source(Warehouse(synced), "DVC", batch_prefix="no-such-night")
     assert outcome.row_count == 0 and outcome.success
     # every check still reports (the asset checks need one result each)
     assert {r.name for r in outcome.results} == {c.name for c in raw_sources.SUITES["DVC"][0][2]}

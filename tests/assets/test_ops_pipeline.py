@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from application.cli import main
-from assets.resources import Warehouse
+from assets.resources import WarehouseResource
 from dti.settings import TZ
 from dti.warehouse.db import get_engine
 from dti.warehouse.models import SourceStatus
@@ -24,7 +24,7 @@ PERIOD = "2025-R3"
 
 
 def simulator_resources(root: str) -> dict:
-    return {"warehouse": Warehouse(), **in_process_sources(root)}
+    return {"warehouse": WarehouseResource(), **in_process_sources(root)}
 
 
 @pytest.fixture(scope="module")

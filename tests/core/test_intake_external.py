@@ -145,6 +145,8 @@ def test_the_same_sheet_saved_as_xlsx_gives_the_same_totals(warehouse, tmp_path)
     import openpyxl
 
     from dti.intake.service import import_file
+    from dti.warehouse import Warehouse
+    from expectations.self_reports import check_self_reports
 
     rows = _sheet_rows()
     wb = openpyxl.Workbook()
@@ -156,7 +158,7 @@ def test_the_same_sheet_saved_as_xlsx_gives_the_same_totals(warehouse, tmp_path)
         ws.append([float(v) if k in ("Điểm tối đa", "Tự đánh giá", "Thẩm định", "Chênh lệch") else (v or None)
                    for k, v in r.items()])
     wb.save(tmp_path / "commune.xlsx")
-    result = import_file(tmp_path / "commune.xlsx", "commune-sheet-2025")
+    result = import_file(tmp_path / "commune.xlsx", "commune-sheet-2025", wh=Warehouse(), row_checks=check_self_reports)
     s = result.summary
     assert (s["format"], s["sheet"], s["header_row"], s["rows_accepted"]) == ("xlsx", "Bảng điểm", 2, 62)
     assert Decimal(str(s["total_self_points"])) == sum(Decimal(r["Tự đánh giá"]) for r in rows)

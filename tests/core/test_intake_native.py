@@ -16,7 +16,10 @@ import pytest
 from sqlalchemy import select
 
 from application.cli import main
+from dti.intake.service import import_file, scan_inbox
 from dti.settings import TZ
+from dti.warehouse import Warehouse
+from expectations.self_reports import check_self_reports
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "intake"
 VN = TZ
@@ -65,8 +68,8 @@ def _fill(src: Path, dst: Path, changes: dict[str, dict[str, object]] | None = N
 
 
 def _import(path, **kw):
-    from dti.intake.service import import_file
-
+    kw.setdefault("wh", Warehouse())
+    kw.setdefault("row_checks", check_self_reports)
     kw.setdefault("submitted_at", dt.datetime(2025, 6, 1, 9, 0, tzinfo=VN))
     return import_file(path, **kw)
 
@@ -408,13 +411,11 @@ def test_unknown_headers_are_refused_with_the_mappings_tried(units, tmp_path):
 
 
 def test_scan_inbox_moves_files_and_never_deletes(units, tmp_path):
-    from dti.intake.service import scan_inbox
-
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     good = _csv(inbox, "good.csv", "80%")
     (inbox / "broken.xlsx").write_bytes(b"PK\x03\x04 broken")
-    results = scan_inbox(inbox)
+    results = scan_inbox(inbox, wh=Warehouse(), row_checks=check_self_reports)
     assert sorted(r.filename for r in results) == ["broken.xlsx", "good.csv"]
     assert not good.exists()
     assert (inbox / "processed" / "good.csv").exists()
@@ -422,7 +423,7 @@ def test_scan_inbox_moves_files_and_never_deletes(units, tmp_path):
     note = (inbox / "rejected" / "broken.xlsx.error.txt").read_text(encoding="utf-8")
     assert "không phải sổ tính .xlsx hợp lệ" in note
     _csv(inbox, "good.csv", "80%")  # the same file sent again
-    again = scan_inbox(inbox)
+    again = scan_inbox(inbox, wh=Warehouse(), row_checks=check_self_reports)
     assert again[0].already_imported
     assert (inbox / "processed" / "good.1.csv").exists()
 
@@ -496,12 +497,10 @@ def test_uploads_keep_the_units_file_name(units, tmp_path):
 
 
 def test_inbox_leaves_files_that_may_still_be_copying(units, tmp_path):
-    from dti.intake.service import scan_inbox
-
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     fresh = _csv(inbox, "copying.csv", "80%")
-    assert scan_inbox(inbox, settle_seconds=60) == []
+    assert scan_inbox(inbox, wh=Warehouse(), row_checks=check_self_reports, settle_seconds=60) == []
     assert fresh.exists()
 
 

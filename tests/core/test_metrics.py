@@ -58,7 +58,7 @@ def test_on_time_is_compared_by_day_and_open_late_dossiers_count(tmp_path, sqlit
 
     from dti.metrics import compute_metrics
     from dti.settings import TZ
-    from dti.verification import period_units
+    from dti.verification.units import period_units
     from dti.warehouse.models import RawDossier, SourceStatus
 
     root = tmp_path / "sim"
@@ -106,11 +106,14 @@ def test_units_filed_under_a_foreign_index_set_are_not_scored(tmp_path, sqlite_u
     from sqlalchemy.orm import Session
 
     from dti.intake.service import import_file
-    from dti.verification import period_units
+    from dti.verification.units import period_units
+    from dti.warehouse import Warehouse
+    from expectations.self_reports import check_self_reports
     from tests.conftest import EXTERNAL_SHEET
 
     verified_province(tmp_path / "sim", sqlite_url, seed=4, scale="tiny")
-    result = import_file(EXTERNAL_SHEET, "commune-sheet-2025", url=sqlite_url, period=PERIOD)
+    result = import_file(EXTERNAL_SHEET, "commune-sheet-2025", wh=Warehouse(sqlite_url), row_checks=check_self_reports,
+                         period=PERIOD)
     assert result.summary["rows_accepted"] == 62
     with Session(sa.create_engine(sqlite_url)) as s:
         codes = {code for code, _t, _fw in period_units(s, PERIOD)}

@@ -134,7 +134,7 @@ def test_a_subset_of_units_read_by_index_gives_what_the_full_scan_gives(tmp_path
     from sqlalchemy.orm import Session
 
     from dti import metrics
-    from dti.verification import period_units
+    from dti.verification.units import period_units
 
     verified_province(tmp_path / "sim", sqlite_url, seed=5, scale="tiny")
     with Session(sa.create_engine(sqlite_url)) as s:
@@ -155,7 +155,7 @@ def test_without_its_metrics_indexes_a_sqlite_warehouse_gives_the_same_metrics(t
     from sqlalchemy.orm import Session
 
     from dti import metrics
-    from dti.verification import period_units
+    from dti.verification.units import period_units
 
     verified_province(tmp_path / "sim", sqlite_url, seed=5, scale="tiny")
     with Session(sa.create_engine(sqlite_url)) as s:
