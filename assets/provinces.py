@@ -13,6 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assets.partitions import ProvinceError, province_codes
+from connectors.doc.client import DocumentDb
+from connectors.dvc.client import DossierApi
+from connectors.sec.client import SecurityApi
+from dti.settings import get_settings
+from simulators.in_process import in_process_sources
 
 __all__ = ["ProvinceConfig", "ProvinceError", "province_codes", "warehouses"]
 
@@ -45,14 +50,8 @@ class ProvinceConfig:
         clients from DTI_<CODE>_DVC_BASE_URL/_DVC_TOKEN, _DOC_DATABASE_URL, _SEC_BASE_URL/_SEC_TOKEN."""
         env = os.environ if environ is None else environ
         if self.sim_root:
-            from simulators.in_process import in_process_sources
-
             res = in_process_sources(self.sim_root)
             return {"DVC": res["dvc"], "DOC": res["doc"], "SEC": res["sec"]}
-        from connectors.doc.client import DocumentDb
-        from connectors.dvc.client import DossierApi
-        from connectors.sec.client import SecurityApi
-
         def need(name: str) -> str:
             value = env.get(f"DTI_{self.code}_{name}", "").strip()
             if not value:
@@ -82,8 +81,6 @@ def warehouses(default_url: str) -> list[tuple[str | None, str | None, str]]:
 def inboxes() -> list[tuple[str | None, Path, str | None]]:
     """(province, folder, warehouse url) for every inbox: DTI_INBOX_DIR itself for one province, or
     one sub-folder per province (DTI_INBOX_DIR/HN, …) importing into that province's warehouse."""
-    from dti.settings import get_settings
-
     root = get_settings().inbox_dir
     return [(None, root, None)] if not province_codes() else \
         [(code, root / code, url) for code, url, _problem in warehouses("")]

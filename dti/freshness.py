@@ -9,6 +9,7 @@ import math
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from dti.framework import load_all
 from dti.settings import TZ
 from dti.warehouse.models import SourceStatus
 
@@ -18,8 +19,6 @@ DEFAULT_STALE_AFTER_HOURS = 48
 
 def stale_after_hours() -> int:
     """The strictest stale_after_hours among the loaded frameworks (48 if none is loaded)."""
-    from dti.framework import load_all
-
     try:
         hours = [fw.policy.stale_after_hours for fw in load_all().values()]
     except Exception:  # noqa: BLE001 - a broken framework folder must not hide freshness

@@ -12,8 +12,12 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from typing import Protocol
 
+import requests
+
 from dti.settings import TZ
 from dti.text import nfc
+from dti.warehouse.db import session_scope
+from dti.warehouse.models import Alert
 
 
 class DeliveryError(Exception):
@@ -85,8 +89,6 @@ class WebhookNotifier:
     channel: str = "webhook"
 
     def send(self, message: AlertMessage) -> None:
-        import requests
-
         payload = {"text": f"{message.subject}\n{message.body}", **message.as_json()}
         try:
             response = requests.post(self.url, data=json.dumps(payload, ensure_ascii=False, sort_keys=True)
@@ -132,9 +134,6 @@ def record_alert(kind: str, subject: str, body: str, *, url: str | None = None,
     `notifiers=None` uses the environment's. A failed delivery does not raise: it is kept on the alert
     row (`delivered` false, the error appended to the body) for the next person who looks.
     """
-    from dti.warehouse.db import session_scope
-    from dti.warehouse.models import Alert
-
     raised_at = raised_at or dt.datetime.now(TZ)
     message = AlertMessage(nfc(kind), nfc(subject)[:255], nfc(body), raised_at, details or {})
     with session_scope(url) as s:

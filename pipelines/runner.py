@@ -4,6 +4,7 @@ on the same assets, checks and resources the schedules use."""
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
 import time
 from collections.abc import Callable
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from pipelines import definitions
 from pipelines.sensors import root_cause
 
 
@@ -78,8 +80,6 @@ def run_job(job_name: str, partition_key: str, *, resources: dict | None = None,
             run_config: dict | None = None, tags: dict | None = None, say: Callable[[str], None] = print
             ) -> RunSummary:
     """Execute one partition of a job in this process; never raises for a failed step (see summary)."""
-    from pipelines import definitions
-
     summary = RunSummary(job_name, partition_key)
 
     @dg.logger
@@ -123,8 +123,6 @@ def run_provinces(job_name: str, keys: dict[str, str], *, say: Callable[[str], N
     """One run per province (`keys`: province → its partition key), side by side in separate
     processes, at most province_workers() at a time; progress lines carry the province's code. A
     province that fails does not stop the others."""
-    import multiprocessing
-
     ctx = multiprocessing.get_context("spawn")  # a clean interpreter per run: no state shared by fork
     lines = ctx.Queue()
     waiting = sorted(keys)

@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 
 import dagster as dg
+from sqlalchemy.orm import Session
 
 from assets.partitions import PROVINCE, period_keys, province_codes, province_run
-from assets.provinces import inboxes
+from assets.provinces import inboxes, warehouses
+from dti.freshness import source_freshness
+from dti.notify import record_alert
 from dti.settings import TZ, get_settings
+from dti.warehouse.db import get_engine
 from pipelines.calendar import open_periods
 from pipelines.jobs import intake_job, sync_job, verify_job
 
@@ -107,8 +112,6 @@ def failure_alert_text(context: dg.RunFailureSensorContext) -> tuple[str, str]:
                        description="Ghi cảnh báo và gửi thư/webhook khi một lần chạy thất bại / record and send an "
                                    "alert when a run fails")
 def alert_on_run_failure(context: dg.RunFailureSensorContext):
-    from dti.notify import record_alert
-
     subject, body = failure_alert_text(context)
     outcome = record_alert("run_failure", subject, body,
                            details={"run_id": context.dagster_run.run_id, "job": context.dagster_run.job_name})
@@ -122,15 +125,6 @@ def alert_on_run_failure(context: dg.RunFailureSensorContext):
 def alert_on_stale_source(context: dg.SensorEvaluationContext):
     """A failed sync does not fail its run (the source's claims become unverifiable), so a source that
     stays down would go unnoticed without this: one alert per stale source per day."""
-    import json
-
-    from sqlalchemy.orm import Session
-
-    from assets.provinces import warehouses
-    from dti.freshness import source_freshness
-    from dti.notify import record_alert
-    from dti.warehouse.db import get_engine
-
     now = dt.datetime.now(TZ)
     sent: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
     today = now.date().isoformat()

@@ -12,6 +12,7 @@ import yaml
 from pydantic import ValidationError
 
 from dti.framework.model import Framework
+from dti.framework.validate import check_consistency, sorted_problems
 from dti.settings import get_settings
 from dti.text import nfc
 
@@ -23,8 +24,6 @@ class FrameworkError(ValueError):
     """
 
     def __init__(self, file: str, problems: list[tuple[str, object, str]], lines: dict[str, int] | None = None):
-        from dti.framework.validate import sorted_problems
-
         self.file = file
         self.problems = sorted_problems(problems)
         self.lines = lines or {}
@@ -157,8 +156,6 @@ def parse_framework(data: dict, file: str = "<memory>", lines: dict[str, int] | 
             value = _lookup(data, loc) if err["type"] != "missing" else None
             problems.append((_loc_to_path(loc), _jsonable(value), _pydantic_message(err)))
         raise FrameworkError(file, problems, lines) from None
-    from dti.framework.validate import check_consistency  # rules beyond field types
-
     problems = check_consistency(fw, data)
     if problems:
         raise FrameworkError(file, problems, lines)

@@ -6,11 +6,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
 from sqlalchemy import select
 
 from dti.intake.store import as_utc
 from dti.intake.xlsx import put, save_deterministic
 from dti.settings import TZ, get_settings
+from dti.warehouse import init_db, session_scope
 from dti.warehouse.models import IntakeFile, QuarantineRow
 
 ERROR_HEADERS = [("Tệp / File", 28), ("Trang / Sheet", 16), ("Dòng / Row", 8), ("Cột / Column", 22),
@@ -39,11 +42,6 @@ def find_file(session, file_id: str) -> IntakeFile:
 
 def write_errors_report(file_id: str, *, url: str | None = None, out: Path | None = None) -> tuple[Path, int]:
     """Write the report; returns its path and the number of rejected rows in it."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-
-    from dti.warehouse import init_db, session_scope
-
     init_db(url)
     with session_scope(url) as session:
         f = find_file(session, file_id)

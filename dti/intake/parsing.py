@@ -8,6 +8,8 @@ import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
 
+from charset_normalizer import from_bytes
+
 from dti.text import clean
 
 
@@ -150,8 +152,6 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
-    from charset_normalizer import from_bytes
-
     best = from_bytes(data).best()
     if best is None:
         raise ValueProblem(

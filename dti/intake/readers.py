@@ -11,6 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import openpyxl
+from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+
 from dti.intake.parsing import ValueProblem, decode_bytes
 from dti.text import nfc
 
@@ -46,8 +49,6 @@ class Grid:
     formulas: dict[tuple[int, int], str] = field(default_factory=dict)
 
     def cell(self, address: str) -> Any:
-        from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
-
         letters, row = coordinate_from_string(address)
         col = column_index_from_string(letters) - 1
         for number, values in zip(self.row_numbers, self.rows, strict=True):
@@ -155,8 +156,6 @@ def _check_zip(path: Path, data: bytes, max_bytes: int) -> None:
 
 def _read_xlsx(path: Path, data: bytes, max_bytes: int) -> Workbook:
     _check_zip(path, data, max_bytes)
-    import openpyxl
-
     try:
         with warnings.catch_warnings():
             # openpyxl warns about data-validation extensions and similar; they do not matter here

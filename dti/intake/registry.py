@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from dti.framework.loader import framework_for_type
 from dti.framework.model import Framework
+from dti.units import UnitError, load_registry
 from dti.warehouse.models import Unit
 
 
@@ -42,8 +43,6 @@ def resolve_unit(session: Session, code: str, on: dt.date | None) -> tuple[UnitI
     which only a person can settle.
     """
     try:
-        from dti.units import UnitError, load_registry
-
         reg = load_registry(session)
     except Exception:  # noqa: BLE001 - an inconsistent registry must not stop intake; read the table
         return find_unit(session, code), None

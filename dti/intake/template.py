@@ -6,11 +6,20 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill, Protection
+from openpyxl.workbook.protection import WorkbookProtection
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from dti.framework import loader
 from dti.framework.model import Framework, Leaf
 from dti.framework.periods import Period
+from dti.intake import registry
 from dti.intake.registry import UnitInfo
 from dti.intake.xlsx import put, save_deterministic
 from dti.settings import TZ, get_settings
+from dti.text import code_key
+from dti.warehouse import init_db, session_scope
 
 FORM_SHEET = "Tự đánh giá"
 GUIDE_SHEET = "Hướng dẫn"
@@ -65,18 +74,11 @@ def _leaves_for(fw: Framework, unit_type: str) -> list[tuple[Leaf, str]]:
             for leaf in comp.criteria or [comp]:
                 if fw.applies(leaf, unit_type):
                     out.append((leaf, main.name_vi))
-    from dti.text import code_key
-
     return sorted(out, key=lambda pair: code_key(pair[0].code))
 
 
 def build_template(unit: UnitInfo, fw: Framework, period: Period, path: Path) -> Path:
     """Write the form for `unit` and `period` to `path`. Same inputs give the same bytes."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill, Protection
-    from openpyxl.workbook.protection import WorkbookProtection
-    from openpyxl.worksheet.datavalidation import DataValidation
-
     try:
         fw.scale_for(unit.unit_type)
     except KeyError:
@@ -208,10 +210,6 @@ def build_template(unit: UnitInfo, fw: Framework, period: Period, path: Path) ->
 
 def write_template(unit_code: str, period_text: str, *, url: str | None = None, out: Path | None = None) -> Path:
     """Look up the unit and its framework, then write the form (default: out/intake/templates/)."""
-    from dti.framework import loader
-    from dti.intake import registry
-    from dti.warehouse import init_db, session_scope
-
     try:
         period = Period.parse(period_text)
     except ValueError as exc:

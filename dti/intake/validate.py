@@ -15,6 +15,7 @@ from dti.intake.mappings import Mapping
 from dti.intake.parsing import ValueProblem, parse_number
 from dti.intake.records import Record, json_value
 from dti.intake.store import json_number
+from dti.scoring import ScoringError, score_leaf
 from dti.text import clean, code_key
 
 SIX = Decimal("0.000001")
@@ -101,8 +102,6 @@ def parse_value(rec: Record, leaf: Leaf, mapping: Mapping) -> Decimal | None:
 
 def validate_native(records: list[Record], contexts: dict[tuple, UnitContext], mapping: Mapping) -> None:
     """Domain rules for forms filled against one of our frameworks."""
-    from dti.scoring import ScoringError, score_leaf
-
     for rec in records:
         ctx = contexts[(rec.fields.get("unit_code"), rec.fields.get("period"))]
         for fld, value, code, vi, en in ctx.problems:

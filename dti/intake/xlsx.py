@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import zipfile
 from pathlib import Path
 
@@ -38,8 +39,6 @@ def save_deterministic(workbook, path: Path, when: dt.datetime) -> Path:
 
 
 def _pin_core(data: bytes, when: dt.datetime) -> bytes:
-    import re
-
     stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     return re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)", rb"\g<1>" + stamp + rb"\g<2>", data)
 

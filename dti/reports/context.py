@@ -10,9 +10,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from dti.framework import load_all
+from dti.freshness import source_freshness
 from dti.reconciliation import Claim
 from dti.scoring.unit_scores import UnitScoreRow
 from dti.settings import TZ
+from dti.verification.store import load_ledger
 from dti.vocabulary import Direction, Outcome, Severity, UnitType
 from dti.warehouse.models import Unit, UnitScore
 
@@ -52,9 +54,6 @@ def _score_rows(session: Session, period: str) -> list[UnitScoreRow]:
 
 
 def gather(session: Session, period: str, as_of: dt.datetime | None = None) -> ReportContext:
-    from dti.freshness import source_freshness
-    from dti.verification.store import load_ledger
-
     claims = load_ledger(session, period)
     scores = _score_rows(session, period)
     names = {u.code: u.name_vi for u in session.scalars(sa.select(Unit))}

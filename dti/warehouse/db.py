@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from alembic import command
+from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -53,8 +55,6 @@ def dispose_all() -> None:
 
 
 def alembic_config(url: str):
-    from alembic.config import Config
-
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -63,8 +63,6 @@ def alembic_config(url: str):
 
 def init_db(url: str | None = None) -> Engine:
     """Bring the warehouse schema to the latest migration (idempotent)."""
-    from alembic import command
-
     url = url or get_settings().database_url
     engine = get_engine(url)
     with engine.begin() as conn:
