@@ -31,7 +31,7 @@ def mappings(args) -> int:
 
 def template(args) -> int:
     try:
-        path = write_template(args.unit, args.period, out=args.output)
+        path = write_template(Warehouse(), args.unit, args.period, out=args.output)
     except TemplateError as exc:
         raise CliError(str(exc)) from None
     print(path)
@@ -96,7 +96,7 @@ def import_one(args) -> int:
 
 def errors(args) -> int:
     try:
-        path, count = write_errors_report(args.file_id, out=args.output)
+        path, count = write_errors_report(Warehouse(), args.file_id, out=args.output)
     except ReportError as exc:
         raise CliError(str(exc)) from None
     print(path)

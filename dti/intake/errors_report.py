@@ -13,7 +13,7 @@ from sqlalchemy import select
 from dti.intake.store import as_utc
 from dti.intake.xlsx import put, save_deterministic
 from dti.settings import TZ, get_settings
-from dti.warehouse import init_db, session_scope
+from dti.warehouse import Warehouse
 from dti.warehouse.models import IntakeFile, QuarantineRow
 
 ERROR_HEADERS = [("Tệp / File", 28), ("Trang / Sheet", 16), ("Dòng / Row", 8), ("Cột / Column", 22),
@@ -40,10 +40,10 @@ def find_file(session, file_id: str) -> IntakeFile:
     raise ReportError(f"không có tệp đã nhập với mã '{file_id}' / no imported file with id '{file_id}'")
 
 
-def write_errors_report(file_id: str, *, url: str | None = None, out: Path | None = None) -> tuple[Path, int]:
+def write_errors_report(wh: Warehouse, file_id: str, *, out: Path | None = None) -> tuple[Path, int]:
     """Write the report; returns its path and the number of rejected rows in it."""
-    init_db(url)
-    with session_scope(url) as session:
+    wh.migrate()
+    with wh.transaction() as session:
         f = find_file(session, file_id)
         rows = session.scalars(select(QuarantineRow).where(QuarantineRow.file_sha256 == f.sha256)).all()
         rows = sorted(rows, key=lambda r: (r.sheet or "", r.row_number, r.id))

@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from dti.intake.extract import extract, find_header
+from dti.intake.extract import Extracted, extract, find_header
 from dti.intake.mappings import NATIVE_MAPPING, Mapping, MappingError, get_mapping, load_mappings
 from dti.intake.readers import FileRejected, Workbook, read_file
 from dti.intake.results import ImportResult, IntakeError, RowChecks
@@ -91,33 +91,9 @@ def import_file(path: str | Path, mapping: str | None = None, *, wh: Warehouse, 
     base = {"file_id": sha, "filename": named.name, "size": len(data), "stored_path": str(stored),
             "uploaded_by": uploaded_by, "submitted_at": submitted_at.astimezone(TZ).isoformat()}
     try:
-        try:
-            workbook = read_file(named, data, max_bytes=settings.max_upload_bytes)
-            chosen = chosen or _choose_mapping(workbook, named.name)
-            extracted = extract(workbook, chosen, named.name)
-        except FileRejected:
-            raise
-        except Exception as exc:  # noqa: BLE001 - a hostile file must give an answer, not a traceback
-            logging.getLogger(__name__).exception("unreadable intake file %s (%s)", named.name, sha)
-            raise FileRejected(
-                "unreadable_file",
-                f"không đọc được tệp '{named.name}': {type(exc).__name__}: {exc}",
-                f"cannot read '{named.name}': {type(exc).__name__}: {exc}",
-            ) from None
+        workbook, chosen, extracted = _read(named, data, sha, chosen, settings.max_upload_bytes)
     except FileRejected as exc:
-        summary = {**base, "mapping": chosen.id if chosen else None, "status": "rejected",
-                   "rows_read": 0, "rows_accepted": 0, "rows_rejected": 0,
-                   "error": {"code": exc.code, "message_vi": exc.message_vi, "message_en": exc.message_en}}
-        with wh.transaction() as session:
-            row = session.get(IntakeFile, sha)
-            if row is None:
-                row = IntakeFile(sha256=sha)
-                session.add(row)
-            row.filename, row.size, row.stored_path = named.name, len(data), str(stored)
-            row.mapping, row.received_at, row.status = summary["mapping"], _now(), "rejected"
-            row.rows_read = row.rows_accepted = row.rows_rejected = 0
-            row.summary = summary
-        return ImportResult(sha, named.name, "rejected", summary)
+        return _refused(wh, exc, base, chosen)
 
     try:
         with wh.transaction() as session:
@@ -131,6 +107,42 @@ def import_file(path: str | Path, mapping: str | None = None, *, wh: Warehouse, 
                 raise
             return _earlier_result(session, earlier)
     return result
+
+
+def _read(named: Path, data: bytes, sha: str, chosen: Mapping | None, max_bytes: int
+          ) -> tuple[Workbook, Mapping, Extracted]:
+    """The file's sheets, the mapping that reads them and the rows it finds; any failure is a refusal."""
+    try:
+        workbook = read_file(named, data, max_bytes=max_bytes)
+        chosen = chosen or _choose_mapping(workbook, named.name)
+        return workbook, chosen, extract(workbook, chosen, named.name)
+    except FileRejected:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a hostile file must give an answer, not a traceback
+        logging.getLogger(__name__).exception("unreadable intake file %s (%s)", named.name, sha)
+        raise FileRejected(
+            "unreadable_file",
+            f"không đọc được tệp '{named.name}': {type(exc).__name__}: {exc}",
+            f"cannot read '{named.name}': {type(exc).__name__}: {exc}",
+        ) from None
+
+
+def _refused(wh: Warehouse, exc: FileRejected, base: dict, chosen: Mapping | None) -> ImportResult:
+    """A whole file refused: kept (it is already in the store) and recorded with the reason."""
+    sha, name = base["file_id"], base["filename"]
+    summary = {**base, "mapping": chosen.id if chosen else None, "status": "rejected",
+               "rows_read": 0, "rows_accepted": 0, "rows_rejected": 0,
+               "error": {"code": exc.code, "message_vi": exc.message_vi, "message_en": exc.message_en}}
+    with wh.transaction() as session:
+        row = session.get(IntakeFile, sha)
+        if row is None:
+            row = IntakeFile(sha256=sha)
+            session.add(row)
+        row.filename, row.size, row.stored_path = name, base["size"], base["stored_path"]
+        row.mapping, row.received_at, row.status = summary["mapping"], _now(), "rejected"
+        row.rows_read = row.rows_accepted = row.rows_rejected = 0
+        row.summary = summary
+    return ImportResult(sha, name, "rejected", summary)
 
 
 def _earlier_result(session, earlier: IntakeFile) -> ImportResult:

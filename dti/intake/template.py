@@ -19,7 +19,7 @@ from dti.intake.registry import UnitInfo
 from dti.intake.xlsx import put, save_deterministic
 from dti.settings import TZ, get_settings
 from dti.text import code_key
-from dti.warehouse import init_db, session_scope
+from dti.warehouse import Warehouse
 
 FORM_SHEET = "Tự đánh giá"
 GUIDE_SHEET = "Hướng dẫn"
@@ -67,6 +67,12 @@ class TemplateError(ValueError):
     pass
 
 
+BOLD = Font(bold=True)
+GREY = PatternFill("solid", fgColor="D9D9D9")
+WRAP = Alignment(wrap_text=True, vertical="top")
+UNLOCKED = Protection(locked=False)
+
+
 def _leaves_for(fw: Framework, unit_type: str) -> list[tuple[Leaf, str]]:
     out = []
     for main in fw.main_indices():
@@ -77,8 +83,8 @@ def _leaves_for(fw: Framework, unit_type: str) -> list[tuple[Leaf, str]]:
     return sorted(out, key=lambda pair: code_key(pair[0].code))
 
 
-def build_template(unit: UnitInfo, fw: Framework, period: Period, path: Path) -> Path:
-    """Write the form for `unit` and `period` to `path`. Same inputs give the same bytes."""
+def _deadline(unit: UnitInfo, fw: Framework, period: Period) -> dt.date | None:
+    """The unit's deadline for the period; refuses a framework that does not apply to the unit or round."""
     try:
         fw.scale_for(unit.unit_type)
     except KeyError:
@@ -86,32 +92,24 @@ def build_template(unit: UnitInfo, fw: Framework, period: Period, path: Path) ->
             f"bộ chỉ số '{fw.id}' không áp dụng cho loại đơn vị '{unit.unit_type}' / framework '{fw.id}' "
             f"does not apply to unit type '{unit.unit_type}'") from None
     try:
-        deadline = period.deadline(fw, unit.unit_type)
+        return period.deadline(fw, unit.unit_type)
     except KeyError:
         rounds = ", ".join(str(r.round) for r in fw.rounds)
         raise TemplateError(f"bộ chỉ số '{fw.id}' không có đợt {period.round} (có: {rounds}) / framework "
                             f"'{fw.id}' has no round {period.round} (rounds: {rounds})") from None
 
-    wb = Workbook()
-    guide = wb.active
-    guide.title = GUIDE_SHEET
-    form = wb.create_sheet(FORM_SHEET)
-    lists = wb.create_sheet(LISTS_SHEET)
-    lists.sheet_state = "hidden"
-    bold = Font(bold=True)
-    grey = PatternFill("solid", fgColor="D9D9D9")
-    head_fill = PatternFill("solid", fgColor="BDD7EE")
-    unlocked = Protection(locked=False)
-    wrap = Alignment(wrap_text=True, vertical="top")
 
+def _write_guide(guide) -> None:
     guide.column_dimensions["A"].width = 110
     for idx, (vi, en) in enumerate(GUIDE, start=1):
         cell = guide.cell(row=idx * 2 - 1, column=1, value=vi)
-        cell.font = bold if idx == 1 else Font()
-        cell.alignment = wrap
+        cell.font = BOLD if idx == 1 else Font()
+        cell.alignment = WRAP
         guide.cell(row=idx * 2, column=1, value=en).font = Font(italic=True, color="595959")
     guide.protection.sheet = True
 
+
+def _write_form_head(form, unit: UnitInfo, fw: Framework, period: Period, deadline: dt.date | None) -> None:
     form["A1"] = "PHIẾU TỰ ĐÁNH GIÁ CHỈ SỐ CHUYỂN ĐỔI SỐ (DTI)"
     form["A1"].font = Font(bold=True, size=14)
     form["A2"] = f"{fw.name_vi} — {fw.legal_basis.number} ngày {fw.legal_basis.date:%d/%m/%Y}"
@@ -121,83 +119,107 @@ def build_template(unit: UnitInfo, fw: Framework, period: Period, path: Path) ->
         (5, "Bộ chỉ số", fw.id, "Phiên bản", fw.version),
     ]
     for row, label, value, label2, value2 in meta:
-        form.cell(row=row, column=1, value=label).font = bold
-        form.cell(row=row, column=2, value=value).fill = grey
-        form.cell(row=row, column=3, value=label2).font = bold
+        form.cell(row=row, column=1, value=label).font = BOLD
+        form.cell(row=row, column=2, value=value).fill = GREY
+        form.cell(row=row, column=3, value=label2).font = BOLD
         form.cell(row=row, column=4, value=value2)
     for idx, (name, width) in enumerate(HEADERS, start=1):
         cell = form.cell(row=HEADER_ROW, column=idx, value=name)
-        cell.font = bold
-        cell.fill = head_fill
+        cell.font = BOLD
+        cell.fill = PatternFill("solid", fgColor="BDD7EE")
         cell.alignment = Alignment(wrap_text=True, vertical="center")
         form.column_dimensions[cell.column_letter].width = width
     form.freeze_panes = form.cell(row=HEADER_ROW + 1, column=3)
 
-    dv_bool = DataValidation(type="list", formula1='"Có,Không"', allow_blank=True, showErrorMessage=True,
-                             errorTitle="Giá trị không hợp lệ", error="Chọn Có hoặc Không / pick Có or Không")
-    dv_rate = DataValidation(type="decimal", operator="between", formula1="0", formula2="1", allow_blank=True,
-                             showErrorMessage=True, errorTitle="Tỷ lệ không hợp lệ",
-                             error="Tỷ lệ từ 0% đến 100% / a rate between 0% and 100%")
-    dv_count = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
-                              showErrorMessage=True, error="Không được âm / cannot be negative")
-    dv_parts = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
-                              showErrorMessage=True, error="Không được âm / cannot be negative")
-    for dv in (dv_bool, dv_rate, dv_count, dv_parts):
+
+def _value_checks(form) -> dict[str, DataValidation]:
+    """The drop-downs and number checks shared by every row of the form."""
+    checks = {
+        "bool": DataValidation(type="list", formula1='"Có,Không"', allow_blank=True, showErrorMessage=True,
+                               errorTitle="Giá trị không hợp lệ", error="Chọn Có hoặc Không / pick Có or Không"),
+        "rate": DataValidation(type="decimal", operator="between", formula1="0", formula2="1", allow_blank=True,
+                               showErrorMessage=True, errorTitle="Tỷ lệ không hợp lệ",
+                               error="Tỷ lệ từ 0% đến 100% / a rate between 0% and 100%"),
+        "count": DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
+                                showErrorMessage=True, error="Không được âm / cannot be negative"),
+        "parts": DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
+                                showErrorMessage=True, error="Không được âm / cannot be negative"),
+    }
+    for dv in checks.values():
         form.add_data_validation(dv)
+    return checks
 
-    list_col = 0
-    row = HEADER_ROW
-    for leaf, main_name in _leaves_for(fw, unit.unit_type):
-        row += 1
-        values = {
-            "Mã chỉ số": leaf.code, "Tên chỉ số": leaf.name_vi, "Chỉ số chính": main_name,
-            "Loại giá trị": MEASURE_VI.get(leaf.measure, "Số"), "Điểm tối đa": float(leaf.max_points)
-            if leaf.max_points != int(leaf.max_points) else int(leaf.max_points),
-            "Nguồn dữ liệu": SOURCE_VI.get(leaf.source or "", leaf.source),
-            "Minh chứng yêu cầu": leaf.evidence_vi if leaf.source == "EVD" else None,
-        }
-        for name, value in values.items():
-            cell = put(form, row, COL[name], value)
-            cell.fill = grey
-            cell.alignment = wrap
-        form.cell(row=row, column=COL["Mã chỉ số"]).number_format = "@"
-        for name in ("Giá trị tự đánh giá", "Điểm tự chấm", "Tài liệu kiểm chứng (số, ký hiệu, ngày)",
-                     "Tóm tắt minh chứng", "Ghi chú"):
+
+def _write_leaf(form, lists, checks: dict[str, DataValidation], row: int, leaf: Leaf, main_name: str,
+                list_col: int) -> int:
+    """One indicator's row: what the framework says (locked) and what the unit fills in (unlocked, checked).
+    Returns the hidden lists sheet's last used column (a tier leaf adds its levels there)."""
+    values = {
+        "Mã chỉ số": leaf.code, "Tên chỉ số": leaf.name_vi, "Chỉ số chính": main_name,
+        "Loại giá trị": MEASURE_VI.get(leaf.measure, "Số"), "Điểm tối đa": float(leaf.max_points)
+        if leaf.max_points != int(leaf.max_points) else int(leaf.max_points),
+        "Nguồn dữ liệu": SOURCE_VI.get(leaf.source or "", leaf.source),
+        "Minh chứng yêu cầu": leaf.evidence_vi if leaf.source == "EVD" else None,
+    }
+    for name, value in values.items():
+        cell = put(form, row, COL[name], value)
+        cell.fill = GREY
+        cell.alignment = WRAP
+    form.cell(row=row, column=COL["Mã chỉ số"]).number_format = "@"
+    for name in ("Giá trị tự đánh giá", "Điểm tự chấm", "Tài liệu kiểm chứng (số, ký hiệu, ngày)",
+                 "Tóm tắt minh chứng", "Ghi chú"):
+        cell = form.cell(row=row, column=COL[name])
+        cell.protection = UNLOCKED
+        cell.alignment = WRAP
+    value_ref = form.cell(row=row, column=COL["Giá trị tự đánh giá"]).coordinate
+    if leaf.measure == "rate":
+        form[value_ref].number_format = "0.0%"
+        checks["rate"].add(value_ref)
+        for name in ("Tử số", "Mẫu số"):
             cell = form.cell(row=row, column=COL[name])
-            cell.protection = unlocked
-            cell.alignment = wrap
-        value_ref = form.cell(row=row, column=COL["Giá trị tự đánh giá"]).coordinate
-        if leaf.measure == "rate":
-            form[value_ref].number_format = "0.0%"
-            dv_rate.add(value_ref)
-            for name in ("Tử số", "Mẫu số"):
-                cell = form.cell(row=row, column=COL[name])
-                cell.protection = unlocked
-                dv_parts.add(cell.coordinate)
-        else:
-            for name in ("Tử số", "Mẫu số"):
-                form.cell(row=row, column=COL[name]).fill = grey
-        if leaf.measure == "bool":
-            dv_bool.add(value_ref)
-        elif leaf.measure == "count":
-            dv_count.add(value_ref)
-        elif leaf.measure == "tier" and leaf.method and leaf.method.tiers:
-            list_col += 1
-            options = [f"{t.level} – {t.label_vi}" for t in sorted(leaf.method.tiers, key=lambda t: -t.level)]
-            for i, option in enumerate(options, start=1):
-                lists.cell(row=i, column=list_col, value=option)
-            letter = lists.cell(row=1, column=list_col).column_letter
-            dv = DataValidation(type="list", formula1=f"'{LISTS_SHEET}'!${letter}$1:${letter}${len(options)}",
-                                allow_blank=True, showErrorMessage=True, errorTitle="Mức không hợp lệ",
-                                error="Chọn một mức trong danh sách / pick a level from the list")
-            form.add_data_validation(dv)
-            dv.add(value_ref)
-        points_dv = DataValidation(type="decimal", operator="between", formula1="0",
-                                   formula2=str(leaf.max_points), allow_blank=True, showErrorMessage=True,
-                                   error=f"Từ 0 đến {leaf.max_points} / between 0 and {leaf.max_points}")
-        form.add_data_validation(points_dv)
-        points_dv.add(form.cell(row=row, column=COL["Điểm tự chấm"]).coordinate)
+            cell.protection = UNLOCKED
+            checks["parts"].add(cell.coordinate)
+    else:
+        for name in ("Tử số", "Mẫu số"):
+            form.cell(row=row, column=COL[name]).fill = GREY
+    if leaf.measure == "bool":
+        checks["bool"].add(value_ref)
+    elif leaf.measure == "count":
+        checks["count"].add(value_ref)
+    elif leaf.measure == "tier" and leaf.method and leaf.method.tiers:
+        list_col += 1
+        options = [f"{t.level} – {t.label_vi}" for t in sorted(leaf.method.tiers, key=lambda t: -t.level)]
+        for i, option in enumerate(options, start=1):
+            lists.cell(row=i, column=list_col, value=option)
+        letter = lists.cell(row=1, column=list_col).column_letter
+        dv = DataValidation(type="list", formula1=f"'{LISTS_SHEET}'!${letter}$1:${letter}${len(options)}",
+                            allow_blank=True, showErrorMessage=True, errorTitle="Mức không hợp lệ",
+                            error="Chọn một mức trong danh sách / pick a level from the list")
+        form.add_data_validation(dv)
+        dv.add(value_ref)
+    points_dv = DataValidation(type="decimal", operator="between", formula1="0",
+                               formula2=str(leaf.max_points), allow_blank=True, showErrorMessage=True,
+                               error=f"Từ 0 đến {leaf.max_points} / between 0 and {leaf.max_points}")
+    form.add_data_validation(points_dv)
+    points_dv.add(form.cell(row=row, column=COL["Điểm tự chấm"]).coordinate)
+    return list_col
 
+
+def build_template(unit: UnitInfo, fw: Framework, period: Period, path: Path) -> Path:
+    """Write the form for `unit` and `period` to `path`. Same inputs give the same bytes."""
+    deadline = _deadline(unit, fw, period)
+    wb = Workbook()
+    guide = wb.active
+    guide.title = GUIDE_SHEET
+    form = wb.create_sheet(FORM_SHEET)
+    lists = wb.create_sheet(LISTS_SHEET)
+    lists.sheet_state = "hidden"
+    _write_guide(guide)
+    _write_form_head(form, unit, fw, period, deadline)
+    checks = _value_checks(form)
+    list_col = 0
+    for row, (leaf, main_name) in enumerate(_leaves_for(fw, unit.unit_type), start=HEADER_ROW + 1):
+        list_col = _write_leaf(form, lists, checks, row, leaf, main_name, list_col)
     form.protection.sheet = True
     form.protection.formatCells = False
     form.protection.formatColumns = False
@@ -208,14 +230,14 @@ def build_template(unit: UnitInfo, fw: Framework, period: Period, path: Path) ->
     return save_deterministic(wb, path, when)
 
 
-def write_template(unit_code: str, period_text: str, *, url: str | None = None, out: Path | None = None) -> Path:
+def write_template(wh: Warehouse, unit_code: str, period_text: str, *, out: Path | None = None) -> Path:
     """Look up the unit and its framework, then write the form (default: out/intake/templates/)."""
     try:
         period = Period.parse(period_text)
     except ValueError as exc:
         raise TemplateError(str(exc)) from None
-    init_db(url)
-    with session_scope(url) as session:
+    wh.migrate()
+    with wh.transaction() as session:
         unit = registry.find_unit(session, unit_code)
     if unit is None:
         raise TemplateError(f"không có đơn vị '{unit_code}' trong danh mục / unknown unit '{unit_code}'")

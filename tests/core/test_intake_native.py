@@ -41,7 +41,7 @@ def units(warehouse):
 def _template(tmp_path, unit="SO-A", period="2025-R1") -> Path:
     from dti.intake.template import write_template
 
-    return write_template(unit, period, out=tmp_path / f"form-{unit}-{period}.xlsx")
+    return write_template(Warehouse(), unit, period, out=tmp_path / f"form-{unit}-{period}.xlsx")
 
 
 def _fill(src: Path, dst: Path, changes: dict[str, dict[str, object]] | None = None) -> Path:
@@ -171,7 +171,7 @@ def test_formula_without_saved_value_rejects_the_row_not_the_file(units, tmp_pat
         "ô chứa công thức nhưng không có giá trị đã tính (hệ thống không tự tính công thức); hãy mở tệp "
         "bằng Excel, lưu lại, hoặc nhập giá trị trực tiếp")
     # the error report sent back shows the formula as text; it must never run in the unit's Excel
-    report, count = write_errors_report(result.file_id, out=tmp_path / "report.xlsx")
+    report, count = write_errors_report(Warehouse(), result.file_id, out=tmp_path / "report.xlsx")
     ws = openpyxl.load_workbook(report)["Lỗi"]
     assert count == 1 and ws["E5"].value == "=2+2" and ws["E5"].data_type == "s"
 

@@ -13,6 +13,7 @@ import pytest
 from openpyxl import load_workbook
 
 from dti import audit
+from dti.warehouse import Warehouse
 from dti.warehouse.db import session_scope
 from dti.warehouse.models import ClaimLedgerRow, Decision, EvidenceFile, ExplanationRequest, UnitScore, User
 from review import create_app
@@ -447,7 +448,7 @@ def _filled_form(tmp_path, unit: str) -> bytes:
 
     from dti.intake.template import write_template
 
-    path = write_template(unit, PERIOD, out=tmp_path / f"form-{unit}.xlsx")
+    path = write_template(Warehouse(), unit, PERIOD, out=tmp_path / f"form-{unit}.xlsx")
     wb = openpyxl.load_workbook(path)
     ws = wb["Tự đánh giá"]
     col = {ws.cell(7, c).value: c for c in range(1, ws.max_column + 1)}

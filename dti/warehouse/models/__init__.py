@@ -1,0 +1,41 @@
+"""Everything the pipeline keeps, as SQLAlchemy 2 tables, one module per area. Alembic migrations
+mirror these modules.
+
+Conventions: codes are strings; points and values are Numeric (Decimal in Python); timestamps are
+timezone-aware and stored in UTC; `period` is `YEAR-R<round>` (see dti.framework.periods).
+"""
+
+from sqlalchemy import UniqueConstraint
+
+from dti.warehouse.models.base import NAMING, POINTS, VALUE, Base, UTCDateTime
+from dti.warehouse.models.derived import CheckResult, ClaimLedgerRow, ObjectiveMetric, UnitScore
+from dti.warehouse.models.intake import (
+    EvidenceCitation,
+    EvidenceFile,
+    IntakeFile,
+    QuarantineRow,
+    SelfReport,
+    Submission,
+)
+from dti.warehouse.models.raw import (
+    RawDocument,
+    RawDossier,
+    RawIncident,
+    RawInventory,
+    RawProcedure,
+    RawStaff,
+    SourceStatus,
+    SyncBatch,
+    SyncWatermark,
+    metrics_index_name,
+)
+from dti.warehouse.models.reference import FrameworkVersion, Unit, UnitLink
+from dti.warehouse.models.review import Alert, BlobStore, Decision, ExplanationRequest, PeriodPhase, User
+
+__all__ = [
+    "NAMING", "POINTS", "VALUE", "Alert", "Base", "BlobStore", "CheckResult", "ClaimLedgerRow", "Decision",
+    "EvidenceCitation", "EvidenceFile", "ExplanationRequest", "FrameworkVersion", "IntakeFile", "ObjectiveMetric",
+    "PeriodPhase", "QuarantineRow", "RawDocument", "RawDossier", "RawIncident", "RawInventory", "RawProcedure",
+    "RawStaff", "SelfReport", "SourceStatus", "Submission", "SyncBatch", "SyncWatermark", "UTCDateTime",
+    "UniqueConstraint", "Unit", "UnitLink", "UnitScore", "User", "metrics_index_name",
+]
