@@ -21,7 +21,7 @@ from assets.sources import doc_records, dvc_records, sec_records
 from assets.verification import claim_ledger, objective_metrics, self_reports, verified_scores
 from dti.accuracy import accuracy
 from dti.reports.context import gather
-from dti.settings import TZ, get_settings
+from dti.settings import TZ, get_settings, read
 from dti.vocabulary import Severity
 from dti.warehouse import Warehouse
 from simulators.generator import generate
@@ -33,7 +33,7 @@ QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
 def _instance():
-    home = os.environ.get("DAGSTER_HOME")
+    home = read("DAGSTER_HOME")
     if home:
         Path(home).mkdir(parents=True, exist_ok=True)
         return dg.DagsterInstance.get()

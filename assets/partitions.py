@@ -4,12 +4,12 @@ province as a second dimension of both."""
 
 from __future__ import annotations
 
-import os
 import re
 
 import dagster as dg
 
 from dti.framework import load_all
+from dti.settings import read
 
 FIRST_YEAR = 2024
 LAST_YEAR = 2027
@@ -23,8 +23,7 @@ class ProvinceError(ValueError):
 
 def province_codes(environ=None) -> list[str]:
     """DTI_PROVINCES, e.g. "HN,LC": empty for a single-province deployment."""
-    env = os.environ if environ is None else environ
-    codes = [c.strip().upper() for c in env.get("DTI_PROVINCES", "").split(",") if c.strip()]
+    codes = [c.strip().upper() for c in read("DTI_PROVINCES", environ).split(",") if c.strip()]
     bad = [c for c in codes if not _CODE.match(c)]
     if bad:
         raise ProvinceError(f"DTI_PROVINCES: mã tỉnh không hợp lệ / invalid province code(s) {', '.join(bad)}; "

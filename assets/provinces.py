@@ -8,7 +8,6 @@ Kubernetes jobs or Celery tasks (docs/operations.md)."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from assets.partitions import ProvinceError, province_codes
 from connectors.doc.client import DocumentDb
 from connectors.dvc.client import DossierApi
 from connectors.sec.client import SecurityApi
-from dti.settings import get_settings
+from dti.settings import get_settings, province_setting, read
 from simulators.in_process import in_process_sources
 
 __all__ = ["ProvinceConfig", "ProvinceError", "province_codes", "warehouses"]
@@ -31,29 +30,27 @@ class ProvinceConfig:
 
     @classmethod
     def from_env(cls, code: str, environ=None) -> ProvinceConfig:
-        env = os.environ if environ is None else environ
         code = code.strip().upper()
-        listed = province_codes(env)
+        listed = province_codes(environ)
         if code not in listed:
             raise ProvinceError(f"Tỉnh {code} không có trong DTI_PROVINCES / province {code} is not listed in "
                                 f"DTI_PROVINCES ({', '.join(listed) or 'trống / empty'})")
-        url = env.get(f"DTI_{code}_DATABASE_URL", "").strip()
+        url = province_setting(code, "DATABASE_URL", environ)
         if not url:
             raise ProvinceError(f"Thiếu DTI_{code}_DATABASE_URL / DTI_{code}_DATABASE_URL is not set: each province "
                                 "needs its own warehouse")
-        base_out = Path(env.get("DTI_OUT_DIR") or "out")
-        out = Path(env.get(f"DTI_{code}_OUT_DIR") or base_out / code)
-        return cls(code, url, out, env.get(f"DTI_{code}_SIM_ROOT") or None)
+        base_out = Path(read("DTI_OUT_DIR", environ) or "out")
+        out = Path(province_setting(code, "OUT_DIR", environ) or base_out / code)
+        return cls(code, url, out, province_setting(code, "SIM_ROOT", environ) or None)
 
     def connectors(self, environ=None) -> dict:
         """One fetcher per source: the bundled simulators when DTI_<CODE>_SIM_ROOT is set, else the real
         clients from DTI_<CODE>_DVC_BASE_URL/_DVC_TOKEN, _DOC_DATABASE_URL, _SEC_BASE_URL/_SEC_TOKEN."""
-        env = os.environ if environ is None else environ
         if self.sim_root:
             res = in_process_sources(self.sim_root)
             return {"DVC": res["dvc"], "DOC": res["doc"], "SEC": res["sec"]}
         def need(name: str) -> str:
-            value = env.get(f"DTI_{self.code}_{name}", "").strip()
+            value = province_setting(self.code, name, environ)
             if not value:
                 raise ProvinceError(f"Thiếu / missing DTI_{self.code}_{name} for province {self.code}")
             return value

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import smtplib
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -14,7 +13,7 @@ from typing import Protocol
 
 import requests
 
-from dti.settings import TZ
+from dti.settings import TZ, read, read_bool, read_int
 from dti.text import nfc
 from dti.warehouse.db import session_scope
 from dti.warehouse.models import Alert
@@ -103,16 +102,16 @@ class WebhookNotifier:
 
 def notifiers_from_env(environ: dict | None = None) -> list[Notifier]:
     """Every notifier the environment configures, read when an alert is raised (never at import)."""
-    env = os.environ if environ is None else environ
+    env = environ
     found: list[Notifier] = []
-    host = env.get("DTI_SMTP_HOST", "").strip()
+    host = read("DTI_SMTP_HOST", env)
     if host:
-        to = tuple(a.strip() for a in env.get("DTI_SMTP_TO", "").replace(";", ",").split(",") if a.strip())
-        found.append(SmtpNotifier(host=host, port=int(env.get("DTI_SMTP_PORT") or 25),
-                                  sender=env.get("DTI_SMTP_FROM") or "dti@localhost", recipients=to,
-                                  username=env.get("DTI_SMTP_USER", ""), password=env.get("DTI_SMTP_PASSWORD", ""),
-                                  starttls=env.get("DTI_SMTP_STARTTLS", "").lower() in ("1", "true", "yes")))
-    hook = env.get("DTI_ALERT_WEBHOOK_URL", "").strip()
+        to = tuple(a.strip() for a in read("DTI_SMTP_TO", env).replace(";", ",").split(",") if a.strip())
+        found.append(SmtpNotifier(host=host, port=read_int("DTI_SMTP_PORT", env),
+                                  sender=read("DTI_SMTP_FROM", env), recipients=to,
+                                  username=read("DTI_SMTP_USER", env), password=read("DTI_SMTP_PASSWORD", env),
+                                  starttls=read_bool("DTI_SMTP_STARTTLS", env)))
+    hook = read("DTI_ALERT_WEBHOOK_URL", env)
     if hook:
         found.append(WebhookNotifier(url=hook))
     return found

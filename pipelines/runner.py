@@ -13,6 +13,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from dti.settings import read, read_int
 from pipelines import definitions
 from pipelines.sensors import root_cause
 
@@ -69,7 +70,7 @@ class RunSummary:
 
 def instance_for_cli() -> dg.DagsterInstance:
     """DAGSTER_HOME's instance when set (runs then show in the UI), else a throwaway one."""
-    home = os.environ.get("DAGSTER_HOME")
+    home = read("DAGSTER_HOME")
     if home:
         Path(home).mkdir(parents=True, exist_ok=True)
         return dg.DagsterInstance.get()
@@ -103,7 +104,7 @@ def run_job(job_name: str, partition_key: str, *, resources: dict | None = None,
 
 def province_workers(count: int) -> int:
     """DTI_PROVINCE_WORKERS: how many provinces run at once from a terminal (default: one per core)."""
-    wanted = int(os.environ.get("DTI_PROVINCE_WORKERS") or os.cpu_count() or 1)
+    wanted = read_int("DTI_PROVINCE_WORKERS", default=os.cpu_count() or 1)
     return max(1, min(count, wanted))
 
 

@@ -5,12 +5,11 @@ tick asks for one run per province (its own partition), so provinces run side by
 from __future__ import annotations
 
 import datetime as dt
-import os
 
 import dagster as dg
 
 from assets.partitions import period_keys, province_codes, province_run
-from dti.settings import TZ
+from dti.settings import TZ, read_int
 from pipelines.calendar import open_periods
 from pipelines.jobs import sync_job, verify_job
 
@@ -34,7 +33,7 @@ def nightly_sync_schedule(context: dg.ScheduleEvaluationContext):
 
 def lead_days() -> int:
     """DTI_DEADLINE_LEAD_DAYS: how many days before a deadline reports are refreshed daily (default 7)."""
-    return int(os.environ.get("DTI_DEADLINE_LEAD_DAYS") or DEFAULT_LEAD_DAYS)
+    return read_int("DTI_DEADLINE_LEAD_DAYS", default=DEFAULT_LEAD_DAYS)
 
 
 @dg.schedule(job=verify_job, cron_schedule="0 6 * * *", execution_timezone=TIMEZONE, name="deadline_refresh_schedule",

@@ -15,7 +15,7 @@ from assets.partitions import ProvinceError, partition_key, period_keys, provinc
 from assets.provinces import ProvinceConfig
 from assets.resources import WarehouseResource
 from dti.framework import Period
-from dti.settings import TZ
+from dti.settings import TZ, read
 from dti.warehouse import Warehouse
 from dti.warehouse.models import SyncWatermark
 from pipelines.runner import run_job, run_provinces
@@ -77,7 +77,7 @@ def sync(args) -> int:
             raise CliError(f"--sim '{args.sim}': không có thư mục / no such folder")
         resources = {"warehouse": WarehouseResource(), **in_process_sources(os.path.abspath(args.sim))}
     else:
-        missing = [name for name in SOURCE_SETTINGS if not os.environ.get(name, "").strip()]
+        missing = [name for name in SOURCE_SETTINGS if not read(name)]
         if missing:
             raise CliError(f"Chưa cấu hình hệ thống nguồn, thiếu / the systems of record are not configured, missing: "
                            f"{', '.join(missing)} (xem / see .env.example, docs/connectors.md; "
