@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from dti.framework import load_all
 from dti.freshness import source_freshness
 from dti.reconciliation import Claim
-from dti.scoring.unit_scores import UnitScoreRow
+from dti.scoring.unit_scores import UnitScoreRow, count_outcomes
 from dti.settings import TZ
 from dti.verification.store import load_ledger
 from dti.vocabulary import Direction, Outcome, Severity, UnitType
@@ -68,10 +68,7 @@ def gather(session: Session, period: str, as_of: dt.datetime | None = None) -> R
     by_unit: dict[str, list[Claim]] = {}
     for c in claims:
         by_unit.setdefault(c.unit_code, []).append(c)
-    for s in scores:  # derived from the ledger so the report never disagrees with it
-        cs = by_unit.get(s.unit_code, [])
-        s.discrepancies = sum(1 for c in cs if c.outcome == "discrepancy")
-        s.unverifiable_points = sum((c.verified_points or 0 for c in cs if c.outcome == "unverifiable"), 0)
-        s.evidence_only_points = sum((c.verified_points or 0 for c in cs if c.outcome == "evidence_only"), 0)
+    for s in scores:  # derived from the ledger by the scores' own rule, so the report never disagrees with it
+        count_outcomes(s, by_unit.get(s.unit_code, []), zero=0)
     freshness = source_freshness(session, as_of or dt.datetime.now(TZ))
     return ReportContext(period, claims, scores, names, ind, mains, Counter(c.outcome for c in claims), freshness)

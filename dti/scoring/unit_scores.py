@@ -11,6 +11,7 @@ from dti.framework import Framework
 from dti.reconciliation import Claim
 from dti.scoring import aggregate_unit
 from dti.scoring.ranking import peer_group_ranks
+from dti.vocabulary import Outcome
 
 ZERO = Decimal("0")
 MAX_MOVERS = 5
@@ -37,6 +38,16 @@ class UnitScoreRow:
     by_main_index: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
+def count_outcomes(row: UnitScoreRow, claims: list[Claim], zero=ZERO) -> None:
+    """The unit's discrepancies and the points standing provisionally on unverifiable and evidence-only
+    claims: the one place these are counted (the scores and the reports both use it)."""
+    row.unverifiable_points = sum((c.verified_points or zero for c in claims if c.outcome == Outcome.UNVERIFIABLE),
+                                  zero)
+    row.evidence_only_points = sum((c.verified_points or zero for c in claims
+                                    if c.outcome == Outcome.EVIDENCE_ONLY), zero)
+    row.discrepancies = sum(1 for c in claims if c.outcome == Outcome.DISCREPANCY)
+
+
 def score_units(period: str, units: list[tuple[str, str, Framework]], claims: list[Claim]) -> list[UnitScoreRow]:
     by_unit: dict[str, list[Claim]] = defaultdict(list)
     for c in claims:
@@ -49,9 +60,7 @@ def score_units(period: str, units: list[tuple[str, str, Framework]], claims: li
         s = aggregate_unit(fw, utype, self_pts)
         v = aggregate_unit(fw, utype, ver_pts)
         row = UnitScoreRow(code, period, fw.id, utype, s.max_points, s.total, v.total, s.dti, v.dti)
-        row.unverifiable_points = sum((c.verified_points or ZERO for c in cs if c.outcome == "unverifiable"), ZERO)
-        row.evidence_only_points = sum((c.verified_points or ZERO for c in cs if c.outcome == "evidence_only"), ZERO)
-        row.discrepancies = sum(1 for c in cs if c.outcome == "discrepancy")
+        count_outcomes(row, cs)
         moved = []
         for c in cs:
             delta = (c.verified_points or ZERO) - (c.self_points or ZERO)
