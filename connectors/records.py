@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections.abc import Callable, Mapping
 
-from connectors.base import SchemaDriftError
+from connectors.base import SchemaDriftError, SourceError
 from dti.settings import TZ
 
 # Canonical fields per entity and their kinds; every one must be present in a source row.
@@ -31,13 +32,54 @@ FIELDS: dict[str, dict[str, str]] = {
 COMMON = {"source_id": "str", "unit_code": "str", "updated_at": "ts", "deleted": "bool"}
 
 
+class BadValueError(SchemaDriftError):
+    """A field is present but its value does not fit the field's declared kind."""
+
+    def __init__(self, system: str, entity: str, field: str, record_id, value, expected: str):
+        self.value = value
+        self.expected = expected
+        SourceError.__init__(
+            self, system,
+            f"trường '{field}' của bản ghi '{record_id}' ({entity}) có giá trị {value!r}: cần {expected} / field "
+            f"'{field}' of {entity} record '{record_id}' holds {value!r}: expected {EXPECTED_EN.get(expected, expected)}")
+        self.entity = entity
+        self.field = field
+
+
+# Spellings a boolean may take, compared after NFC, trimming and case-folding. A mapping may give its own.
+TRUE_WORDS = frozenset(("true", "1", "có"))
+FALSE_WORDS = frozenset(("false", "0", "không"))
+EXPECTED = {
+    "str": "chuỗi ký tự", "int": "số nguyên", "bool": "true/false/1/0/có/không",
+    "ts": "thời điểm ISO 8601 (có múi giờ hoặc giờ địa phương)", "date": "ngày YYYY-MM-DD",
+}
+EXPECTED_EN = {
+    "chuỗi ký tự": "text", "số nguyên": "a whole number",
+    "thời điểm ISO 8601 (có múi giờ hoặc giờ địa phương)": "an ISO 8601 time (with an offset, or local time)",
+    "ngày YYYY-MM-DD": "a date YYYY-MM-DD",
+}
+
+
+class Unfit(ValueError):
+    """The value does not fit the kind (the reader turns it into BadValueError)."""
+
+
+def _words(value: str) -> str:
+    return unicodedata.normalize("NFC", value).strip().casefold()
+
+
 def parse_ts(value) -> dt.datetime | None:
     if value is None or value == "":
         return None
     if isinstance(value, dt.datetime):
         ts = value
+    elif isinstance(value, str):
+        try:
+            ts = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise Unfit(value) from None
     else:
-        ts = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        raise Unfit(value)
     if ts.tzinfo is None:  # sources without an offset write local (Asia/Ho_Chi_Minh) time
         ts = ts.replace(tzinfo=TZ)
     return ts
@@ -50,105 +92,88 @@ def parse_date(value) -> dt.date | None:
         return value.astimezone(TZ).date() if value.tzinfo else value.date()
     if isinstance(value, dt.date):
         return value
-    return dt.date.fromisoformat(str(value)[:10])
-
-
-def _convert(kind: str, value):
-    optional = kind.endswith("?")
-    kind = kind.rstrip("?")
-    if value is None or value == "":
-        if optional or kind == "bool":
-            return False if kind == "bool" and not optional else None
-        raise ValueError("trống / empty")
-    if kind == "str":
-        return str(value)
-    if kind == "int":
-        return int(value)
-    if kind == "bool":
-        if isinstance(value, str):
-            return value.strip().lower() in ("1", "true", "t", "yes", "y", "có")
-        return bool(value)
-    if kind == "ts":
-        return parse_ts(value)
-    if kind == "date":
-        return parse_date(value)
-    raise AssertionError(kind)
-
-
-def _checked(system: str, entity: str, row: Mapping) -> dict:
-    """The field-by-field reading of a row: slow, but it names the first field that is wrong."""
-    out = {}
-    for name, kind in {**COMMON, **FIELDS[entity]}.items():
-        if name not in row:
-            raise SchemaDriftError(system, entity, name, f"bản ghi {row.get('source_id', '?')}")
-        try:
-            out[name] = _convert(kind, row[name])
-        except (TypeError, ValueError) as exc:
-            raise SchemaDriftError(system, entity, name,
-                                   f"giá trị {row[name]!r} không đọc được ({exc}) ở bản ghi {row.get('source_id', '?')}"
-                                   ) from None
-    return out
-
-
-# --- precompiled readers -----------------------------------------------------------------------
-# The same conversions as _convert, one function per kind, so a record costs one call per field
-# and no kind-string parsing. A value they cannot read makes them raise; the reader then runs the
-# checked path above, which raises the SchemaDriftError naming the field (tests/connectors/test_records.py
-# holds the two paths to the same results).
-
-TRUE_TEXT = frozenset(("1", "true", "t", "yes", "y", "có"))
+    if not isinstance(value, str):
+        raise Unfit(value)
+    text = value.strip()
+    try:
+        if len(text) > 10:
+            parse_ts(text)  # a time the source wrote for a date must still be a real time
+        return dt.date.fromisoformat(text[:10])  # its date as written
+    except ValueError:
+        raise Unfit(value) from None
 
 
 def _empty() -> None:
-    raise ValueError("trống / empty")
+    raise Unfit("")
 
 
 def _str(v):
     if type(v) is str:
         return v if v else _empty()
-    return _empty() if v is None or v == "" else str(v)
+    if type(v) is int:  # a numeric code
+        return str(v)
+    raise Unfit(v)
 
 
 def _str_opt(v):
-    if type(v) is str:
-        return v if v else None
-    return None if v is None or v == "" else str(v)
+    return None if v is None or v == "" else _str(v)
 
 
 def _int(v):
     if type(v) is int:
         return v
-    return _empty() if v is None or v == "" else int(v)
+    if type(v) is float and v.is_integer():
+        return int(v)
+    if type(v) is str and v.strip().lstrip("+-").isdigit():
+        return int(v.strip())
+    raise Unfit(v)  # 6.9, "abc", a bool, a list: never truncated or guessed
 
 
 def _int_opt(v):
-    if type(v) is int:
-        return v
-    return None if v is None or v == "" else int(v)
+    return None if v is None or v == "" else _int(v)
 
 
-def _bool(v):
-    if v is True or v is False:
-        return v
-    if v is None or v == "":
-        return False
-    if isinstance(v, str):
-        return v.strip().lower() in TRUE_TEXT
-    return bool(v)
+def bool_reader(true_words=TRUE_WORDS, false_words=FALSE_WORDS) -> Callable:
+    """A boolean reader accepting these spellings (and JSON true/false, 0/1); anything else is an error."""
+    true_words = frozenset(_words(w) for w in true_words)
+    false_words = frozenset(_words(w) for w in false_words)
+
+    def read(v):
+        if v is True or v is False:
+            return v
+        if type(v) is int and v in (0, 1):
+            return v == 1
+        if type(v) is str:
+            word = _words(v)
+            if word in true_words:
+                return True
+            if word in false_words:
+                return False
+        raise Unfit(v)
+
+    return read
 
 
-def _bool_opt(v):
-    if v is None or v == "":
-        return None
-    return _bool(v)
+_bool = bool_reader()
 
 
+def _optional(read: Callable) -> Callable:
+    def read_opt(v):
+        return None if v is None or v == "" else read(v)
+
+    return read_opt
+
+
+_bool_opt = _optional(_bool)
 _fromisoformat = dt.datetime.fromisoformat
 
 
 def _ts(v):
     if type(v) is str and v:  # parse_ts, inlined for the usual case
-        ts = _fromisoformat(v.replace("Z", "+00:00"))
+        try:
+            ts = _fromisoformat(v.replace("Z", "+00:00"))
+        except ValueError:
+            raise Unfit(v) from None
         return ts if ts.tzinfo is not None else ts.replace(tzinfo=TZ)
     if v is None or v == "":
         return _empty()
@@ -156,10 +181,7 @@ def _ts(v):
 
 
 def _ts_opt(v):
-    if type(v) is str and v:
-        ts = _fromisoformat(v.replace("Z", "+00:00"))
-        return ts if ts.tzinfo is not None else ts.replace(tzinfo=TZ)
-    return parse_ts(v)  # None for None and ""
+    return None if v is None or v == "" else _ts(v)
 
 
 def _date(v):
@@ -172,10 +194,32 @@ def _date_opt(v):
     return parse_date(v)
 
 
+def readers(booleans: tuple | None = None) -> dict[str, Callable]:
+    """The reader of each kind; `booleans` = (true spellings, false spellings) of a mapping."""
+    boolean = bool_reader(*booleans) if booleans else _bool
+    return {"str": _str, "str?": _str_opt, "int": _int, "int?": _int_opt, "bool": boolean,
+            "bool?": _optional(boolean), "ts": _ts, "ts?": _ts_opt, "date": _date, "date?": _date_opt}
+
+
+READERS = readers()
+
+
+def _checked(system: str, entity: str, row: Mapping, kinds_read: Mapping[str, Callable] = READERS) -> dict:
+    """The field-by-field reading of a row: slow, but it names the first field that is wrong."""
+    out = {}
+    record_id = row.get("source_id", "?") if isinstance(row, Mapping) else "?"
+    for name, kind in {**COMMON, **FIELDS[entity]}.items():
+        if name not in row:
+            raise SchemaDriftError(system, entity, name, f"bản ghi {record_id}")
+        try:
+            out[name] = kinds_read[kind](row[name])
+        except (Unfit, TypeError, ValueError):
+            raise BadValueError(system, entity, name, record_id, row[name], EXPECTED[kind.rstrip("?")]) from None
+    return out
+
+
 # When a value needs no conversion, by kind: a non-empty str, an int (not a bool), a bool.
 INLINE = {"str": "{v}.__class__ is str and {v}", "int": "{v}.__class__ is int", "bool": "{v}.__class__ is bool"}
-READERS = {"str": _str, "str?": _str_opt, "int": _int, "int?": _int_opt, "bool": _bool, "bool?": _bool_opt,
-           "ts": _ts, "ts?": _ts_opt, "date": _date, "date?": _date_opt}
 
 
 class RecordReader:
@@ -191,15 +235,17 @@ class RecordReader:
     """
 
     def __init__(self, system: str, entity: str, names: Mapping[str, str] | None = None,
-                 values: Mapping[str, Mapping] | None = None, checked: Callable[[Mapping], dict] | None = None):
+                 values: Mapping[str, Mapping] | None = None, checked: Callable[[Mapping], dict] | None = None,
+                 booleans: tuple | None = None):
         names, values = names or {}, values or {}
+        kinds_read = readers(booleans)
         self.plan = tuple((name, names.get(name, name), values[name] if name in values else None, kind)
                           for name, kind in {**COMMON, **FIELDS[entity]}.items())
-        self.slow = checked or (lambda row: _checked(system, entity, row))
+        self.slow = checked or (lambda row: _checked(system, entity, row, kinds_read))
         env: dict = {}
         lines, fields = [], []
         for i, (name, key, codes, kind) in enumerate(self.plan):
-            env[f"read{i}"] = READERS[kind]
+            env[f"read{i}"] = kinds_read[kind]
             lines.append(f"    v{i} = row[{key!r}]\n")
             if codes is not None:
                 env[f"codes{i}"] = codes

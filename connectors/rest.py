@@ -12,7 +12,7 @@ from pydantic import PrivateAttr
 
 from connectors.base import SchemaDriftError
 from connectors.http import PullStats, RetryingClient, RetryPolicy
-from connectors.records import COMMON, FIELDS, RecordReader, canonical
+from connectors.records import COMMON, FIELDS, BadValueError, RecordReader, _checked, readers
 
 
 class RestSettings(dg.ConfigurableResource):
@@ -66,39 +66,42 @@ def _loopback(url: str) -> bool:
 
 
 def _from_wire_checked(system: str, entity: str, item: Mapping, fields: Mapping[str, str],
-                       values: Mapping[str, Mapping[str, str]] | None = None) -> dict:
+                       values: Mapping[str, Mapping[str, str]] | None = None, booleans: tuple | None = None) -> dict:
     """The field-by-field path: renames, then checks; drift names the wire field."""
     if not isinstance(item, Mapping):
         raise SchemaDriftError(system, entity, "<bản ghi/record>", f"không phải đối tượng JSON / not an object: "
                                                                    f"{str(item)[:80]}")
     row = {}
+    record_id = item.get(fields["source_id"], "?")
     for name, wire in fields.items():
         if wire not in item:
             unknown = sorted(set(item) - set(fields.values()))
             extra = f"; trường lạ / unexpected fields: {', '.join(unknown)}" if unknown else ""
             raise SchemaDriftError(system, entity, wire, f"(trường chuẩn / canonical '{name}') ở bản ghi "
-                                                         f"{item.get(fields['source_id'], '?')}{extra}")
+                                                         f"{record_id}{extra}")
         value = item[wire]
         if values and name in values and value is not None:
-            if value not in values[name]:
-                raise SchemaDriftError(system, entity, wire, f"giá trị lạ / unknown value {value!r}; cần / expected "
-                                                             f"one of {sorted(values[name])}")
+            if not isinstance(value, str | int) or isinstance(value, bool) or value not in values[name]:
+                raise BadValueError(system, entity, wire, record_id, value,
+                                    f"một mã đã biết / a known code (unknown value): one of {sorted(values[name])}")
             value = values[name][value]
         row[name] = value
-    return canonical(system, entity, row)
+    return _checked(system, entity, row, readers(booleans))
 
 
 def wire_reader(system: str, entity: str, fields: Mapping[str, str],
-                values: Mapping[str, Mapping[str, str]] | None = None) -> Callable[[Mapping], dict]:
-    """A compiled from_wire for one entity: build it once per pull, call it per response item."""
+                values: Mapping[str, Mapping[str, str]] | None = None,
+                booleans: tuple | None = None) -> Callable[[Mapping], dict]:
+    """A compiled from_wire for one entity: build it once per pull, call it per response item.
+    `booleans`: the (true, false) spellings the source uses, when they are not true/false/1/0/có/không."""
 
     def checked(item):
-        return _from_wire_checked(system, entity, item, fields, values)
+        return _from_wire_checked(system, entity, item, fields, values, booleans)
 
     if set(fields) != set(COMMON) | set(FIELDS[entity]):
         return checked  # a mapping that does not name every canonical field: the checked path says which
     used = {name: codes for name, codes in (values or {}).items() if name in fields}
-    return RecordReader(system, entity, names=fields, values=used, checked=checked)
+    return RecordReader(system, entity, names=fields, values=used, checked=checked, booleans=booleans)
 
 
 def from_wire(system: str, entity: str, item: Mapping, fields: Mapping[str, str],
