@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import orjson
 import requests
+import tenacity
 import urllib3
 
 from connectors.base import SourceError
@@ -27,6 +28,18 @@ class RetryableBody(Exception):
     """The response arrived but its body is unusable (truncated, short): ask again."""
 
 
+class _Retry(Exception):
+    """One failed attempt worth repeating: what went wrong, when the attempt started, and the server's
+    Retry-After if it sent one. `verdict` says which limit ended the retries."""
+
+    def __init__(self, problem: str, started: float, retry_after: float | None = None):
+        super().__init__(problem)
+        self.problem = problem
+        self.started = started
+        self.retry_after = retry_after
+        self.verdict = ""
+
+
 @dataclass
 class RetryPolicy:
     connect_timeout: float = 5.0
@@ -37,6 +50,7 @@ class RetryPolicy:
     backoff_max_s: float = 30.0
     jitter_seed: int | None = None
     max_response_s: float = 120.0  # a whole response, however slowly it trickles in
+    max_body_bytes: int = 64 * 1024 * 1024  # a whole response once decompressed: a gzip bomb stops here
 
 
 @dataclass
@@ -135,6 +149,16 @@ class RetryingClient:
             what, hint = "yêu cầu bị từ chối / request rejected", (response.text or "")[:300]
         return SourceError(self.system, f"HTTP {code} {what} tại / at {url} — {hint}")
 
+    def _check_encoding(self, response: requests.Response) -> None:
+        """A body in an encoding this client did not ask for is refused, never decoded: asking for
+        identity is how a caller keeps decompression (and its bombs) out of the pull."""
+        sent = (response.headers.get("Content-Encoding") or "identity").strip().lower()
+        asked = {e.split(";")[0].strip().lower() for e in self.session.headers.get("Accept-Encoding", "").split(",")}
+        if sent != "identity" and sent not in asked:
+            raise SourceError(self.system, f"máy chủ gửi nội dung mã hoá '{sent}' dù không được yêu cầu tại "
+                                           f"{response.url} / the server sent a '{sent}' body it was not asked for "
+                                           f"(Accept-Encoding: {self.session.headers.get('Accept-Encoding')})")
+
     def _backoff(self, attempt: int) -> float:
         base = min(self.policy.backoff_max_s, self.policy.backoff_base_s * (2 ** attempt))
         return base * (0.5 + self.rng.random())  # "equal jitter": spread clients apart, never zero
@@ -145,81 +169,104 @@ class RetryingClient:
         (up to 64 KiB, urllib3's read1), so the deadline is checked after every piece however the
         body trickles in, without a Python round per 4 KiB of a large page."""
         deadline = started + self.policy.max_response_s
-        read1 = getattr(response.raw, "read1", None)
+        read1 = response.raw.read1  # urllib3 2 decodes at most the size asked per call, bombs included
         chunks = []
-        if read1 is None:  # not urllib3 2: requests' own small reads
-            for chunk in response.iter_content(chunk_size=4096):
+        size = 0
+        try:
+            while chunk := read1(65536, decode_content=True):
                 chunks.append(chunk)
+                size += len(chunk)
+                if size > self.policy.max_body_bytes:
+                    raise SourceError(self.system, f"phản hồi vượt {self.policy.max_body_bytes:,} byte sau giải nén "
+                                                   f"tại {response.url} / the response is over "
+                                                   f"{self.policy.max_body_bytes:,} bytes once decompressed")
                 if time.monotonic() > deadline:
                     raise RetryableBody(f"phản hồi quá chậm / response took longer than "
                                         f"{self.policy.max_response_s:g}s")
-        else:
-            try:
-                while chunk := read1(65536, decode_content=True):
-                    chunks.append(chunk)
-                    if time.monotonic() > deadline:
-                        raise RetryableBody(f"phản hồi quá chậm / response took longer than "
-                                            f"{self.policy.max_response_s:g}s")
-            # the errors requests' iter_content turns these into, so the retry loop sees the same
-            except urllib3.exceptions.ProtocolError as exc:
-                raise requests.exceptions.ChunkedEncodingError(exc) from exc
-            except urllib3.exceptions.DecodeError as exc:
-                raise requests.exceptions.ContentDecodingError(exc) from exc
-            except urllib3.exceptions.ReadTimeoutError as exc:
-                raise requests.ConnectionError(exc) from exc
-            except urllib3.exceptions.SSLError as exc:
-                raise requests.exceptions.SSLError(exc) from exc
+        # the errors requests' iter_content turns these into, so the retry loop sees the same
+        except urllib3.exceptions.ProtocolError as exc:
+            raise requests.exceptions.ChunkedEncodingError(exc) from exc
+        except urllib3.exceptions.DecodeError as exc:
+            raise requests.exceptions.ContentDecodingError(exc) from exc
+        except urllib3.exceptions.ReadTimeoutError as exc:
+            raise requests.ConnectionError(exc) from exc
+        except urllib3.exceptions.SSLError as exc:
+            raise requests.exceptions.SSLError(exc) from exc
         response._content = b"".join(chunks)  # what requests itself does once it has read a body
         response._content_consumed = True
 
+    def _attempt(self, url: str, params: dict, parse: Callable[[requests.Response], object]) -> object:
+        """One request: the parsed body, or _Retry saying why it is worth asking again."""
+        self.stats.requests += 1
+        started = time.monotonic()
+        try:
+            response = self.session.get(url, params=params, stream=True,
+                                        timeout=(self.policy.connect_timeout, self.policy.read_timeout))
+            with response:
+                self._check_encoding(response)
+                if response.status_code in RETRY_STATUS:
+                    self._read_body(response, started)  # drained, the connection can be reused
+                    raise _Retry(f"HTTP {response.status_code}", started,
+                                 retry_after_seconds(response.headers.get("Retry-After")))
+                if 400 <= response.status_code < 600:
+                    raise self._fatal(response, response.url)
+                self._read_body(response, started)
+                return parse(response)
+        except requests.Timeout:
+            raise _Retry(f"hết thời gian chờ / timed out (connect {self.policy.connect_timeout}s, read "
+                         f"{self.policy.read_timeout}s)", started) from None
+        except requests.ConnectionError as exc:
+            raise _Retry(f"lỗi kết nối / connection failed: {type(exc).__name__}", started) from None
+        except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError) as exc:
+            raise _Retry(f"phản hồi hỏng / broken response: {type(exc).__name__}", started) from None
+        except RetryableBody as exc:
+            raise _Retry(f"phản hồi không đọc được / unreadable body: {exc}", started) from None
+
+    def _wait(self, state: tenacity.RetryCallState) -> float:
+        """Retry-After when the server gave one, else exponential backoff with jitter."""
+        failure = state.outcome.exception()
+        if failure.retry_after is not None:
+            return failure.retry_after
+        return self._backoff(state.attempt_number - 1)
+
+    def _stop(self, state: tenacity.RetryCallState) -> bool:
+        """Give up after max_retries retries, or when the next wait would pass the pull's total wait cap."""
+        failure = state.outcome.exception()
+        spent = self.stats.waited_s + (time.monotonic() - failure.started)
+        self.stats.failures.append(failure.problem)
+        if state.attempt_number > self.policy.max_retries:
+            failure.verdict = f"đã thử {state.attempt_number} lần / gave up after {state.attempt_number} attempts"
+        elif spent + (state.upcoming_sleep or 0.0) > self.policy.max_total_wait_s:
+            failure.verdict = (f"vượt giới hạn chờ {self.policy.max_total_wait_s:g}s / total wait cap "
+                               f"{self.policy.max_total_wait_s:g}s reached")
+        elif self._cancelled.is_set():
+            failure.verdict = "đã hủy / cancelled"
+        else:
+            self.stats.waited_s = spent + (state.upcoming_sleep or 0.0)
+            return False
+        return True
+
+    def _before_sleep(self, state: tenacity.RetryCallState) -> None:
+        failure = state.outcome.exception()
+        log.warning("[%s] %s; retrying in %.2fs", self.system, failure.problem, state.upcoming_sleep)
+        self.stats.retries += 1
+
     def get(self, url: str, params: dict, parse: Callable[[requests.Response], object]) -> object:
-        """GET and parse, retrying what can be retried. `parse` raises RetryableBody for bad bodies."""
-        attempt = 0
-        while True:
-            self.stats.requests += 1
-            started = time.monotonic()
-            retry_after: float | None = None
-            try:
-                response = self.session.get(url, params=params, stream=True,
-                                            timeout=(self.policy.connect_timeout, self.policy.read_timeout))
-                with response:
-                    if response.status_code in RETRY_STATUS:
-                        retry_after = retry_after_seconds(response.headers.get("Retry-After"))
-                        problem = f"HTTP {response.status_code}"
-                        self._read_body(response, started)  # drained, the connection can be reused
-                    elif 400 <= response.status_code < 600:
-                        raise self._fatal(response, response.url)
-                    else:
-                        self._read_body(response, started)
-                        return parse(response)
-            except requests.Timeout:
-                problem = f"hết thời gian chờ / timed out (connect {self.policy.connect_timeout}s, read " \
-                          f"{self.policy.read_timeout}s)"
-            except requests.ConnectionError as exc:
-                problem = f"lỗi kết nối / connection failed: {type(exc).__name__}"
-            except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError) as exc:
-                problem = f"phản hồi hỏng / broken response: {type(exc).__name__}"
-            except RetryableBody as exc:
-                problem = f"phản hồi không đọc được / unreadable body: {exc}"
-            failed_for = time.monotonic() - started
-            self.stats.failures.append(problem)
-            wait = retry_after if retry_after is not None else self._backoff(attempt)
-            spent = self.stats.waited_s + failed_for
-            if attempt >= self.policy.max_retries or spent + wait > self.policy.max_total_wait_s:
-                reason = (f"đã thử {attempt + 1} lần / gave up after {attempt + 1} attempts"
-                          if attempt >= self.policy.max_retries else
-                          f"vượt giới hạn chờ {self.policy.max_total_wait_s:g}s / total wait cap "
-                          f"{self.policy.max_total_wait_s:g}s reached")
-                raise SourceError(self.system, f"không đọc được {url}: {problem}; {reason}")
-            if self._cancelled.is_set():
-                raise SourceError(self.system, f"không đọc được {url}: {problem}; đã hủy / cancelled")
-            log.warning("[%s] %s at %s; retrying in %.2fs", self.system, problem, url, wait)
-            self.stats.waited_s = spent + wait
-            self.stats.retries += 1
-            attempt += 1
-            self.sleep(wait)
-            if self._cancelled.is_set():
-                raise SourceError(self.system, f"không đọc được {url}: {problem}; đã hủy / cancelled")
+        """GET and parse, retrying what can be retried (tenacity decides when and how long to wait).
+        `parse` raises RetryableBody for a body worth asking again; anything else is final."""
+        retrying = tenacity.Retrying(retry=tenacity.retry_if_exception_type(_Retry), wait=self._wait,
+                                     stop=self._stop, sleep=self.sleep, before_sleep=self._before_sleep,
+                                     reraise=True)
+        try:
+            for attempt in retrying:
+                with attempt:
+                    if attempt.retry_state.attempt_number > 1 and self._cancelled.is_set():
+                        raise SourceError(self.system, f"không đọc được {url}: đã hủy / cancelled")
+                    return self._attempt(url, params, parse)
+        except _Retry as failure:
+            raise SourceError(self.system, f"không đọc được {url}: {failure.problem}; "
+                                           f"{failure.verdict or 'đã hủy / cancelled'}") from None
+        raise AssertionError("tenacity ended without an outcome")  # pragma: no cover - reraise=True
 
 
 class Prefetch:

@@ -19,7 +19,10 @@ def source_resources(env: dict[str, str] | None = None) -> dict[str, dg.Configur
         max_retries=read_int("DTI_HTTP_MAX_RETRIES", env),
         max_total_wait_s=read_float("DTI_SOURCE_MAX_WAIT_S", env),
         max_response_s=read_float("DTI_HTTP_MAX_RESPONSE_S", env),
+        max_body_bytes=read_int("DTI_HTTP_MAX_BODY_BYTES", env),
         page_size=read_int("DTI_HTTP_PAGE_SIZE", env),
+        max_pages=read_int("DTI_SOURCE_MAX_PAGES", env),
+        max_pull_s=read_float("DTI_SOURCE_MAX_PULL_S", env),
         gzip=read_switch("DTI_HTTP_GZIP", env),
     )
     sec_cls = SecurityCsvExport if read("DTI_SEC_MODE", env).lower() == "csv" else SecurityApi

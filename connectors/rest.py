@@ -27,6 +27,8 @@ class RestSettings(dg.ConfigurableResource):
     backoff_max_s: float = 30.0
     jitter_seed: int | None = None  # set in tests for a reproducible backoff sequence
     max_response_s: float = 120.0  # one whole response, however slowly its bytes arrive
+    max_body_bytes: int = 64 * 1024 * 1024  # one response once decompressed
+    max_pull_s: float = 7200.0  # one entity's whole pull: a source that pages for ever stops here
     max_pages: int = 100_000  # a hard bound on any pagination loop
     max_empty_pages: int = 5  # consecutive empty pages tolerated mid-stream
     stall_retries: int = 2  # re-asks of a page that made no progress before giving up on it
@@ -43,7 +45,8 @@ class RestSettings(dg.ConfigurableResource):
 
     def _client(self, system: str) -> RetryingClient:
         policy = RetryPolicy(self.connect_timeout, self.read_timeout, self.max_retries, self.max_total_wait_s,
-                             self.backoff_base_s, self.backoff_max_s, self.jitter_seed, self.max_response_s)
+                             self.backoff_base_s, self.backoff_max_s, self.jitter_seed, self.max_response_s,
+                             self.max_body_bytes)
         headers = {"Authorization": f"Bearer {self.token}", "Accept": "application/json"}
         if not (self.gzip if self.gzip is not None else not _loopback(self.base_url)):
             headers["Accept-Encoding"] = "identity"

@@ -76,7 +76,13 @@ GROUPS: dict[str, tuple[Setting, ...]] = {
                                            "before the source is marked failed"),
         _s("DTI_HTTP_MAX_RESPONSE_S", "120", "Longest, in seconds, one DVC/SEC response may take to arrive in full "
                                              "(however slowly it trickles)"),
+        _s("DTI_HTTP_MAX_BODY_BYTES", "67108864", "Largest DVC/SEC response accepted once decompressed, in bytes "
+                                                  "(default 64 MiB): a bigger one fails the pull"),
         _s("DTI_HTTP_PAGE_SIZE", "500", "Records per page asked of the DVC/SEC APIs"),
+        _s("DTI_SOURCE_MAX_PAGES", "100000", "Most pages one pull of one entity may read before it stops as "
+                                             "incomplete"),
+        _s("DTI_SOURCE_MAX_PULL_S", "7200", "Longest, in seconds, one pull of one entity may take before it stops "
+                                            "as incomplete"),
         _s("DTI_HTTP_GZIP", "auto", "Ask the DVC/SEC APIs for gzip bodies: auto (yes, except from a server on this "
                                     "machine), true or false"),
     ),
