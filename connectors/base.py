@@ -33,6 +33,17 @@ class SchemaDriftError(SourceError):
                                  f"'{entity}' is missing or renamed{': ' + detail if detail else ''}")
 
 
+class SourceIncomplete(SourceError):
+    """A pull that ended without everything the source holds for the window: a cursor that did not move
+    on, records served again under a new cursor, a page or time limit, a count that falls short. What
+    arrived may be upserted, but the sync moves no watermark and the source's claims stay unverifiable."""
+
+    def __init__(self, system: str, entity: str, reason: str, message: str):
+        self.entity = entity
+        self.reason = reason  # a short code: cursor_stalled, records_repeated, page_limit, time_limit, …
+        super().__init__(system, f"{entity}: {message}")
+
+
 class SystemOfRecord(dg.ConfigurableResource, ABC):
     """Common shape: `fetch(entity, since)` streams canonical records updated at or after `since`."""
 

@@ -62,6 +62,7 @@ class PullStats:
     pages: int = 0
     records: int = 0
     duplicates: int = 0
+    expected: int | None = None  # what the source says it holds for the window, when it says
     waited_s: float = 0.0
     failures: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from collections.abc import Iterator
 
-from connectors.base import DossierSource, SchemaDriftError, SourceError
+from connectors.base import DossierSource, SchemaDriftError, SourceIncomplete
 from connectors.http import Prefetch, SeenKeys, json_body
 from connectors.rest import RestSettings, wire_reader
 from dti.settings import TZ
@@ -37,94 +38,123 @@ WIRE_VALUES = {
 
 
 class DossierApi(DossierSource, RestSettings):
-    """The real DVC client. Configure with dg.EnvVar("DTI_DVC_BASE_URL") / dg.EnvVar("DTI_DVC_TOKEN")."""
+    """The real DVC client. Configure with dg.EnvVar("DTI_DVC_BASE_URL") / dg.EnvVar("DTI_DVC_TOKEN").
+
+    A pull either ends at the last page with every record once, or raises: SourceError when the source
+    cannot be read, SourceIncomplete when it misbehaves (a cursor that does not move on or goes back,
+    records served again under a new cursor, endless pages, the page or time limit)."""
 
     def fetch(self, entity: str, since: dt.datetime | None = None, unit: str | list[str] | None = None
               ) -> Iterator[dict]:
         """Records updated at or after `since`, optionally of some units (as the source codes them)."""
         self.check_entity(entity)
-        client = self._client(self.system)
-        stats = client.stats
-        url = self._url(f"/api/v1/{entity}")
-        base = {"limit": self.page_size}
+        pull = _Pull(self, entity, since, unit)
+        try:
+            yield from pull.records()
+        finally:
+            pull.close()
+
+
+class _Pull:
+    """One cursor-paged pull of one entity; the next page is fetched on a thread while this one is
+    converted and handed out, so the server builds a page while the client reads the last one."""
+
+    def __init__(self, api: DossierApi, entity: str, since: dt.datetime | None, unit: str | list[str] | None):
+        self.api, self.entity = api, entity
+        self.client = api._client(api.system)
+        self.stats = self.client.stats
+        self.url = api._url(f"/api/v1/{entity}")
+        self.base = {"limit": api.page_size}
         if since is not None:
-            base["updated_since"] = since.astimezone(TZ).isoformat(timespec="seconds")
+            self.base["updated_since"] = since.astimezone(TZ).isoformat(timespec="seconds")
         if unit:
-            base["unit"] = unit if isinstance(unit, str) else ",".join(sorted(unit))
-        read = wire_reader(self.system, entity, WIRE_FIELDS[entity], WIRE_VALUES)
-        seen = SeenKeys()  # a page served again is dropped; memory does not grow with the ids
-        asked: set[str] = set()
+            self.base["unit"] = unit if isinstance(unit, str) else ",".join(sorted(unit))
+        self.read = wire_reader(api.system, entity, WIRE_FIELDS[entity], WIRE_VALUES)
+        self.seen = SeenKeys()  # memory does not grow with the ids
+        self.asked: set[str] = set()
+        self.ahead: tuple[str | None, Prefetch] | None = None
+        self.deadline = time.monotonic() + api.max_pull_s
+
+    def _parse(self, response) -> dict:
+        payload = json_body(response)
+        if not isinstance(payload, dict) or not isinstance(payload.get("data"), list):
+            raise SchemaDriftError(self.api.system, self.entity, "data", "phản hồi không có danh sách 'data' / "
+                                                                         "response has no 'data' list")
+        if "next_cursor" not in payload:
+            raise SchemaDriftError(self.api.system, self.entity, "next_cursor", "phản hồi thiếu / missing in response")
+        return payload
+
+    def _request(self, at: str | None) -> dict:
+        return self.client.get(self.url, {**self.base, **({"cursor": at} if at else {})}, self._parse)
+
+    def _incomplete(self, reason: str, vi: str, en: str) -> SourceIncomplete:
+        where = f"sau {self.stats.pages} trang, {self.stats.records} bản ghi / after {self.stats.pages} pages, " \
+                f"{self.stats.records} records"
+        return SourceIncomplete(self.api.system, self.entity, reason, f"{vi} / {en} ({where})")
+
+    def _page(self, cursor: str | None) -> dict:
+        if self.stats.pages >= self.api.max_pages:
+            raise self._incomplete("page_limit", f"vượt {self.api.max_pages} trang",
+                                   f"more than {self.api.max_pages} pages: pagination does not end")
+        if time.monotonic() > self.deadline:
+            raise self._incomplete("time_limit", f"quá {self.api.max_pull_s:g} giây",
+                                   f"the pull took longer than {self.api.max_pull_s:g} s")
+        if self.ahead is not None and self.ahead[0] == cursor:
+            payload = self.ahead[1].result()
+        else:
+            payload = self._request(cursor)
+        self.ahead = None
+        self.stats.pages += 1
+        if cursor:
+            self.asked.add(cursor)
+        if self.stats.pages == 1 and isinstance(payload.get("total"), int) and not isinstance(payload["total"], bool):
+            self.stats.expected = payload["total"]
+        return payload
+
+    def records(self) -> Iterator[dict]:
         cursor: str | None = None
         empty_run = stalls = 0
-
-        def parse(response):
-            payload = json_body(response)
-            if not isinstance(payload, dict) or not isinstance(payload.get("data"), list):
-                raise SchemaDriftError(self.system, entity, "data", "phản hồi không có danh sách 'data' / "
-                                                                    "response has no 'data' list")
-            if "next_cursor" not in payload:
-                raise SchemaDriftError(self.system, entity, "next_cursor", "phản hồi thiếu / missing in response")
-            return payload
-
-        def request(at: str | None):
-            return client.get(url, {**base, **({"cursor": at} if at else {})}, parse)
-
-        # The next page is fetched on a thread while this one is converted and consumed, so the
-        # server builds a page while the client reads the last one.
-        ahead: tuple[str | None, Prefetch] | None = None
-        try:
-            while True:
-                if stats.pages >= self.max_pages:
-                    raise SourceError(self.system, f"vượt {self.max_pages} trang khi đọc {entity} / more than "
-                                                   f"{self.max_pages} pages: pagination does not end")
-                if ahead is not None and ahead[0] == cursor:
-                    payload = ahead[1].result()
-                else:
-                    payload = request(cursor)
-                ahead = None
-                stats.pages += 1
-                if cursor:
-                    asked.add(cursor)
-                items, nxt = payload["data"], payload["next_cursor"]
-                # What follows this page, decided before its records are handed out; it happens after.
-                stop = fail = None
-                if not nxt:
-                    stop = ""
-                elif nxt in asked:
-                    # No progress: a repeated page or a cursor that loops. Ask again a few times (a
-                    # glitch recovers), then stop rather than loop for ever.
-                    stalls += 1
-                    if stalls > self.stall_retries:
-                        stop = (f"con trỏ lặp lại, dừng đọc {entity} sau {stats.pages} trang / repeated cursor, "
-                                f"stopping after {stats.pages} pages")
-                else:
-                    stalls = 0
-                    empty_run = empty_run + 1 if not items else 0
-                    if empty_run > self.max_empty_pages:
-                        fail = SourceError(self.system, f"{empty_run} trang rỗng liên tiếp khi đọc {entity} / "
-                                                        f"{empty_run} empty pages in a row: pagination does not end")
-                    else:
-                        cursor = nxt
-                if stop is None and fail is None and stats.pages < self.max_pages:
-                    ahead = (cursor, Prefetch(lambda at=cursor: request(at)))
-                for item in items:
-                    record = read(item)
-                    if not seen.new((record["updated_at"], record["source_id"]), record["source_id"]):
-                        stats.duplicates += 1
-                        continue
-                    stats.records += 1
-                    yield record
-                if fail is not None:
-                    raise fail
-                if stop:
-                    msg = f"{stop} ({stats.records} records)"
-                    stats.warnings.append(msg)
-                    log.warning("[DVC] %s", msg)
-                if stop is not None:
-                    return
-        finally:
-            if ahead is not None:
-                client.cancel()  # the page asked ahead is not wanted: no retries for it
-                ahead[1].then(client.close)
+        while True:
+            payload = self._page(cursor)
+            items, nxt = payload["data"], payload["next_cursor"]
+            # A page pointing to a cursor asked before made no progress (a glitch re-serving a page, or a
+            # cursor that goes back): ask again a few times, then the pull is incomplete, never cut short.
+            stalled = bool(nxt) and nxt in self.asked
+            # Records may repeat only on such a page or a re-asked one; on a page reached by a new cursor
+            # that points on to another new one, a repeat means the source is serving its data again.
+            fresh = stalls == 0 and not stalled
+            if stalled:
+                stalls += 1
+                if stalls > self.api.stall_retries:
+                    raise self._incomplete("cursor_stalled", "con trỏ không tiến lên hoặc quay lại",
+                                           "the cursor did not move on, or went back")
             else:
-                client.close()
+                stalls = 0
+            empty_run = empty_run + 1 if not items and nxt else 0
+            if empty_run > self.api.max_empty_pages:
+                raise self._incomplete("empty_pages", f"{empty_run} trang rỗng liên tiếp",
+                                       f"{empty_run} empty pages in a row: pagination does not end")
+            if nxt and stalls == 0 and self.stats.pages < self.api.max_pages:
+                self.ahead = (nxt, Prefetch(lambda at=nxt: self._request(at)))
+            for item in items:
+                record = self.read(item)
+                if not self.seen.new((record["updated_at"], record["source_id"]), record["source_id"]):
+                    self.stats.duplicates += 1
+                    if fresh:  # handed out before, and now again under a new cursor: the source is looping
+                        raise self._incomplete("records_repeated", f"bản ghi {record['source_id']} lặp lại dưới "
+                                                                   "con trỏ mới",
+                                               f"record {record['source_id']} served again under a new cursor")
+                    continue
+                self.stats.records += 1
+                yield record
+            if not nxt:
+                return
+            if stalls == 0:
+                cursor = nxt
+
+    def close(self) -> None:
+        if self.ahead is not None:
+            self.client.cancel()  # the page asked ahead is not wanted: no retries for it
+            self.ahead[1].then(self.client.close)
+        else:
+            self.client.close()

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from connectors.base import SchemaDriftError, SourceError
+from connectors.base import SchemaDriftError, SourceError, SourceIncomplete
 from connectors.dvc.client import DossierApi
 from connectors.http import RetryingClient, RetryPolicy, SeenKeys, json_body, retry_after_seconds
 from connectors.sec.client import SecurityApi, SecurityCsvExport
@@ -142,17 +142,19 @@ def test_other_4xx_are_fatal_with_the_url(province, profile, match):
         assert api.last_stats.requests == 1
 
 
-def test_endless_cursor_stops_with_a_warning_and_no_duplicates(province, caplog):
+def test_a_cursor_that_goes_back_ends_the_pull_as_incomplete_quickly(province):
+    """Every record may have arrived, but a source whose cursor loops cannot be trusted to have ended:
+    the pull is incomplete (the sync then moves no watermark), never a silent success."""
     truth = _truth(province)
+    got = []
     with _sims(province, "endless-cursor") as sims:
         api = DossierApi(base_url=sims.dvc_url, token=sims.token, page_size=200, **FAST)
         started = time.monotonic()
-        got = list(api.fetch("dossiers"))
+        with pytest.raises(SourceIncomplete) as exc:
+            got.extend(api.fetch("dossiers"))
     assert time.monotonic() - started < 10
-    assert got == truth["dossiers"]
-    assert api.last_stats.duplicates > 0
-    assert api.last_stats.warnings and "repeated cursor" in api.last_stats.warnings[0]
-    assert "repeated cursor" in caplog.text
+    assert exc.value.reason in ("cursor_stalled", "records_repeated") and exc.value.entity == "dossiers"
+    assert got == truth["dossiers"]  # what arrived before arrived once
 
 
 def test_endless_empty_pages_are_bounded(province):
