@@ -63,7 +63,9 @@ def test_day_and_deadline_rules_are_exact_at_the_boundaries(any_url):
     not late; a missing due date is late; sample ids are in byte order ('B' before 'a') on every backend."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from dti.metrics import _dvc_metrics, _Queries, _reading, _sec_metrics, local_day, plus_hours
+    from dti.metrics import dvc, sec
+    from dti.metrics.compute import Queries
+    from dti.metrics.sql import local_day, plus_hours, reading_for
     from dti.warehouse import init_db
     from dti.warehouse.db import get_engine
     from dti.warehouse.models import RawDossier, RawIncident, RawInventory
@@ -110,22 +112,22 @@ def test_day_and_deadline_rules_are_exact_at_the_boundaries(any_url):
         deadlines = dict(conn.execute(sa.select(RawIncident.source_id, RawIncident.resolved_at
                                                 > plus_hours(RawIncident.detected_at, RawIncident.sla_hours))).all())
         with ThreadPoolExecutor(2) as pool:
-            run = _Queries(engine, pool, conn)
-            dvc = _dvc_metrics(run, [unit], window, _reading(conn, [unit]))()[unit]
-            sec = _sec_metrics(run, [unit], window, _reading(conn, [unit]))()[unit]
+            run = Queries(engine, pool, conn)
+            dvc_values = dvc.submit(run, [unit], window, reading_for(conn, [unit]))()[unit]
+            sec_values = sec.submit(run, [unit], window, reading_for(conn, [unit]))()[unit]
     assert {k: (v if v is None or isinstance(v, dt.date) else dt.date.fromisoformat(v)) for k, v in days.items()} == {
         "a-late": dt.date(2025, 5, 11), "B-on-time": dt.date(2025, 5, 10), "C-no-due": dt.date(2025, 5, 10),
         "D-open": None, "E-first": None, "F-last": None, "G-outside": None}
     assert {k: bool(v) if v is not None else None for k, v in deadlines.items()} == {
         "i-at-deadline": False, "i-after": True, "i-open": None}
-    on_time = dvc["dvc_on_time_rate"]
+    on_time = dvc_values["dvc_on_time_rate"]
     assert on_time[1:4] == (1, 4, 4) and on_time[4] == ["C-no-due", "D-open", "a-late"]
-    submission = dvc["dvc_online_submission_rate"]
+    submission = dvc_values["dvc_online_submission_rate"]
     assert submission[1:4] == (5, 6, 6) and submission[4] == ["F-last"]  # G-outside is after the window
-    assert dvc["dvc_e_result_rate"][3] == 3
-    late = sec["sec_late_incidents"]
+    assert dvc_values["dvc_e_result_rate"][3] == 3
+    late = sec_values["sec_late_incidents"]
     assert late[0] == 2 and late[3] == 3 and late[4] == ["i-after", "i-open"]
-    assert sec["sec_antimalware_rate"][4] == ["inv"]
+    assert sec_values["sec_antimalware_rate"][4] == ["inv"]
 
 
 def test_a_subset_of_units_read_by_index_gives_what_the_full_scan_gives(tmp_path, sqlite_url):
@@ -134,6 +136,7 @@ def test_a_subset_of_units_read_by_index_gives_what_the_full_scan_gives(tmp_path
     from sqlalchemy.orm import Session
 
     from dti import metrics
+    from dti.metrics.sql import reading_for
     from dti.verification import period_units
 
     verified_province(tmp_path / "sim", sqlite_url, seed=5, scale="tiny")
@@ -141,8 +144,8 @@ def test_a_subset_of_units_read_by_index_gives_what_the_full_scan_gives(tmp_path
         units = period_units(s, PERIOD)
     as_of = dt.datetime(2026, 1, 6, 9, 0, tzinfo=TZ)
     with sa.create_engine(sqlite_url).connect() as conn:
-        assert metrics._reading(conn, [u[0] for u in units]).full_scan
-        assert not metrics._reading(conn, [units[0][0]]).full_scan
+        assert reading_for(conn, [u[0] for u in units]).full_scan
+        assert not reading_for(conn, [units[0][0]]).full_scan
     whole = metrics.compute_metrics(PERIOD, units, url=sqlite_url, as_of=as_of)
     one_by_one = [m for spec in units for m in metrics.compute_metrics(PERIOD, [spec], url=sqlite_url, as_of=as_of)]
     assert len(units) >= 4 and sum(1 for m in whole if m.status == "ok") > 50
@@ -155,6 +158,7 @@ def test_without_its_metrics_indexes_a_sqlite_warehouse_gives_the_same_metrics(t
     from sqlalchemy.orm import Session
 
     from dti import metrics
+    from dti.metrics.sql import reading_for
     from dti.verification import period_units
 
     verified_province(tmp_path / "sim", sqlite_url, seed=5, scale="tiny")
@@ -165,7 +169,7 @@ def test_without_its_metrics_indexes_a_sqlite_warehouse_gives_the_same_metrics(t
     with sa.create_engine(sqlite_url).begin() as conn:
         conn.exec_driver_sql("DROP INDEX ix_raw_dossiers_metrics")
         conn.exec_driver_sql("DROP INDEX ix_raw_documents_metrics")
-        assert metrics._reading(conn, [u[0] for u in units]).indexes == frozenset()
+        assert reading_for(conn, [u[0] for u in units]).indexes == frozenset()
     assert metrics.compute_metrics(PERIOD, units, url=sqlite_url, as_of=as_of) == indexed
     assert sum(len(m.record_ids) for m in indexed) > 500
 
@@ -185,7 +189,9 @@ def test_sqlite_walks_its_metrics_index_to_the_same_first_ids_the_window_finds(s
     failing rows, fewer, none, a NULL condition, ids whose byte order is not their alphabetical order."""
     import random
 
-    from dti.metrics import MAX_RECORD_IDS, _first_ids_by_walk, _first_ids_by_window, _Reading
+    from dti.metrics import MAX_RECORD_IDS
+    from dti.metrics.counting import first_ids_by_walk, first_ids_by_window
+    from dti.metrics.sql import Reading
     from dti.warehouse import init_db
     from dti.warehouse.db import get_engine
     from dti.warehouse.models import RawDossier
@@ -203,13 +209,13 @@ def test_sqlite_walks_its_metrics_index_to_the_same_first_ids_the_window_finds(s
     engine = get_engine(sqlite_url)
     with engine.begin() as conn:
         conn.execute(sa.insert(RawDossier), rows)
-    d = _Reading(indexes=frozenset({"ix_raw_dossiers_metrics"})).table(RawDossier)
+    d = Reading(indexes=frozenset({"ix_raw_dossiers_metrics"})).table(RawDossier)
     where = d.c.deleted.is_(False)
     samples = {"not_online": d.c.channel != 2, "unrated_or_unhappy": d.c.satisfaction != 1,
                "never": d.c.channel == 9}
     with engine.connect() as conn:
-        walked = _first_ids_by_walk(conn, d, units, where, samples)
-        windowed = _first_ids_by_window(conn, d, units, where, samples)
+        walked = first_ids_by_walk(conn, d, units, where, samples)
+        windowed = first_ids_by_window(conn, d, units, where, samples)
         plan = " ".join(r[3] for r in conn.execute(sa.text(
             "EXPLAIN QUERY PLAN SELECT source_id FROM raw_dossiers INDEXED BY ix_raw_dossiers_metrics "
             "WHERE unit_code = 'U-few' AND deleted IS 0 AND channel != 2 ORDER BY source_id LIMIT 100")))
