@@ -64,8 +64,8 @@ def _rows(url, model):
 
 
 def _overlap(url, source, entity, model) -> set[str]:
-    """Ids the next run re-reads anyway: those in the watermark's last second (see dti.sync.OVERLAP)."""
-    from dti.sync import OVERLAP
+    """Ids the next run re-reads anyway: those in the watermark's last second (see dti.sync.engine.OVERLAP)."""
+    from dti.sync.engine import OVERLAP
 
     with Session(get_engine(url)) as s:
         wm = s.get(SyncWatermark, (source, entity, "*")).watermark
@@ -222,9 +222,9 @@ def test_a_sync_holds_the_warehouse_write_lock_one_chunk_at_a_time(wh, province,
     review app) must get its turn between chunks, not wait for a whole sync."""
     import sqlite3
 
-    from dti import sync
+    from dti.sync import engine
 
-    monkeypatch.setattr(sync, "CHUNK", 200)
+    monkeypatch.setattr(engine, "CHUNK", 200)
     path = wh.removeprefix("sqlite:///")
 
     def other_writer():
@@ -241,9 +241,9 @@ def test_a_sync_holds_the_warehouse_write_lock_one_chunk_at_a_time(wh, province,
 
 
 def test_a_failure_after_some_chunks_keeps_them_but_not_the_watermark(wh, province, monkeypatch):
-    from dti import sync
+    from dti.sync import engine
 
-    monkeypatch.setattr(sync, "CHUNK", 200)
+    monkeypatch.setattr(engine, "CHUNK", 200)
 
     def lost():
         raise SourceError("DVC", "mất kết nối giữa chừng / connection lost mid-stream")
@@ -318,9 +318,9 @@ def _indexes(url: str, table: str) -> set[str]:
 def test_a_first_load_builds_the_secondary_indexes_at_the_end_whatever_happens(wh, province, monkeypatch, fails):
     """Into an empty table the rows go in without the secondary indexes (built once at the end), so the
     table must have every one of them afterwards, also when the sync failed after committing some chunks."""
-    from dti import sync
+    from dti.sync import engine
 
-    monkeypatch.setattr(sync, "CHUNK", 200)
+    monkeypatch.setattr(engine, "CHUNK", 200)
     wanted = {ix.name for ix in RawDossier.__table__.indexes}
     assert wanted and _indexes(wh, "raw_dossiers") == wanted
     dropped = []

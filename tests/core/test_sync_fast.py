@@ -1,5 +1,5 @@
 """The sync's fast paths store exactly what the SQLAlchemy paths they replace store: the SQLite
-upsert through the driver (values bound by dti.sync.sqlite_value), the checksum, and the dossier
+upsert through the driver (values bound by dti.sync.writers.sqlite_value), the checksum, and the dossier
 predicates the raw-record suite now gets from SQL."""
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dti import sync
+from dti.sync import engine, writers
 from dti.settings import TZ
 from dti.warehouse.models import RawDocument, RawDossier
 
@@ -25,7 +26,7 @@ ZONES = st.sampled_from([dt.UTC, TZ, ZoneInfo("America/New_York"), dt.timezone(d
 @pytest.mark.parametrize("column", [c for m in (RawDossier, RawDocument) for c in m.__table__.columns],
                          ids=lambda c: f"{c.table.name}.{c.name}")
 def test_each_fast_bind_gives_what_sqlalchemy_binds(column):
-    fast = sync.sqlite_value(column, SQLITE)
+    fast = writers.sqlite_value(column, SQLITE)
     process = column.type.dialect_impl(SQLITE).bind_processor(SQLITE)
     assert (fast is None) == (process is None)
     if fast is None:
@@ -48,10 +49,10 @@ def test_each_fast_bind_gives_what_sqlalchemy_binds(column):
 
 
 def test_the_fast_binds_refuse_what_sqlalchemy_refuses():
-    utc = sync.sqlite_value(RawDossier.__table__.c.received_at, SQLITE)
+    utc = writers.sqlite_value(RawDossier.__table__.c.received_at, SQLITE)
     with pytest.raises(ValueError, match="naive datetime"):
         utc(dt.datetime(2025, 1, 1, 8, 0))
-    flag = sync.sqlite_value(RawDossier.__table__.c.deleted, SQLITE)
+    flag = writers.sqlite_value(RawDossier.__table__.c.deleted, SQLITE)
     with pytest.raises(TypeError):
         flag("yes")
 
@@ -116,7 +117,7 @@ def test_a_rerun_updates_in_place_and_puts_the_cache_back(tmp_path, province):
                      fetched_at=dt.datetime(2026, 1, 7, 1, 0, tzinfo=TZ), full=True)
     with get_engine(url).connect() as conn:
         after = conn.exec_driver_sql(query).all()
-        assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == cache != -sync.SQLITE_SYNC_CACHE_KIB
+        assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == cache != -writers.SQLITE_SYNC_CACHE_KIB
     assert [r[0] for r in after] == [r[0] for r in before]  # updated in place, nothing added
     assert {r[1] for r in after} == {"n2-DVC-dossiers"}
     assert [r[2] for r in after] == [r[2] for r in before]  # same records, same checksums
@@ -165,7 +166,7 @@ def _stored(url: str, table: str) -> list[tuple]:
 
 
 def _sqlalchemy_writer(monkeypatch):
-    monkeypatch.setattr(sync, "_writer", lambda session, model: lambda rows: sync._upsert(session, model, rows))
+    monkeypatch.setattr(engine, "writer_for", lambda session, model: lambda rows: writers.upsert(session, model, rows))
 
 
 @pytest.mark.postgres
@@ -211,11 +212,11 @@ def test_the_postgres_copy_keeps_awkward_text_exact_and_refuses_naive_times(pg_u
     columns = {c.name for c in RawDocument.__table__.columns}
     assert set(rows("x")[0]) == columns  # every column given, none left to a default
     with Session(get_engine(pg_url)) as session:
-        sync._writer(session, RawDocument)(rows("copy"))
-        sync._upsert(session, RawDocument, rows("bound"))
+        writers.writer_for(session, RawDocument)(rows("copy"))
+        writers.upsert(session, RawDocument, rows("bound"))
         session.commit()
         with pytest.raises(ValueError, match="naive datetime"):
-            sync._writer(session, RawDocument)([dict(rows("naive")[0], updated_at=at.replace(tzinfo=None))])
+            writers.writer_for(session, RawDocument)([dict(rows("naive")[0], updated_at=at.replace(tzinfo=None))])
     with get_engine(pg_url).connect() as conn:
         stored = conn.exec_driver_sql("SELECT * FROM raw_documents ORDER BY source_id").mappings().all()
     copied = [{k: v for k, v in r.items() if k != "source_id"} for r in stored if r["source_id"].startswith("copy-")]
