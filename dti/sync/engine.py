@@ -95,22 +95,23 @@ def sync_day(fetched_at: dt.datetime) -> dt.date:
     return fetched_at.astimezone(TZ).date()
 
 
-class _Owners(dict):
-    """Unit code as a record carries it -> the code the record is kept under (UnitRegistry.owner on `day`),
-    resolved once per code. `split` holds the codes kept as they are because their unit was split."""
+class _Owners:
+    """Unit codes as records carry them, each resolved once to the code its records are kept under
+    (UnitRegistry.owner on `day`): `known` holds those resolved, `split` those kept as they are because
+    their unit was split."""
 
     def __init__(self, registry: UnitRegistry, day: dt.date):
-        super().__init__()
         self.registry, self.day = registry, day
+        self.known: dict[str, str] = {}
         self.split: set[str] = set()
 
-    def __missing__(self, code: str) -> str:
+    def resolve(self, code: str) -> str:
         try:
             owner = self.registry.owner(code, self.day)
         except SplitUnitError:
             self.split.add(code)
             owner = code
-        self[code] = owner
+        self.known[code] = owner
         return owner
 
 
@@ -128,17 +129,20 @@ def _load(session: Session, write: Callable, stream: Iterable[dict], owners: _Ow
     """Write the stream chunk by chunk, each chunk committed on its own; returns the counts and the newest
     updated_at seen (`watermark` if none is newer)."""
     pending: dict[str, dict] = {}
-    split = owners.split
+    known, resolve, split = owners.known, owners.resolve, owners.split
     records = tombstones = remapped = unmapped = 0
     for record in stream:
         sid = record["source_id"]
         row = dict(record)
         code = record["unit_code"]
-        unit_now = owners[code]
+        unit_now = known.get(code)
+        if unit_now is None:
+            unit_now = resolve(code)
         row["source_unit_code"] = code
         row["unit_code"] = unit_now
         remapped += unit_now != code
-        unmapped += code in split
+        if split:  # rare: no set lookup per record otherwise
+            unmapped += code in split
         row["checksum"] = record_checksum(record)
         row["batch_id"] = batch_id
         row["fetched_at"] = fetched_at

@@ -9,18 +9,18 @@ import pytest
 import sqlalchemy as sa
 
 from dti.settings import TZ
+from dti.sync import sync_source
+from dti.warehouse import init_db
+from dti.warehouse.db import get_engine
+from expectations import raw_sources
+from simulators.generator import generate
+from simulators.in_process import DossierSimulator
+from simulators.load import load_units
 
 
 @pytest.fixture(scope="module")
 def synced(tmp_path_factory):
     """A tiny province synced in-process into its own SQLite warehouse, with planted bad rows."""
-    from dti.sync import sync_source
-    from dti.warehouse import init_db
-    from dti.warehouse.db import get_engine
-    from simulators.generator import generate
-    from simulators.in_process import DossierSimulator
-    from simulators.load import load_units
-
     root = tmp_path_factory.mktemp("chunking")
     generate(root / "sim", seed=5, scale="tiny")
     url = f"sqlite:///{root / 'warehouse.db'}"
@@ -39,8 +39,6 @@ def synced(tmp_path_factory):
 
 @pytest.mark.slow
 def test_chunked_validation_reports_what_one_pass_reports(synced, monkeypatch):
-    from expectations import raw_sources
-
     whole = raw_sources.validate_source("DVC", batch_prefix="night", url=synced)
     monkeypatch.setattr(raw_sources, "CHUNK_ROWS", 400)
     chunked = raw_sources.validate_source("DVC", batch_prefix="night", url=synced)
@@ -54,8 +52,6 @@ def test_chunked_validation_reports_what_one_pass_reports(synced, monkeypatch):
 
 
 def test_chunked_validation_of_an_empty_batch_passes_with_no_rows(synced):
-    from expectations import raw_sources
-
     outcome = raw_sources.validate_source("DVC", batch_prefix="no-such-night", url=synced)
     assert outcome.row_count == 0 and outcome.success
     # every check still reports (the asset checks need one result each)

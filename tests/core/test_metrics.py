@@ -7,8 +7,17 @@ import json
 from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
+from dti.intake.service import import_file
+from dti.metrics import compute_metrics
+from dti.reports.exports import ledger_csv, scores_csv
+from dti.settings import TZ
+from dti.verification import period_units
+from dti.warehouse.models import RawDossier, SourceStatus
 from simulators.generator import true_values
+from tests.conftest import EXTERNAL_SHEET
 from tests.pipeline_helpers import PERIOD, verified_province
 
 
@@ -35,10 +44,6 @@ def test_metrics_match_record_by_record_truth(tmp_path, sqlite_url):
 
 def test_pre_merger_codes_count_for_the_successor(tmp_path, sqlite_url):
     """Records still carrying a merged department's old code are counted for its successor."""
-    import sqlalchemy as sa
-
-    from dti.warehouse.models import RawDossier
-
     root = tmp_path / "sim"
     verified_province(root, sqlite_url, seed=3, scale="demo")
     engine = sa.create_engine(sqlite_url)
@@ -53,14 +58,6 @@ def test_pre_merger_codes_count_for_the_successor(tmp_path, sqlite_url):
 
 def test_on_time_is_compared_by_day_and_open_late_dossiers_count(tmp_path, sqlite_url):
     """A dossier finished at 21:00 on its due day is on time; one still open past its due date is late."""
-    import sqlalchemy as sa
-    from sqlalchemy.orm import Session
-
-    from dti.metrics import compute_metrics
-    from dti.settings import TZ
-    from dti.verification import period_units
-    from dti.warehouse.models import RawDossier, SourceStatus
-
     root = tmp_path / "sim"
     verified_province(root, sqlite_url, seed=5, scale="tiny")
     with Session(sa.create_engine(sqlite_url)) as s, s.begin():
@@ -91,8 +88,6 @@ def test_on_time_is_compared_by_day_and_open_late_dossiers_count(tmp_path, sqlit
 
 @pytest.mark.postgres
 def test_postgres_warehouse_gives_the_same_ledger_as_sqlite(tmp_path, sqlite_url, pg_url):
-    from dti.reports.exports import ledger_csv, scores_csv
-
     _g, on_sqlite = verified_province(tmp_path / "a", sqlite_url, seed=21, scale="tiny")
     _g, on_pg = verified_province(tmp_path / "b", pg_url, seed=21, scale="tiny")
     assert ledger_csv(on_pg["claims"]) == ledger_csv(on_sqlite["claims"])
@@ -102,13 +97,6 @@ def test_postgres_warehouse_gives_the_same_ledger_as_sqlite(tmp_path, sqlite_url
 
 def test_units_filed_under_a_foreign_index_set_are_not_scored(tmp_path, sqlite_url):
     """The external commune sheet's unit keeps its own criteria; the pipeline does not score it as ours."""
-    import sqlalchemy as sa
-    from sqlalchemy.orm import Session
-
-    from dti.intake.service import import_file
-    from dti.verification import period_units
-    from tests.conftest import EXTERNAL_SHEET
-
     verified_province(tmp_path / "sim", sqlite_url, seed=4, scale="tiny")
     result = import_file(EXTERNAL_SHEET, "commune-sheet-2025", url=sqlite_url, period=PERIOD)
     assert result.summary["rows_accepted"] == 62

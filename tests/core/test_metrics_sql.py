@@ -6,11 +6,23 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import random
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
+from dti import metrics
+from dti.metrics import MAX_RECORD_IDS, dvc, sec
+from dti.metrics.compute import Queries
+from dti.metrics.counting import first_ids_by_walk, first_ids_by_window
+from dti.metrics.sql import Reading, local_day, plus_hours, reading_for
 from dti.settings import TZ
+from dti.verification import period_units
+from dti.warehouse import init_db
+from dti.warehouse.db import get_engine
+from dti.warehouse.models import Base, RawDossier, RawIncident, RawInventory
 from tests.core.test_metrics import _compare
 from tests.pipeline_helpers import NOW, PERIOD, verified_province
 
@@ -61,15 +73,6 @@ def _dossier(source_id, unit, **kw):
 def test_day_and_deadline_rules_are_exact_at_the_boundaries(any_url):
     """Local days change at 17:00 UTC to the microsecond; an incident resolved exactly at its deadline is
     not late; a missing due date is late; sample ids are in byte order ('B' before 'a') on every backend."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    from dti.metrics import dvc, sec
-    from dti.metrics.compute import Queries
-    from dti.metrics.sql import local_day, plus_hours, reading_for
-    from dti.warehouse import init_db
-    from dti.warehouse.db import get_engine
-    from dti.warehouse.models import RawDossier, RawIncident, RawInventory
-
     init_db(any_url)
     unit = "U1"
     window = (dt.date(2025, 1, 1), dt.date(2025, 12, 31))
@@ -133,12 +136,6 @@ def test_day_and_deadline_rules_are_exact_at_the_boundaries(any_url):
 def test_a_subset_of_units_read_by_index_gives_what_the_full_scan_gives(tmp_path, sqlite_url):
     """On SQLite a whole province is read front to back and a few units through the unit index; both
     give the same metrics."""
-    from sqlalchemy.orm import Session
-
-    from dti import metrics
-    from dti.metrics.sql import reading_for
-    from dti.verification import period_units
-
     verified_province(tmp_path / "sim", sqlite_url, seed=5, scale="tiny")
     with Session(sa.create_engine(sqlite_url)) as s:
         units = period_units(s, PERIOD)
@@ -155,12 +152,6 @@ def test_a_subset_of_units_read_by_index_gives_what_the_full_scan_gives(tmp_path
 def test_without_its_metrics_indexes_a_sqlite_warehouse_gives_the_same_metrics(tmp_path, sqlite_url):
     """A warehouse whose metrics indexes are missing (a first sync killed before it rebuilt them) is read
     from the tables, by the window query: more slowly, with the same values and sample ids."""
-    from sqlalchemy.orm import Session
-
-    from dti import metrics
-    from dti.metrics.sql import reading_for
-    from dti.verification import period_units
-
     verified_province(tmp_path / "sim", sqlite_url, seed=5, scale="tiny")
     with Session(sa.create_engine(sqlite_url)) as s:
         units = period_units(s, PERIOD)
@@ -187,15 +178,6 @@ def test_sqlite_walks_its_metrics_index_to_the_same_first_ids_the_window_finds(s
     """On SQLite the first failing ids of each unit come from walking the metrics index in source-id order and
     stopping at the hundredth; they are the ids the window query of the other warehouses picks: more than 100
     failing rows, fewer, none, a NULL condition, ids whose byte order is not their alphabetical order."""
-    import random
-
-    from dti.metrics import MAX_RECORD_IDS
-    from dti.metrics.counting import first_ids_by_walk, first_ids_by_window
-    from dti.metrics.sql import Reading
-    from dti.warehouse import init_db
-    from dti.warehouse.db import get_engine
-    from dti.warehouse.models import RawDossier
-
     init_db(sqlite_url)
     rng = random.Random(3)
     units = ["U-many", "U-few", "U-none"]
@@ -238,10 +220,6 @@ def test_sqlite_walks_its_metrics_index_to_the_same_first_ids_the_window_finds(s
 def test_the_metrics_indexes_exist_on_sqlite_only(any_url):
     """SQLite gets the covering metrics indexes (by migration and by create_all alike); PostgreSQL and MariaDB
     plan the same queries without them and are not made to keep them up to date."""
-    from dti.warehouse import init_db
-    from dti.warehouse.db import get_engine
-    from dti.warehouse.models import Base
-
     init_db(any_url)
     names = {ix["name"] for table in ("raw_dossiers", "raw_documents")
              for ix in sa.inspect(get_engine(any_url)).get_indexes(table)}

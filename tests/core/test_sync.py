@@ -4,7 +4,9 @@ late updates and tombstones, per-unit watermarks, and failures that leave earlie
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
+import sqlite3
 
 import pytest
 import sqlalchemy as sa
@@ -15,7 +17,9 @@ from connectors.doc.client import DocumentDb
 from connectors.dvc.client import DossierApi
 from connectors.sec.client import SecurityApi, SecurityCsvExport
 from dti.settings import TZ
-from dti.sync import sync_entity, sync_source
+from dti.sync import engine, sync_entity, sync_source
+from dti.sync.engine import OVERLAP
+from dti.warehouse import init_db
 from dti.warehouse.db import get_engine
 from dti.warehouse.models import (
     RawDocument,
@@ -26,6 +30,8 @@ from dti.warehouse.models import (
     SyncWatermark,
 )
 from simulators.changes import mutate
+from simulators.generator import generate
+from simulators.in_process import DossierSimulator
 from simulators.load import load_units
 from simulators.server import SimulatorServer
 
@@ -37,8 +43,6 @@ NIGHT2 = dt.datetime(2026, 1, 7, 1, 0, tzinfo=TZ)
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory):
-    from simulators.generator import generate
-
     root = tmp_path_factory.mktemp("province")
     generate(root, seed=11, scale="tiny")
     return root
@@ -65,16 +69,12 @@ def _rows(url, model):
 
 def _overlap(url, source, entity, model) -> set[str]:
     """Ids the next run re-reads anyway: those in the watermark's last second (see dti.sync.engine.OVERLAP)."""
-    from dti.sync.engine import OVERLAP
-
     with Session(get_engine(url)) as s:
         wm = s.get(SyncWatermark, (source, entity, "*")).watermark
         return set(s.scalars(sa.select(model.source_id).where(model.updated_at >= wm - OVERLAP)))
 
 
 def _sim_count(root, db, table, where="1=1"):
-    import sqlite3
-
     conn = sqlite3.connect(root / db)
     try:
         return conn.execute(f"SELECT COUNT(*) FROM {table} WHERE {where}").fetchone()[0]
@@ -96,8 +96,6 @@ def test_full_sync_keeps_provenance_and_maps_old_unit_codes(wh, province):
         assert all(r.fetched_at == NIGHT1 and len(r.checksum) == 64 for r in rows)
         remapped = [r for r in rows if r.source_unit_code != r.unit_code]
         assert remapped and results[1].remapped_units == len(remapped)
-        import json
-
         links = json.loads((province / "units.json").read_text(encoding="utf-8"))["links"]
         successor = {link["predecessor_code"]: link["successor_code"] for link in links}
         assert all(successor[r.source_unit_code] == r.unit_code for r in remapped)
@@ -153,8 +151,6 @@ def test_night_of_changes_late_updates_and_tombstones(wh, province):
 
 @pytest.mark.slow
 def test_flaky_run_gives_exactly_the_rows_of_a_clean_run(tmp_path, province, monkeypatch):
-    from dti.warehouse import init_db
-
     dumps = {}
     for profile in ("none", "flaky"):
         url = f"sqlite:///{tmp_path / f'{profile}.db'}"
@@ -191,8 +187,6 @@ def test_source_down_fails_fast_and_keeps_earlier_data(wh, province):
 
 def test_failure_within_the_first_chunk_writes_nothing(wh, province):
     def broken(since):
-        from simulators.in_process import DossierSimulator
-
         for i, record in enumerate(DossierSimulator(db_path=str(province / "dvc.db")).fetch("dossiers", since)):
             if i == 700:
                 raise SourceError("DVC", "mất kết nối giữa chừng / connection lost mid-stream")
@@ -208,8 +202,6 @@ def test_failure_within_the_first_chunk_writes_nothing(wh, province):
 def _dossiers_then(province, at: int, action):
     """The simulator's dossiers, calling `action()` when the stream reaches record `at`."""
     def fetch(since):
-        from simulators.in_process import DossierSimulator
-
         for i, record in enumerate(DossierSimulator(db_path=str(province / "dvc.db")).fetch("dossiers", since)):
             if i == at:
                 action()
@@ -220,10 +212,6 @@ def _dossiers_then(province, at: int, action):
 def test_a_sync_holds_the_warehouse_write_lock_one_chunk_at_a_time(wh, province, monkeypatch):
     """SQLite has one writer at a time: another writer (a second source's sync, check history, the
     review app) must get its turn between chunks, not wait for a whole sync."""
-    import sqlite3
-
-    from dti.sync import engine
-
     monkeypatch.setattr(engine, "CHUNK", 200)
     path = wh.removeprefix("sqlite:///")
 
@@ -241,8 +229,6 @@ def test_a_sync_holds_the_warehouse_write_lock_one_chunk_at_a_time(wh, province,
 
 
 def test_a_failure_after_some_chunks_keeps_them_but_not_the_watermark(wh, province, monkeypatch):
-    from dti.sync import engine
-
     monkeypatch.setattr(engine, "CHUNK", 200)
 
     def lost():
@@ -259,8 +245,6 @@ def test_a_failure_after_some_chunks_keeps_them_but_not_the_watermark(wh, provin
 
 
 def test_per_unit_watermarks_include_predecessor_codes(wh, province):
-    import json
-
     units = json.loads((province / "units.json").read_text(encoding="utf-8"))
     links = units["links"]
     successor = links[0]["successor_code"]
@@ -318,8 +302,6 @@ def _indexes(url: str, table: str) -> set[str]:
 def test_a_first_load_builds_the_secondary_indexes_at_the_end_whatever_happens(wh, province, monkeypatch, fails):
     """Into an empty table the rows go in without the secondary indexes (built once at the end), so the
     table must have every one of them afterwards, also when the sync failed after committing some chunks."""
-    from dti.sync import engine
-
     monkeypatch.setattr(engine, "CHUNK", 200)
     wanted = {ix.name for ix in RawDossier.__table__.indexes}
     assert wanted and _indexes(wh, "raw_dossiers") == wanted

@@ -13,11 +13,19 @@ import pytest
 import sqlalchemy as sa
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sqlalchemy.orm import Session
 
+from connectors.doc.client import DocumentDb
 from dti import sync
-from dti.sync import engine, writers
 from dti.settings import TZ
+from dti.sync import engine, writers
+from dti.warehouse import init_db
+from dti.warehouse.db import get_engine
 from dti.warehouse.models import RawDocument, RawDossier
+from expectations.raw_sources import dossier_flags
+from simulators.generator import generate
+from simulators.in_process import DossierSimulator
+from simulators.load import load_units
 
 SQLITE = sa.create_engine("sqlite://").dialect
 ZONES = st.sampled_from([dt.UTC, TZ, ZoneInfo("America/New_York"), dt.timezone(dt.timedelta(hours=-3, minutes=-30))])
@@ -70,19 +78,12 @@ def _table(url: str, name: str) -> list[tuple]:
 
 @pytest.fixture(scope="module")
 def province(tmp_path_factory):
-    from simulators.generator import generate
-
     root = tmp_path_factory.mktemp("fast-sync")
     generate(root, seed=13, scale="tiny")
     return root
 
 
 def _synced(tmp_path, province, name: str, url: str | None = None, migrate: bool = True) -> str:
-    from connectors.doc.client import DocumentDb
-    from dti.warehouse import init_db
-    from simulators.in_process import DossierSimulator
-    from simulators.load import load_units
-
     url = url or f"sqlite:///{tmp_path / name}"
     if migrate:
         init_db(url)
@@ -105,9 +106,6 @@ def test_the_driver_upsert_stores_what_sqlalchemy_stores(tmp_path, province, mon
 
 
 def test_a_rerun_updates_in_place_and_puts_the_cache_back(tmp_path, province):
-    from dti.warehouse.db import get_engine
-    from simulators.in_process import DossierSimulator
-
     url = _synced(tmp_path, province, "twice.db")
     query = "SELECT source_id, batch_id, checksum FROM raw_dossiers ORDER BY source_id"
     with get_engine(url).connect() as conn:
@@ -137,9 +135,6 @@ def test_checksum_is_deterministic_and_follows_the_record():
 
 
 def test_dossier_flags_from_sql_match_the_pandas_predicates(tmp_path, province):
-    from dti.warehouse.db import get_engine
-    from expectations.raw_sources import dossier_flags
-
     url = _synced(tmp_path, province, "flags.db")
     with get_engine(url).begin() as conn:  # plant every case: before, equal, after, missing
         conn.execute(sa.text("UPDATE raw_dossiers SET due_at = received_at WHERE rowid % 7 = 0"))
@@ -159,8 +154,6 @@ RAW_TABLES = ("raw_procedures", "raw_dossiers", "raw_documents", "raw_staff")
 
 
 def _stored(url: str, table: str) -> list[tuple]:
-    from dti.warehouse.db import get_engine
-
     with get_engine(url).connect() as conn:
         return [tuple(r) for r in conn.exec_driver_sql(f"SELECT * FROM {table} ORDER BY source_id")]
 
@@ -173,8 +166,6 @@ def _sqlalchemy_writer(monkeypatch):
 def test_the_postgres_copy_upsert_stores_what_sqlalchemy_stores(tmp_path, province, pg_url, monkeypatch):
     """The same records synced through COPY and through SQLAlchemy's INSERT … ON CONFLICT: the same rows,
     first into empty tables (no conflicts) and again over them (every row a conflict)."""
-    from dti.warehouse.db import get_engine
-
     _synced(tmp_path, province, "", url=pg_url)
     copied = {t: _stored(pg_url, t) for t in RAW_TABLES}
     assert all(copied.values())
@@ -191,11 +182,6 @@ def test_the_postgres_copy_upsert_stores_what_sqlalchemy_stores(tmp_path, provin
 def test_the_postgres_copy_keeps_awkward_text_exact_and_refuses_naive_times(pg_url, monkeypatch):
     """Quotes, commas, line breaks, an empty string beside NULL, Vietnamese text: COPY's CSV must bring
     each back exactly as SQLAlchemy's bound parameters do."""
-    from sqlalchemy.orm import Session
-
-    from dti.warehouse import init_db
-    from dti.warehouse.db import get_engine
-
     init_db(pg_url)
     at = dt.datetime(2025, 7, 1, 8, 30, 15, 123456, tzinfo=TZ)
     awkward = ['Số 12/KH-UBND, "khẩn"', "", None, "dòng một\ndòng hai", "a\\b;c\tđ", " "]
@@ -229,8 +215,6 @@ def test_the_postgres_copy_keeps_awkward_text_exact_and_refuses_naive_times(pg_u
 def test_a_first_postgres_sync_leaves_planner_statistics(tmp_path, province, pg_url):
     """A table filled from empty is analysed at the end of its first sync, so the metrics that follow are
     planned for the rows it holds, not for an empty table, without waiting for autovacuum."""
-    from dti.warehouse.db import get_engine
-
     _synced(tmp_path, province, "", url=pg_url)
     with get_engine(pg_url).connect() as conn:
         analysed = dict(conn.exec_driver_sql(

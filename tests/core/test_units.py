@@ -8,7 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from dti.units import RegistryError, Unit, UnitError, UnitLink, UnitRegistry, load_registry_file
+from dti.units import (
+    RegistryError,
+    Unit,
+    UnitError,
+    UnitLink,
+    UnitRegistry,
+    load_registry,
+    load_registry_file,
+    save_registry,
+)
+from dti.warehouse import session_scope
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "units-sample.yaml"
 BEFORE = dt.date(2025, 6, 30)
@@ -149,9 +159,6 @@ def test_csv_errors_name_row_column_value_and_expectation(tmp_path):
 
 
 def test_warehouse_round_trip_is_idempotent(warehouse, registry):
-    from dti.units import load_registry, save_registry
-    from dti.warehouse import session_scope
-
     with session_scope(warehouse) as session:
         first = save_registry(session, registry)
     assert first == {"units_inserted": len(registry), "units_updated": 0, "links_added": len(registry.links)}
@@ -166,9 +173,6 @@ def test_warehouse_round_trip_is_idempotent(warehouse, registry):
 
 @pytest.mark.postgres
 def test_postgres_round_trip(pg_warehouse, registry):
-    from dti.units import load_registry, save_registry
-    from dti.warehouse import session_scope
-
     with session_scope(pg_warehouse) as session:
         save_registry(session, registry)
     with session_scope(pg_warehouse) as session:
