@@ -10,10 +10,12 @@ import pytest
 
 from dti.units import (
     RegistryError,
+    SplitUnitError,
     Unit,
     UnitError,
     UnitLink,
     UnitRegistry,
+    assessed_units,
     load_registry,
     load_registry_file,
     save_registry,
@@ -79,6 +81,54 @@ def test_unknown_abolished_and_split_units_give_clear_errors(registry):
 def test_a_unit_resolved_before_it_existed_is_refused(registry):
     with pytest.raises(UnitError, match="không có hiệu lực ngày 2025-06-01"):
         registry.resolve("X-LCA-2025-07", dt.date(2025, 6, 1))
+
+
+def test_records_under_an_old_code_belong_to_the_successor_responsible_on_the_day(registry):
+    assert registry.owner("X-BXA-01", AFTER) == "X-LCA-2025-07"  # two mergers, 2020 and 2025
+    assert registry.owner("S-TTTT-LCA", dt.date(2026, 1, 6)) == "S-KHCN-LCA-2025"
+    # a merger not yet in effect on the day is not followed
+    assert registry.owner("X-BXA-02", BEFORE) == "X-BXA-02"
+    assert registry.owner("X-BXA-01", BEFORE) == "X-BXA-02"
+    assert registry.owner("S-TTTT-LCA", dt.date(2025, 2, 28)) == "S-TTTT-LCA"
+    assert registry.owner("S-TTTT-LCA", dt.date(2025, 3, 1)) == "S-KHCN-LCA"
+    # a current unit, a district abolished without successor, a code the registry does not know: as written
+    assert registry.owner("X-LCA-2025-31", AFTER) == "X-LCA-2025-31"
+    assert registry.owner("H-BXA", AFTER) == "H-BXA"
+    assert registry.owner(" x-lca-2025-31", AFTER) == " x-lca-2025-31"
+
+
+def test_a_split_unit_is_not_guessed(registry):
+    with pytest.raises(SplitUnitError) as info:
+        registry.owner("X-VYE-03", AFTER)
+    assert info.value.successors == ["X-LCA-2025-31", "X-LCA-2025-32"]
+    assert isinstance(info.value, UnitError)  # callers that catch UnitError still do
+    assert registry.owner("X-VYE-03", BEFORE) == "X-VYE-03"  # before the split it is itself
+
+
+def test_a_unit_reads_its_predecessors_records_once_their_merger_is_in_effect(registry):
+    codes = registry.record_codes(AFTER)
+    assert codes["X-LCA-2025-07"] == ["X-BXA-01", "X-BXA-02", "X-BXA-03", "X-LCA-2025-07"]
+    assert codes["P-LCA-2025"] == ["P-LCA", "P-LCA-2025", "P-YBA"]
+    # a split unit's records are read with each successor's, and kept under its own code (owner)
+    assert codes["X-LCA-2025-31"] == ["X-LCA-2025-31", "X-VYE-01", "X-VYE-03"]
+    assert codes["X-LCA-2025-32"] == ["X-LCA-2025-32", "X-VYE-02", "X-VYE-03"]
+    before = registry.record_codes(BEFORE)
+    assert before["X-BXA-02"] == ["X-BXA-01", "X-BXA-02"] and "X-LCA-2025-07" not in before
+    assert before["S-KHCN-LCA"] == ["S-KHCN-LCA", "S-TTTT-LCA"]
+
+
+def test_a_period_assesses_the_units_valid_when_its_data_window_closes(registry):
+    year_2025 = (dt.date(2025, 1, 1), dt.date(2025, 12, 31))
+    codes = {u.code for u in assessed_units(registry, year_2025)}
+    assert {"X-LCA-2025-07", "X-LCA-2025-31", "S-KHCN-LCA-2025", "P-LCA-2025"} <= codes  # new on 1 July
+    assert not {"X-BXA-02", "X-VYE-03", "H-BXA", "S-KHCN-LCA", "P-YBA"} & codes  # merged, split, abolished
+    assert [u.code for u in assessed_units(registry, year_2025, "province")] == ["P-LCA-2025", "P-TQU-2025"]
+    round_1 = (dt.date(2025, 1, 1), dt.date(2025, 5, 31))
+    assert registry.is_assessed("S-KHCN-LCA", round_1) and registry.is_assessed("H-BXA", round_1)
+    assert not registry.is_assessed("S-TTTT-LCA", round_1)  # merged into S-KHCN-LCA on 1 March
+    assert not registry.is_assessed("X-LCA-2025-07", round_1)  # does not exist yet
+    year_2024 = (dt.date(2024, 1, 1), dt.date(2024, 12, 31))
+    assert registry.is_assessed("X-BXA-02", year_2024) and not registry.is_assessed("X-BXA-01", year_2024)
 
 
 def test_names_are_nfc(registry):
