@@ -22,5 +22,16 @@ from dti.metrics.counting import MAX_RECORD_IDS
 from dti.metrics.policy import MetricValue, SourceHealth, source_health
 from dti.metrics.sql import FULL_SCAN_SHARE, UTC_OFFSET_HOURS, bytewise, local_day, plus_hours
 
-__all__ = ["FULL_SCAN_SHARE", "MAX_RECORD_IDS", "UTC_OFFSET_HOURS", "WORKERS", "MetricValue", "SourceHealth",
-           "bytewise", "compute_metrics", "local_day", "plus_hours", "source_health"]
+__all__ = [
+    "FULL_SCAN_SHARE",
+    "MAX_RECORD_IDS",
+    "UTC_OFFSET_HOURS",
+    "WORKERS",
+    "MetricValue",
+    "SourceHealth",
+    "bytewise",
+    "compute_metrics",
+    "local_day",
+    "plus_hours",
+    "source_health",
+]

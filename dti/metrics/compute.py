@@ -44,8 +44,13 @@ class Queries:
             return fn(conn, *args, **kwargs)
 
 
-def compute_metrics(period: str, units: list[tuple[str, str, Framework]], *, url: str | None = None,
-                    as_of: dt.datetime | None = None) -> list[MetricValue]:
+def compute_metrics(
+    period: str,
+    units: list[tuple[str, str, Framework]],
+    *,
+    url: str | None = None,
+    as_of: dt.datetime | None = None,
+) -> list[MetricValue]:
     """Objective values for every machine-verifiable leaf of every unit, with status and provenance.
 
     `units` lists (unit_code, unit_type, framework). `as_of` is the moment freshness is judged at.
@@ -57,14 +62,17 @@ def compute_metrics(period: str, units: list[tuple[str, str, Framework]], *, url
         health = source_health(conn)
         computed = _computed(engine, conn, per, units, health)
     rows: list[MetricValue] = []
-    measured: dict[tuple[int, str], list[Leaf]] = {}  # the machine-verifiable leaves of a framework and unit type
+    # The machine-verifiable leaves of each framework and unit type, listed once.
+    measured: dict[tuple[int, str], list[Leaf]] = {}
     for code, utype, fw in units:
         window = per.window(fw)
         leaves = measured.get((id(fw), utype))
         if leaves is None:
             leaves = measured[(id(fw), utype)] = [
-                leaf for leaf in fw.leaves()
-                if leaf.source not in (None, "EVD") and leaf.metric and fw.applies(leaf, utype)]
+                leaf
+                for leaf in fw.leaves()
+                if leaf.source not in (None, "EVD") and leaf.metric and fw.applies(leaf, utype)
+            ]
         for leaf in leaves:
             source = METRICS[leaf.metric].source
             found = computed.get((source, code), {}).get(leaf.metric)
@@ -73,8 +81,13 @@ def compute_metrics(period: str, units: list[tuple[str, str, Framework]], *, url
     return rows
 
 
-def _computed(engine: sa.Engine, conn, per: Period, units: list[tuple[str, str, Framework]],
-              health: dict[str, SourceHealth]) -> dict[tuple[str, str], dict[str, tuple]]:
+def _computed(
+    engine: sa.Engine,
+    conn,
+    per: Period,
+    units: list[tuple[str, str, Framework]],
+    health: dict[str, SourceHealth],
+) -> dict[tuple[str, str], dict[str, tuple]]:
     """{(source, unit): {metric: (value, numerator, denominator, record count, sample ids)}} for every source
     that synced, the units grouped by their data window."""
     by_window: dict[tuple, list[str]] = {}
@@ -87,8 +100,11 @@ def _computed(engine: sa.Engine, conn, per: Period, units: list[tuple[str, str, 
         for window, codes in by_window.items():
             codes = sorted(codes)
             reading = reading_for(conn, codes)
-            pending += [(source, submit(run, codes, window, reading)) for source, submit in SUBMIT.items()
-                        if health[source].ok]
+            pending += [
+                (source, submit(run, codes, window, reading))
+                for source, submit in SUBMIT.items()
+                if health[source].ok
+            ]
         for source, values in pending:
             for unit, metrics in values().items():
                 computed[(source, unit)] = metrics

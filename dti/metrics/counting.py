@@ -33,8 +33,11 @@ def fails(scope, passes):
 
 def instants(window: tuple[dt.date, dt.date]) -> tuple[dt.datetime, dt.datetime, dt.datetime]:
     """First instant of the window, first instant of its last day, last instant of the window (local)."""
-    return (dt.datetime.combine(window[0], dt.time(0, 0), TZ), dt.datetime.combine(window[1], dt.time(0, 0), TZ),
-            dt.datetime.combine(window[1], dt.time(23, 59, 59, 999999), TZ))
+    return (
+        dt.datetime.combine(window[0], dt.time(0, 0), TZ),
+        dt.datetime.combine(window[1], dt.time(0, 0), TZ),
+        dt.datetime.combine(window[1], dt.time(23, 59, 59, 999999), TZ),
+    )
 
 
 def totals(conn, table, units: list[str], where, counts: dict, sums: dict | None = None) -> dict[str, dict]:
@@ -43,11 +46,20 @@ def totals(conn, table, units: list[str], where, counts: dict, sums: dict | None
     the metrics index: no sort)."""
     sums = sums or {}
     names = ["rows", *counts, *sums]
-    query = (sa.select(table.c.unit_code, sa.func.count(),
-                       *(sa.func.count(sa.case((cond, 1))) for cond in counts.values()),  # CASE gives NULL else
-                       *(sa.func.sum(expr) for expr in sums.values()))
-             .where(table.c.unit_code.in_(units), where).group_by(table.c.unit_code))
-    return {unit: dict(zip(names, (int(v or 0) for v in values), strict=True)) for unit, *values in conn.execute(query)}
+    query = (
+        sa.select(
+            table.c.unit_code,
+            sa.func.count(),
+            *(sa.func.count(sa.case((cond, 1))) for cond in counts.values()),  # CASE gives NULL else
+            *(sa.func.sum(expr) for expr in sums.values()),
+        )
+        .where(table.c.unit_code.in_(units), where)
+        .group_by(table.c.unit_code)
+    )
+    return {
+        unit: dict(zip(names, (int(v or 0) for v in values), strict=True))
+        for unit, *values in conn.execute(query)
+    }
 
 
 def first_ids(conn, table, units: list[str], where, samples: dict) -> dict[str, dict[str, list[str]]]:
@@ -69,11 +81,19 @@ def first_ids_by_walk(conn, table, units, where, samples) -> dict[str, dict[str,
     unit = sa.func.json_each(json.dumps(units)).table_valued("value")
     walks = []
     for cond in samples.values():
-        first = (sa.select(table.c.source_id).where(table.c.unit_code == unit.c.value, cond, where)
-                 .order_by(table.c.source_id).limit(MAX_RECORD_IDS).correlate(unit).subquery())
+        first = (
+            sa.select(table.c.source_id)
+            .where(table.c.unit_code == unit.c.value, cond, where)
+            .order_by(table.c.source_id)
+            .limit(MAX_RECORD_IDS)
+            .correlate(unit)
+            .subquery()
+        )
         walks.append(sa.select(sa.func.json_group_array(first.c.source_id)).scalar_subquery())
-    return {code: {name: json.loads(found) for name, found in zip(samples, lists, strict=True)}
-            for code, *lists in conn.execute(sa.select(unit.c.value, *walks))}
+    return {
+        code: {name: json.loads(found) for name, found in zip(samples, lists, strict=True)}
+        for code, *lists in conn.execute(sa.select(unit.c.value, *walks))
+    }
 
 
 def first_ids_by_window(conn, table, units, where, samples) -> dict[str, dict[str, list[str]]]:
@@ -81,16 +101,26 @@ def first_ids_by_window(conn, table, units, where, samples) -> dict[str, dict[st
     order, and only rows numbered MAX_RECORD_IDS or less in some condition leave the warehouse."""
     names = list(samples)
     flags = [flag(cond).label(f"f{i}") for i, cond in enumerate(samples.values())]
-    inner = (sa.select(table.c.unit_code, table.c.source_id, *flags)
-             .where(table.c.unit_code.in_(units), where, sa.or_(*samples.values())).subquery())
-    window = {"partition_by": bytewise(inner.c.unit_code), "order_by": bytewise(inner.c.source_id),
-              "rows": (None, 0)}
-    ranked = sa.select(inner.c.unit_code, inner.c.source_id,
-                       *(inner.c[f"f{i}"] for i in range(len(names))),
-                       *(sa.func.sum(inner.c[f"f{i}"]).over(**window).label(f"r{i}") for i in range(len(names)))
-                       ).subquery()
+    inner = (
+        sa.select(table.c.unit_code, table.c.source_id, *flags)
+        .where(table.c.unit_code.in_(units), where, sa.or_(*samples.values()))
+        .subquery()
+    )
+    window = {
+        "partition_by": bytewise(inner.c.unit_code),
+        "order_by": bytewise(inner.c.source_id),
+        "rows": (None, 0),
+    }
+    ranked = sa.select(
+        inner.c.unit_code,
+        inner.c.source_id,
+        *(inner.c[f"f{i}"] for i in range(len(names))),
+        *(sa.func.sum(inner.c[f"f{i}"]).over(**window).label(f"r{i}") for i in range(len(names))),
+    ).subquery()
     picked = [sa.and_(ranked.c[f"f{i}"] == 1, ranked.c[f"r{i}"] <= MAX_RECORD_IDS) for i in range(len(names))]
-    query = sa.select(ranked.c.unit_code, ranked.c.source_id, *(flag(p) for p in picked)).where(sa.or_(*picked))
+    query = sa.select(ranked.c.unit_code, ranked.c.source_id, *(flag(p) for p in picked)).where(
+        sa.or_(*picked)
+    )
     out: dict[str, dict[str, list[str]]] = {}
     for unit, source_id, *hits in conn.execute(query):
         lists = out.get(unit) or out.setdefault(unit, {name: [] for name in names})

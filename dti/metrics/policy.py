@@ -49,16 +49,24 @@ def source_health(conn) -> dict[str, SourceHealth]:
     """Each source's last sync outcome, and a snapshot id naming the data the metrics were built on."""
     out: dict[str, SourceHealth] = {}
     statuses = {s.source: s for s in conn.execute(sa.select(SourceStatus)).all()}
-    marks = conn.execute(sa.select(SyncWatermark.source, SyncWatermark.entity, SyncWatermark.watermark)
-                         .order_by(SyncWatermark.source, SyncWatermark.entity)).all()
+    marks = conn.execute(
+        sa.select(SyncWatermark.source, SyncWatermark.entity, SyncWatermark.watermark).order_by(
+            SyncWatermark.source, SyncWatermark.entity
+        )
+    ).all()
     for source in SOURCES:
         s = statuses.get(source)
         # The snapshot is named by what was read (each entity's watermark), not by when: two syncs of
         # the same data give the same snapshot id, so outputs stay byte-identical.
         basis = "|".join(f"{e}:{w.isoformat()}" for src, e, w in marks if src == source)
         snap = hashlib.sha256(f"{source}|{basis}".encode()).hexdigest()[:16] if basis else None
-        out[source] = SourceHealth(source, bool(s and s.ok), s.last_success_at if s else None,
-                                   s.error if s else "chưa đồng bộ / never synced", snap)
+        out[source] = SourceHealth(
+            source,
+            bool(s and s.ok),
+            s.last_success_at if s else None,
+            s.error if s else "chưa đồng bộ / never synced",
+            snap,
+        )
     return out
 
 
@@ -73,13 +81,27 @@ def coverage(last_success_at: dt.datetime | None, window: tuple[dt.date, dt.date
     return Decimal("1")
 
 
-def judge(unit_code: str, leaf: Leaf, fw: Framework, window: tuple[dt.date, dt.date], health: SourceHealth,
-          as_of: dt.datetime, found: tuple | None) -> MetricValue:
+def judge(
+    unit_code: str,
+    leaf: Leaf,
+    fw: Framework,
+    window: tuple[dt.date, dt.date],
+    health: SourceHealth,
+    as_of: dt.datetime,
+    found: tuple | None,
+) -> MetricValue:
     """The metric of one leaf for one unit: `found` (value, numerator, denominator, record count, sample ids, as
     the source modules give it; None when nothing was computed) with the status the framework's policy gives."""
     h = health
-    mv = MetricValue(unit_code, leaf.code, leaf.metric, h.source, "ok", freshness_at=h.last_success_at,
-                     snapshot_id=h.snapshot_id)
+    mv = MetricValue(
+        unit_code,
+        leaf.code,
+        leaf.metric,
+        h.source,
+        "ok",
+        freshness_at=h.last_success_at,
+        snapshot_id=h.snapshot_id,
+    )
     if not h.ok:
         mv.status = "unavailable"
         mv.reason = f"{Reason.SOURCE_DOWN}: {h.error or 'không rõ'}"
@@ -97,7 +119,12 @@ def judge(unit_code: str, leaf: Leaf, fw: Framework, window: tuple[dt.date, dt.d
             mv.numerator, mv.denominator, mv.record_count = found[1], found[2], int(found[3])
         return mv
     mv.value, mv.numerator, mv.denominator, mv.record_count, mv.record_ids = (
-        found[0], found[1], found[2], int(found[3]), list(found[4]))
+        found[0],
+        found[1],
+        found[2],
+        int(found[3]),
+        list(found[4]),
+    )
     if mv.coverage < fw.policy.min_coverage:
         mv.status = "incomplete"
         mv.reason = f"{Reason.COVERAGE_BELOW_MINIMUM}: {mv.coverage}"

@@ -35,8 +35,10 @@ def _local_day_sqlite(element, compiler, **kw):
     # millisecond (23:59:59.9995 would become the next day), so the day is read off the text: the UTC date,
     # or the day after it from 17:00 UTC on. Only whole dates go through date().
     ts = compiler.process(element.clauses.clauses[0], **kw)
-    return (f"CASE WHEN substr({ts}, 12, 2) >= '{24 - UTC_OFFSET_HOURS:02d}' "
-            f"THEN date(substr({ts}, 1, 10), '+1 day') ELSE substr({ts}, 1, 10) END")
+    return (
+        f"CASE WHEN substr({ts}, 12, 2) >= '{24 - UTC_OFFSET_HOURS:02d}' "
+        f"THEN date(substr({ts}, 1, 10), '+1 day') ELSE substr({ts}, 1, 10) END"
+    )
 
 
 @compiles(local_day, "postgresql")
@@ -65,8 +67,7 @@ def _plus_hours_sqlite(element, compiler, **kw):
     ts, hours = (compiler.process(c, **kw) for c in element.clauses.clauses)
     # Whole seconds go through strftime (exact: no fraction to round), the stored fraction is kept as text,
     # so the result compares as text with stored timestamps exactly as the instants compare.
-    return (f"(strftime('%Y-%m-%d %H:%M:%S', substr({ts}, 1, 19), ({hours}) || ' hours') "
-            f"|| substr({ts}, 20))")
+    return f"(strftime('%Y-%m-%d %H:%M:%S', substr({ts}, 1, 19), ({hours}) || ' hours') || substr({ts}, 20))"
 
 
 @compiles(plus_hours, "postgresql")
@@ -156,9 +157,13 @@ def reading_for(conn, codes: list[str]) -> Reading:
     """How to read the raw tables for these units on this warehouse."""
     if conn.dialect.name != "sqlite":
         return Reading()
-    current = conn.execute(sa.select(sa.func.count()).select_from(Unit).where(Unit.valid_to.is_(None))).scalar()
+    current = conn.execute(
+        sa.select(sa.func.count()).select_from(Unit).where(Unit.valid_to.is_(None))
+    ).scalar()
     # A sync filling an empty table builds its indexes at the end and the next sync rebuilds any a crash left
     # out; until then the metrics read the table itself, more slowly, rather than fail.
     indexes = conn.execute(sa.text("SELECT name FROM sqlite_master WHERE type = 'index'")).scalars()
-    return Reading(full_scan=len(codes) >= FULL_SCAN_SHARE * (current or 0),
-                   indexes=frozenset(name for name in indexes if name.endswith("_metrics")))
+    return Reading(
+        full_scan=len(codes) >= FULL_SCAN_SHARE * (current or 0),
+        indexes=frozenset(name for name in indexes if name.endswith("_metrics")),
+    )

@@ -12,5 +12,12 @@ from dti.sync.engine import (
     sync_source,
 )
 
-__all__ = ["ENTITY_MODELS", "SOURCE_ENTITIES", "SyncResult", "get_watermark", "record_checksum", "sync_entity",
-           "sync_source"]
+__all__ = [
+    "ENTITY_MODELS",
+    "SOURCE_ENTITIES",
+    "SyncResult",
+    "get_watermark",
+    "record_checksum",
+    "sync_entity",
+    "sync_source",
+]

@@ -124,8 +124,15 @@ class _Loaded:
     watermark: dt.datetime | None
 
 
-def _load(session: Session, write: Callable, stream: Iterable[dict], owners: _Owners, batch_id: str,
-          fetched_at: dt.datetime, watermark: dt.datetime | None) -> _Loaded:
+def _load(
+    session: Session,
+    write: Callable,
+    stream: Iterable[dict],
+    owners: _Owners,
+    batch_id: str,
+    fetched_at: dt.datetime,
+    watermark: dt.datetime | None,
+) -> _Loaded:
     """Write the stream chunk by chunk, each chunk committed on its own; returns the counts and the newest
     updated_at seen (`watermark` if none is newer)."""
     pending: dict[str, dict] = {}
@@ -165,20 +172,46 @@ def _load(session: Session, write: Callable, stream: Iterable[dict], owners: _Ow
     return _Loaded(records, tombstones, remapped, unmapped, watermark)
 
 
-def _record_batch(session: Session, source: str, entity: str, batch_id: str, fetched_at: dt.datetime,
-                  status: str, records: int = 0, error: str | None = None) -> None:
+def _record_batch(
+    session: Session,
+    source: str,
+    entity: str,
+    batch_id: str,
+    fetched_at: dt.datetime,
+    status: str,
+    records: int = 0,
+    error: str | None = None,
+) -> None:
     """The batch's row: running (nothing finished yet), ok or failed (finished now, a failure with its error)."""
     done = {} if status == "running" else {"finished_at": dt.datetime.now(TZ)}
     if error is not None:
         done["error"] = error
-    session.merge(SyncBatch(batch_id=batch_id, source=source, entity=entity, started_at=fetched_at,
-                            status=status, records=records, **done))
+    session.merge(
+        SyncBatch(
+            batch_id=batch_id,
+            source=source,
+            entity=entity,
+            started_at=fetched_at,
+            status=status,
+            records=records,
+            **done,
+        )
+    )
 
 
-def sync_entity(source: str, entity: str, fetch: Callable[[dt.datetime | None], Iterable[dict]], *,
-                url: str | None = None, batch_id: str, fetched_at: dt.datetime, full: bool = False,
-                unit: str = "*", lookback: dt.timedelta | None = None,
-                registry: UnitRegistry | None = None) -> SyncResult:
+def sync_entity(
+    source: str,
+    entity: str,
+    fetch: Callable[[dt.datetime | None], Iterable[dict]],
+    *,
+    url: str | None = None,
+    batch_id: str,
+    fetched_at: dt.datetime,
+    full: bool = False,
+    unit: str = "*",
+    lookback: dt.timedelta | None = None,
+    registry: UnitRegistry | None = None,
+) -> SyncResult:
     """Pull `entity` from `fetch(since)` and upsert it. Raises on failure after recording it.
 
     `unit` keys the watermark ("*" = the whole source; a unit code when `fetch` reads one unit).
@@ -197,23 +230,47 @@ def sync_entity(source: str, entity: str, fetch: Callable[[dt.datetime | None], 
     # keeps the chunks it committed — upserts, repeated by the next sync — but not its watermark, so nothing
     # is skipped, and the source is marked failed, so its claims stay unverifiable until a sync succeeds.
     try:
-        with engine.connect() as conn, sqlite_cache(conn), indexes_after_first_load(conn, model.__table__), \
-                Session(bind=conn) as session:
+        with (
+            engine.connect() as conn,
+            sqlite_cache(conn),
+            indexes_after_first_load(conn, model.__table__),
+            Session(bind=conn) as session,
+        ):
             wm = None if full else get_watermark(session, source, entity, unit)
             since = (wm - max(OVERLAP, lookback or OVERLAP)) if wm else None
-            owners = _Owners(registry or load_registry(session), sync_day(fetched_at))
-            loaded = _load(session, writer_for(session, model), fetch(since), owners, batch_id, fetched_at, wm)
+            registry = registry if registry is not None else load_registry(session)
+            owners = _Owners(registry, sync_day(fetched_at))
+            loaded = _load(
+                session, writer_for(session, model), fetch(since), owners, batch_id, fetched_at, wm
+            )
             if loaded.watermark is not None:
-                session.merge(SyncWatermark(source=source, entity=entity, unit_code=unit,
-                                            watermark=loaded.watermark, updated_at=fetched_at))
+                session.merge(
+                    SyncWatermark(
+                        source=source,
+                        entity=entity,
+                        unit_code=unit,
+                        watermark=loaded.watermark,
+                        updated_at=fetched_at,
+                    )
+                )
             _record_batch(session, source, entity, batch_id, fetched_at, "ok", loaded.records)
             session.commit()
     except Exception as exc:
         with Session(engine) as s, s.begin():
             _record_batch(s, source, entity, batch_id, fetched_at, "failed", error=str(exc)[:2000])
         raise
-    return SyncResult(source, entity, batch_id, loaded.records, loaded.tombstones, loaded.remapped,
-                      loaded.watermark, since, loaded.unmapped, tuple(sorted(owners.split)))
+    return SyncResult(
+        source,
+        entity,
+        batch_id,
+        loaded.records,
+        loaded.tombstones,
+        loaded.remapped,
+        loaded.watermark,
+        since,
+        loaded.unmapped,
+        tuple(sorted(owners.split)),
+    )
 
 
 def _set_status(url: str | None, source: str, ok: bool, at: dt.datetime, error: str | None) -> None:
@@ -235,9 +292,17 @@ def _batch_id(*parts: str) -> str:
     return text[:47] + "-" + hashlib.sha256(text.encode()).hexdigest()[:16]  # the column holds 64
 
 
-def sync_source(source: str, fetcher, *, url: str | None = None, batch_prefix: str,
-                fetched_at: dt.datetime, full: bool = False, units: list[str] | None = None,
-                lookback: dt.timedelta | None = None) -> list[SyncResult]:
+def sync_source(
+    source: str,
+    fetcher,
+    *,
+    url: str | None = None,
+    batch_prefix: str,
+    fetched_at: dt.datetime,
+    full: bool = False,
+    units: list[str] | None = None,
+    lookback: dt.timedelta | None = None,
+) -> list[SyncResult]:
     """Sync every entity of a source; the source's status records success or the failure reason.
 
     With `units`, each unit is pulled separately (the fetcher must accept `unit=`), asking for the
@@ -253,16 +318,36 @@ def sync_source(source: str, fetcher, *, url: str | None = None, batch_prefix: s
         codes_of = registry.record_codes(sync_day(fetched_at)) if units is not None else {}
         for entity in SOURCE_ENTITIES[source]:
             if units is None:
-                results.append(sync_entity(source, entity, lambda since, e=entity: fetcher.fetch(e, since), url=url,
-                                           batch_id=f"{batch_prefix}-{source}-{entity}", fetched_at=fetched_at,
-                                           full=full, lookback=lookback, registry=registry))
+                results.append(
+                    sync_entity(
+                        source,
+                        entity,
+                        lambda since, e=entity: fetcher.fetch(e, since),
+                        url=url,
+                        batch_id=f"{batch_prefix}-{source}-{entity}",
+                        fetched_at=fetched_at,
+                        full=full,
+                        lookback=lookback,
+                        registry=registry,
+                    )
+                )
                 continue
             for unit in sorted(units):
                 codes = codes_of.get(unit, [unit])
-                results.append(sync_entity(
-                    source, entity, lambda since, e=entity, c=codes: fetcher.fetch(e, since, unit=c), url=url,
-                    batch_id=_batch_id(batch_prefix, source, entity, unit), fetched_at=fetched_at, full=full,
-                    unit=unit, lookback=lookback, registry=registry))
+                results.append(
+                    sync_entity(
+                        source,
+                        entity,
+                        lambda since, e=entity, c=codes: fetcher.fetch(e, since, unit=c),
+                        url=url,
+                        batch_id=_batch_id(batch_prefix, source, entity, unit),
+                        fetched_at=fetched_at,
+                        full=full,
+                        unit=unit,
+                        lookback=lookback,
+                        registry=registry,
+                    )
+                )
     except Exception as exc:
         _set_status(url, source, False, fetched_at, f"{type(exc).__name__}: {exc}")
         raise

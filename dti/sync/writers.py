@@ -26,8 +26,9 @@ def upsert(session: Session, model, rows: list[dict]) -> None:
     keys = [c.name for c in table.columns if c.name != "source_id"]
     if dialect in ("sqlite", "postgresql"):
         insert = (sa.dialects.sqlite.insert if dialect == "sqlite" else sa.dialects.postgresql.insert)(table)
-        stmt = insert.on_conflict_do_update(index_elements=["source_id"],
-                                            set_={k: insert.excluded[k] for k in keys})
+        stmt = insert.on_conflict_do_update(
+            index_elements=["source_id"], set_={k: insert.excluded[k] for k in keys}
+        )
     elif dialect in ("mysql", "mariadb"):
         insert = sa.dialects.mysql.insert(table)
         stmt = insert.on_duplicate_key_update({k: insert.inserted[k] for k in keys})
@@ -113,8 +114,10 @@ class _BulkUpsert:
     def upsert_from(self, rows_sql: str) -> str:
         quote = self.quote
         updates = ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in self.columns if c != "source_id")
-        return (f"INSERT INTO {quote(self.table.name)} ({self.names}) {rows_sql} "
-                f"ON CONFLICT ({quote('source_id')}) DO UPDATE SET {updates}")
+        return (
+            f"INSERT INTO {quote(self.table.name)} ({self.names}) {rows_sql} "
+            f"ON CONFLICT ({quote('source_id')}) DO UPDATE SET {updates}"
+        )
 
     def by_column(self, rows: list[dict]) -> list:
         return list(zip(*map(self.row, rows), strict=True))
@@ -130,8 +133,11 @@ class _SqliteUpsert(_BulkUpsert):
         dialect = session.get_bind().dialect
         self.sql = self.upsert_from(f"VALUES ({', '.join('?' * len(self.columns))})")
         memo = _UtcTexts()
-        self.binds = [(i, bind, isinstance(c.type, sa.Boolean)) for i, c in enumerate(self.table.columns)
-                      if (bind := sqlite_value(c, dialect, memo)) is not None]
+        self.binds = [
+            (i, bind, isinstance(c.type, sa.Boolean))
+            for i, c in enumerate(self.table.columns)
+            if (bind := sqlite_value(c, dialect, memo)) is not None
+        ]
 
     def __call__(self, rows: list[dict]) -> None:
         if not rows:
@@ -189,7 +195,9 @@ class _PostgresCopyUpsert(_BulkUpsert):
             self.upsert_from(f"SELECT {self.names} FROM {temp}"),
             f"TRUNCATE {temp}",
         )
-        self.checks = [(i, _aware(c)) for i, c in enumerate(self.table.columns) if isinstance(c.type, UTCDateTime)]
+        self.checks = [
+            (i, _aware(c)) for i, c in enumerate(self.table.columns) if isinstance(c.type, UTCDateTime)
+        ]
 
     def __call__(self, rows: list[dict]) -> None:
         if not rows:
@@ -203,7 +211,8 @@ class _PostgresCopyUpsert(_BulkUpsert):
         csv.writer(text, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n").writerows(tuples)
         text.seek(0)
         create, copy, merge, empty = self.statements
-        with self.session.connection().connection.cursor() as cur:  # the driver's own cursor: COPY is not DB-API
+        # The driver's own cursor: COPY is not DB-API.
+        with self.session.connection().connection.cursor() as cur:
             cur.execute(create)
             cur.copy_expert(copy, text)
             cur.execute(merge)
@@ -263,7 +272,8 @@ def indexes_after_first_load(conn: sa.Connection, table: sa.Table):
     try:
         yield
     except BaseException:
-        with suppress(sa.exc.DBAPIError):  # a broken connection must not hide what broke it (next sync builds them)
+        # A broken connection must not hide what broke it (the next sync builds them).
+        with suppress(sa.exc.DBAPIError):
             build(dropped)
         raise
     build(dropped)
@@ -273,4 +283,3 @@ def indexes_after_first_load(conn: sa.Connection, table: sa.Table):
         # dossiers: seconds instead of a fraction of one).
         conn.execute(sa.text(f"ANALYZE {conn.dialect.identifier_preparer.quote(table.name)}"))
         conn.commit()
-

@@ -19,5 +19,15 @@ from dti.units.registry import (
 )
 from dti.units.store import load_registry, save_registry
 
-__all__ = ["RegistryError", "SplitUnitError", "Unit", "UnitError", "UnitLink", "UnitRegistry", "assessed_units",
-           "load_registry", "load_registry_file", "save_registry"]
+__all__ = [
+    "RegistryError",
+    "SplitUnitError",
+    "Unit",
+    "UnitError",
+    "UnitLink",
+    "UnitRegistry",
+    "assessed_units",
+    "load_registry",
+    "load_registry_file",
+    "save_registry",
+]

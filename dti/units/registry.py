@@ -32,7 +32,9 @@ class RegistryError(ValueError):
     def __init__(self, source: str, problems: list[tuple[str, object, str]]):
         self.source = source
         self.problems = problems
-        lines = [f"Danh mục đơn vị không hợp lệ / invalid unit registry: {source} ({len(problems)} lỗi / problems)"]
+        lines = [
+            f"Danh mục đơn vị không hợp lệ / invalid unit registry: {source} ({len(problems)} lỗi / problems)"
+        ]
         for where, value, expected in problems:
             shown = _NONE if value is None else f"'{value}'"
             lines.append(f"  {where}: giá trị / value {shown} — {expected}")
@@ -68,68 +70,110 @@ class UnitRegistry:
     """Units and their merger links, checked for consistency when built."""
 
     def __init__(self, units: Iterable[Unit], links: Iterable[UnitLink] = (), source: str = "<registry>"):
-        units = list(units)
-        links = list(links)
         problems: list[tuple[str, object, str]] = []
         self._units: dict[str, Unit] = {}
+        self._out: dict[str, list[UnitLink]] = defaultdict(list)
+        self._in: dict[str, list[UnitLink]] = defaultdict(list)
+        self._add_units(list(units), problems)
+        self._add_links(list(links), problems)
+        if problems:
+            raise RegistryError(source, problems)
+        for bucket in (self._out, self._in):
+            for code in bucket:
+                bucket[code].sort(
+                    key=lambda lk: (lk.effective, code_key(lk.successor), code_key(lk.predecessor))
+                )
+
+    def _add_units(self, units: list[Unit], problems: list) -> None:
         for i, unit in enumerate(units):
             where = f"units[{i}] ({unit.code})"
             if unit.code in self._units:
                 problems.append((f"{where}.code", unit.code, "mã đơn vị bị trùng / duplicate unit code"))
                 continue
             if unit.valid_to is not None and unit.valid_to < unit.valid_from:
-                problems.append((f"{where}.valid_to", unit.valid_to.isoformat(),
-                                 f"phải từ {unit.valid_from.isoformat()} trở đi / must not be before valid_from"))
+                problems.append(
+                    (
+                        f"{where}.valid_to",
+                        unit.valid_to.isoformat(),
+                        f"phải từ {unit.valid_from.isoformat()} trở đi / must not be before valid_from",
+                    )
+                )
             self._units[unit.code] = unit
         for i, unit in enumerate(units):
             if unit.parent_code and unit.parent_code not in self._units:
-                problems.append((f"units[{i}] ({unit.code}).parent_code", unit.parent_code,
-                                 "đơn vị cấp trên không có trong danh mục / parent unit not in the registry"))
-        self._out: dict[str, list[UnitLink]] = defaultdict(list)
-        self._in: dict[str, list[UnitLink]] = defaultdict(list)
+                problems.append(
+                    (
+                        f"units[{i}] ({unit.code}).parent_code",
+                        unit.parent_code,
+                        "đơn vị cấp trên không có trong danh mục / parent unit not in the registry",
+                    )
+                )
+
+    def _add_links(self, links: list[UnitLink], problems: list) -> None:
         seen_links: set[tuple[str, str, dt.date]] = set()
         for i, link in enumerate(links):
             where = f"links[{i}] ({link.predecessor} → {link.successor})"
-            bad = False
-            for role in ("predecessor", "successor"):
-                code = getattr(link, role)
-                if code not in self._units:
-                    problems.append((f"{where}.{role}", code, "mã đơn vị không có trong danh mục / unknown unit code"))
-                    bad = True
-            if bad:
+            unknown = [
+                (f"{where}.{role}", code, "mã đơn vị không có trong danh mục / unknown unit code")
+                for role, code in (("predecessor", link.predecessor), ("successor", link.successor))
+                if code not in self._units
+            ]
+            if unknown:
+                problems.extend(unknown)
                 continue
             if link.predecessor == link.successor:
-                problems.append((f"{where}.successor", link.successor,
-                                 "đơn vị kế thừa phải khác đơn vị cũ / successor must differ from predecessor"))
+                problems.append(
+                    (
+                        f"{where}.successor",
+                        link.successor,
+                        "đơn vị kế thừa phải khác đơn vị cũ / successor must differ from predecessor",
+                    )
+                )
                 continue
             key = (link.predecessor, link.successor, link.effective)
             if key in seen_links:
                 problems.append((where, link.effective.isoformat(), "liên kết bị trùng / duplicate link"))
                 continue
             seen_links.add(key)
-            successor = self._units[link.successor]
-            if not successor.valid_on(link.effective):
-                problems.append((f"{where}.effective", link.effective.isoformat(),
-                                 f"đơn vị kế thừa {successor.code} chưa/không còn hiệu lực ngày này "
-                                 f"(hiệu lực {successor.valid_from.isoformat()}–"
-                                 f"{successor.valid_to.isoformat() if successor.valid_to else ''}) "
-                                 f"/ the successor is not valid on the effective date"))
-            predecessor = self._units[link.predecessor]
-            if predecessor.valid_from >= link.effective:
-                problems.append((f"{where}.effective", link.effective.isoformat(),
-                                 f"đơn vị cũ {predecessor.code} chỉ có hiệu lực từ {predecessor.valid_from.isoformat()} "
-                                 f"/ the predecessor did not exist before the effective date"))
-            elif predecessor.valid_on(link.effective):
-                problems.append((f"{where}.effective", link.effective.isoformat(),
-                                 f"đơn vị cũ {predecessor.code} vẫn còn hiệu lực ngày này; đặt valid_to trước ngày "
-                                 f"sáp nhập / the predecessor is still valid on the effective date; end it the day before"))
+            problems.extend(self._date_problems(where, link))
             self._out[link.predecessor].append(link)
             self._in[link.successor].append(link)
-        if problems:
-            raise RegistryError(source, problems)
-        for bucket in (self._out, self._in):
-            for code in bucket:
-                bucket[code].sort(key=lambda lk: (lk.effective, code_key(lk.successor), code_key(lk.predecessor)))
+
+    def _date_problems(self, where: str, link: UnitLink) -> list[tuple[str, object, str]]:
+        """A link must hand over on a day the successor exists and the predecessor no longer does."""
+        problems: list[tuple[str, object, str]] = []
+        successor = self._units[link.successor]
+        if not successor.valid_on(link.effective):
+            problems.append(
+                (
+                    f"{where}.effective",
+                    link.effective.isoformat(),
+                    f"đơn vị kế thừa {successor.code} chưa/không còn hiệu lực ngày này "
+                    f"(hiệu lực {successor.valid_from.isoformat()}–"
+                    f"{successor.valid_to.isoformat() if successor.valid_to else ''}) "
+                    f"/ the successor is not valid on the effective date",
+                )
+            )
+        predecessor = self._units[link.predecessor]
+        if predecessor.valid_from >= link.effective:
+            problems.append(
+                (
+                    f"{where}.effective",
+                    link.effective.isoformat(),
+                    f"đơn vị cũ {predecessor.code} chỉ có hiệu lực từ {predecessor.valid_from.isoformat()} "
+                    f"/ the predecessor did not exist before the effective date",
+                )
+            )
+        elif predecessor.valid_on(link.effective):
+            problems.append(
+                (
+                    f"{where}.effective",
+                    link.effective.isoformat(),
+                    f"đơn vị cũ {predecessor.code} vẫn còn hiệu lực ngày này; đặt valid_to trước ngày "
+                    f"sáp nhập / the predecessor is still valid on the effective date; end it the day before",
+                )
+            )
+        return problems
 
     # ---- reading ------------------------------------------------------------------------------
     @property
@@ -176,8 +220,9 @@ class UnitRegistry:
             if len(step) > 1:
                 targets = [lk.successor for lk in step]
                 raise SplitUnitError(
-                    f"Đơn vị '{unit.code}' ({unit.name_vi}) được chia cho nhiều đơn vị từ {step[0].effective.isoformat()}: "
-                    f"{', '.join(targets)}; cần xác định thủ công / unit was split between several successors, map it by hand",
+                    f"Đơn vị '{unit.code}' ({unit.name_vi}) được chia cho nhiều đơn vị từ "
+                    f"{step[0].effective.isoformat()}: {', '.join(targets)}; cần xác định thủ công "
+                    f"/ unit was split between several successors, map it by hand",
                     targets,
                 )
             unit = self._units[step[0].successor]
@@ -243,8 +288,12 @@ class UnitRegistry:
         return self.get(code).valid_on(window[1])
 
 
-def assessed_units(registry: UnitRegistry, window: tuple[dt.date, dt.date],
-                   unit_type: str | None = None) -> list[Unit]:
+def assessed_units(
+    registry: UnitRegistry, window: tuple[dt.date, dt.date], unit_type: str | None = None
+) -> list[Unit]:
     """The units assessed for a period with this data window (see UnitRegistry.is_assessed), by code."""
-    return [u for u in registry.units if registry.is_assessed(u.code, window)
-            and (unit_type is None or u.unit_type == unit_type)]
+    return [
+        u
+        for u in registry.units
+        if registry.is_assessed(u.code, window) and (unit_type is None or u.unit_type == unit_type)
+    ]

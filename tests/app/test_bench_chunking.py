@@ -26,14 +26,23 @@ def synced(tmp_path_factory):
     url = f"sqlite:///{root / 'warehouse.db'}"
     init_db(url)
     load_units(root / "sim", url)
-    sync_source("DVC", DossierSimulator(db_path=str(root / "sim" / "dvc.db")), url=url, batch_prefix="night",
-                fetched_at=dt.datetime(2026, 1, 5, 6, 0, tzinfo=TZ))
+    sync_source(
+        "DVC",
+        DossierSimulator(db_path=str(root / "sim" / "dvc.db")),
+        url=url,
+        batch_prefix="night",
+        fetched_at=dt.datetime(2026, 1, 5, 6, 0, tzinfo=TZ),
+    )
     with get_engine(url).begin() as conn:
         # Rows that break an ERROR check, spread across the table so several chunks hold some.
-        conn.execute(sa.text("UPDATE raw_dossiers SET components_reused = components_total + 1 "
-                             "WHERE source_id IN (SELECT source_id FROM raw_dossiers ORDER BY source_id DESC "
-                             "LIMIT 7) OR source_id IN (SELECT source_id FROM raw_dossiers ORDER BY source_id "
-                             "LIMIT 5)"))
+        conn.execute(
+            sa.text(
+                "UPDATE raw_dossiers SET components_reused = components_total + 1 "
+                "WHERE source_id IN (SELECT source_id FROM raw_dossiers ORDER BY source_id DESC "
+                "LIMIT 7) OR source_id IN (SELECT source_id FROM raw_dossiers ORDER BY source_id "
+                "LIMIT 5)"
+            )
+        )
     return url
 
 

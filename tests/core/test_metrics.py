@@ -48,12 +48,82 @@ def test_pre_merger_codes_count_for_the_successor(tmp_path, sqlite_url):
     verified_province(root, sqlite_url, seed=3, scale="demo")
     engine = sa.create_engine(sqlite_url)
     with engine.connect() as conn:
-        remapped = conn.execute(sa.select(sa.func.count()).select_from(RawDossier)
-                                .where(RawDossier.unit_code != RawDossier.source_unit_code)).scalar()
-        old_codes_left = conn.execute(sa.select(sa.func.count()).select_from(RawDossier)
-                                      .where(RawDossier.unit_code.like("000.00.9%"))).scalar()
+        remapped = conn.execute(
+            sa.select(sa.func.count())
+            .select_from(RawDossier)
+            .where(RawDossier.unit_code != RawDossier.source_unit_code)
+        ).scalar()
+        old_codes_left = conn.execute(
+            sa.select(sa.func.count()).select_from(RawDossier).where(RawDossier.unit_code.like("000.00.9%"))
+        ).scalar()
     assert remapped > 0
     assert old_codes_left == 0
+
+
+def _due_day_dossiers(unit: str) -> list[RawDossier]:
+    """Dossiers due at 17:00 on 10 May: finished that evening, the next day, still open, and a tombstone."""
+    base = dict(
+        unit_code=unit,
+        source_unit_code=unit,
+        procedure_code="p",
+        channel=2,
+        service_level="full",
+        has_digitised=True,
+        e_result=True,
+        paid_online=False,
+        fee_applies=False,
+        vneid=True,
+        synced_portal=True,
+        components_total=1,
+        components_reused=0,
+        deleted=False,
+        batch_id="x",
+        checksum="x",
+        fetched_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+    )
+    due = dt.datetime(2025, 5, 10, 17, 0, tzinfo=TZ)
+    return [
+        RawDossier(
+            source_id="on-time-late-evening",
+            dossier_code="a",
+            received_at=due - dt.timedelta(days=5),
+            due_at=due,
+            finished_at=due.replace(hour=21),
+            status="done",
+            updated_at=due,
+            **base,
+        ),
+        RawDossier(
+            source_id="late-next-day",
+            dossier_code="b",
+            received_at=due - dt.timedelta(days=5),
+            due_at=due,
+            finished_at=due + dt.timedelta(days=1),
+            status="done",
+            updated_at=due,
+            **base,
+        ),
+        RawDossier(
+            source_id="still-open",
+            dossier_code="c",
+            received_at=due - dt.timedelta(days=5),
+            due_at=due,
+            finished_at=None,
+            status="processing",
+            updated_at=due,
+            **base,
+        ),
+        RawDossier(
+            source_id="tombstone",
+            dossier_code="d",
+            received_at=due - dt.timedelta(days=5),
+            due_at=due,
+            finished_at=due + dt.timedelta(days=9),
+            status="done",
+            updated_at=due,
+            **{**base, "deleted": True},
+        ),
+    ]
 
 
 def test_on_time_is_compared_by_day_and_open_late_dossiers_count(tmp_path, sqlite_url):
@@ -64,23 +134,17 @@ def test_on_time_is_compared_by_day_and_open_late_dossiers_count(tmp_path, sqlit
         units = period_units(s, PERIOD)
         unit = next(u for u in units if u[1] == "dept_tthc")[0]
         s.execute(sa.delete(RawDossier).where(RawDossier.unit_code == unit))
-        base = dict(unit_code=unit, source_unit_code=unit, procedure_code="p", channel=2, service_level="full",
-                    has_digitised=True, e_result=True, paid_online=False, fee_applies=False, vneid=True,
-                    synced_portal=True, components_total=1, components_reused=0, deleted=False, batch_id="x",
-                    checksum="x", fetched_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
-        due = dt.datetime(2025, 5, 10, 17, 0, tzinfo=TZ)
-        s.add(RawDossier(source_id="on-time-late-evening", dossier_code="a", received_at=due - dt.timedelta(days=5),
-                         due_at=due, finished_at=due.replace(hour=21), status="done", updated_at=due, **base))
-        s.add(RawDossier(source_id="late-next-day", dossier_code="b", received_at=due - dt.timedelta(days=5),
-                         due_at=due, finished_at=due + dt.timedelta(days=1), status="done", updated_at=due, **base))
-        s.add(RawDossier(source_id="still-open", dossier_code="c", received_at=due - dt.timedelta(days=5),
-                         due_at=due, finished_at=None, status="processing", updated_at=due, **base))
-        s.add(RawDossier(source_id="tombstone", dossier_code="d", received_at=due - dt.timedelta(days=5),
-                         due_at=due, finished_at=due + dt.timedelta(days=9), status="done", updated_at=due,
-                         **{**base, "deleted": True}))
+        s.add_all(_due_day_dossiers(unit))
         assert s.get(SourceStatus, "DVC").ok
-    metrics = {m.indicator_code: m for m in compute_metrics(PERIOD, [u for u in units if u[0] == unit],
-                                                             url=sqlite_url, as_of=dt.datetime(2026, 1, 6, tzinfo=TZ))}
+    metrics = {
+        m.indicator_code: m
+        for m in compute_metrics(
+            PERIOD,
+            [u for u in units if u[0] == unit],
+            url=sqlite_url,
+            as_of=dt.datetime(2026, 1, 6, tzinfo=TZ),
+        )
+    }
     f5 = metrics["F5"]
     assert (f5.numerator, f5.denominator) == (1, 3)
     assert f5.record_ids == ["late-next-day", "still-open"]

@@ -1,6 +1,6 @@
 """Incremental sync through the real clients and the HTTP simulators: provenance, idempotent reruns,
-late updates and tombstones, per-unit watermarks, failures that leave earlier data untouched, and old
-unit codes mapped through the unit registry."""
+late updates and tombstones, per-unit watermarks, and failures that leave earlier data untouched.
+(Old unit codes through the unit registry: tests/core/test_sync_units.py.)"""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import datetime as dt
 import json
 import shutil
 import sqlite3
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -21,8 +20,7 @@ from connectors.sec.client import SecurityApi, SecurityCsvExport
 from dti.settings import TZ
 from dti.sync import engine, sync_entity, sync_source
 from dti.sync.engine import OVERLAP
-from dti.units import load_registry_file, save_registry
-from dti.warehouse import init_db, session_scope
+from dti.warehouse import init_db
 from dti.warehouse.db import get_engine
 from dti.warehouse.models import (
     RawDocument,
@@ -38,8 +36,14 @@ from simulators.in_process import DossierSimulator
 from simulators.load import load_units
 from simulators.server import SimulatorServer
 
-FAST = dict(connect_timeout=0.5, read_timeout=0.3, backoff_base_s=0.01, backoff_max_s=0.2, jitter_seed=7,
-            max_total_wait_s=5.0)
+FAST = dict(
+    connect_timeout=0.5,
+    read_timeout=0.3,
+    backoff_base_s=0.01,
+    backoff_max_s=0.2,
+    jitter_seed=7,
+    max_total_wait_s=5.0,
+)
 NIGHT1 = dt.datetime(2026, 1, 6, 1, 0, tzinfo=TZ)
 NIGHT2 = dt.datetime(2026, 1, 7, 1, 0, tzinfo=TZ)
 
@@ -67,7 +71,10 @@ def wh(warehouse, province):
 
 def _rows(url, model):
     with Session(get_engine(url)) as s:
-        return [dict(r) for r in s.execute(sa.select(model.__table__).order_by(model.__table__.c.source_id)).mappings()]
+        return [
+            dict(r)
+            for r in s.execute(sa.select(model.__table__).order_by(model.__table__.c.source_id)).mappings()
+        ]
 
 
 def _overlap(url, source, entity, model) -> set[str]:
@@ -122,7 +129,8 @@ def test_rerun_is_idempotent(wh, province):
     assert len(now) == len(first)
     strip = ("batch_id", "fetched_at")
     assert [{k: v for k, v in r.items() if k not in strip} for r in now] == [
-        {k: v for k, v in r.items() if k not in strip} for r in first]  # nothing changed in the source
+        {k: v for k, v in r.items() if k not in strip} for r in first
+    ]  # nothing changed in the source
 
 
 def test_night_of_changes_late_updates_and_tombstones(wh, province):
@@ -177,7 +185,9 @@ def test_source_down_fails_fast_and_keeps_earlier_data(wh, province):
     before = _rows(wh, RawDossier)
     mutate(province, fraction=0.05, seed=1)
     with SimulatorServer(province, faults="dvc-down", retry_after=1) as sims:
-        api = DossierApi(base_url=sims.dvc_url, token=sims.token, page_size=200, **{**FAST, "max_total_wait_s": 2})
+        api = DossierApi(
+            base_url=sims.dvc_url, token=sims.token, page_size=200, **{**FAST, "max_total_wait_s": 2}
+        )
         with pytest.raises(SourceError, match="503"):
             sync_source("DVC", api, url=wh, batch_prefix="n2", fetched_at=NIGHT2)
     assert _rows(wh, RawDossier) == before
@@ -190,7 +200,9 @@ def test_source_down_fails_fast_and_keeps_earlier_data(wh, province):
 
 def test_failure_within_the_first_chunk_writes_nothing(wh, province):
     def broken(since):
-        for i, record in enumerate(DossierSimulator(db_path=str(province / "dvc.db")).fetch("dossiers", since)):
+        for i, record in enumerate(
+            DossierSimulator(db_path=str(province / "dvc.db")).fetch("dossiers", since)
+        ):
             if i == 700:
                 raise SourceError("DVC", "mất kết nối giữa chừng / connection lost mid-stream")
             yield record
@@ -204,11 +216,15 @@ def test_failure_within_the_first_chunk_writes_nothing(wh, province):
 
 def _dossiers_then(province, at: int, action):
     """The simulator's dossiers, calling `action()` when the stream reaches record `at`."""
+
     def fetch(since):
-        for i, record in enumerate(DossierSimulator(db_path=str(province / "dvc.db")).fetch("dossiers", since)):
+        for i, record in enumerate(
+            DossierSimulator(db_path=str(province / "dvc.db")).fetch("dossiers", since)
+        ):
             if i == at:
                 action()
             yield record
+
     return fetch
 
 
@@ -226,8 +242,14 @@ def test_a_sync_holds_the_warehouse_write_lock_one_chunk_at_a_time(wh, province,
         finally:
             con.close()
 
-    result = sync_entity("DVC", "dossiers", _dossiers_then(province, 450, other_writer), url=wh, batch_id="b1",
-                         fetched_at=NIGHT1)
+    result = sync_entity(
+        "DVC",
+        "dossiers",
+        _dossiers_then(province, 450, other_writer),
+        url=wh,
+        batch_id="b1",
+        fetched_at=NIGHT1,
+    )
     assert result.records == len(_rows(wh, RawDossier)) > 450
 
 
@@ -238,12 +260,20 @@ def test_a_failure_after_some_chunks_keeps_them_but_not_the_watermark(wh, provin
         raise SourceError("DVC", "mất kết nối giữa chừng / connection lost mid-stream")
 
     with pytest.raises(SourceError):
-        sync_entity("DVC", "dossiers", _dossiers_then(province, 450, lost), url=wh, batch_id="b1", fetched_at=NIGHT1)
+        sync_entity(
+            "DVC", "dossiers", _dossiers_then(province, 450, lost), url=wh, batch_id="b1", fetched_at=NIGHT1
+        )
     assert len(_rows(wh, RawDossier)) == 400  # two whole chunks were committed
     with Session(get_engine(wh)) as s:
         assert s.get(SyncWatermark, ("DVC", "dossiers", "*")) is None  # so the next sync reads them again
-    again = sync_entity("DVC", "dossiers", _dossiers_then(province, -1, lambda: None), url=wh, batch_id="b2",
-                        fetched_at=NIGHT2)
+    again = sync_entity(
+        "DVC",
+        "dossiers",
+        _dossiers_then(province, -1, lambda: None),
+        url=wh,
+        batch_id="b2",
+        fetched_at=NIGHT2,
+    )
     assert len(_rows(wh, RawDossier)) == again.records == _sim_count(province, "dvc.db", "dossiers")
 
 
@@ -254,25 +284,39 @@ def test_per_unit_watermarks_include_predecessor_codes(wh, province):
     other = next(u["code"] for u in units["units"] if u["valid_to"] is None and u["code"] != successor)
     with SimulatorServer(province) as sims:
         api = DossierApi(base_url=sims.dvc_url, token=sims.token, page_size=200, **FAST)
-        results = sync_source("DVC", api, url=wh, batch_prefix="u1", fetched_at=NIGHT1, units=[successor, other])
+        results = sync_source(
+            "DVC", api, url=wh, batch_prefix="u1", fetched_at=NIGHT1, units=[successor, other]
+        )
         with Session(get_engine(wh)) as s:
             marks = {(w.entity, w.unit_code) for w in s.scalars(sa.select(SyncWatermark))}
             rows = s.scalars(sa.select(RawDossier)).all()
         assert marks == {(e, u) for e in ("procedures", "dossiers") for u in (successor, other)}
         assert {r.unit_code for r in rows} == {successor, other}
-        expected = _sim_count(province, "dvc.db", "dossiers",
-                              f"unit_code IN ('{successor}', '{other}', '{links[0]['predecessor_code']}')")
+        expected = _sim_count(
+            province,
+            "dvc.db",
+            "dossiers",
+            f"unit_code IN ('{successor}', '{other}', '{links[0]['predecessor_code']}')",
+        )
         assert len(rows) == expected
         assert any(r.source_unit_code == links[0]["predecessor_code"] for r in rows)
         assert len(results) == 4
-        again = sync_source("DVC", api, url=wh, batch_prefix="u2", fetched_at=NIGHT2, units=[successor, other])
+        again = sync_source(
+            "DVC", api, url=wh, batch_prefix="u2", fetched_at=NIGHT2, units=[successor, other]
+        )
     assert all(r.since is not None for r in again)
 
 
 def test_per_unit_needs_a_unit_filter(wh, province):
     with pytest.raises(ValueError, match="unit"):
-        sync_source("DOC", DocumentDb(url=f"sqlite:///{province / 'doc.db'}"), url=wh, batch_prefix="x",
-                    fetched_at=NIGHT1, units=["u"])
+        sync_source(
+            "DOC",
+            DocumentDb(url=f"sqlite:///{province / 'doc.db'}"),
+            url=wh,
+            batch_prefix="x",
+            fetched_at=NIGHT1,
+            units=["u"],
+        )
 
 
 def test_doc_and_sec_csv_incremental(wh, province):
@@ -294,7 +338,8 @@ def test_doc_and_sec_csv_incremental(wh, province):
         for sid in changes["vb_van_ban"]["deleted"]:
             assert s.get(RawDocument, sid).deleted
         assert s.scalar(sa.select(sa.func.count()).select_from(RawDocument)) == (
-            _sim_count(province, "doc.db", "vb_van_ban"))
+            _sim_count(province, "doc.db", "vb_van_ban")
+        )
 
 
 def _indexes(url: str, table: str) -> set[str]:
@@ -302,7 +347,9 @@ def _indexes(url: str, table: str) -> set[str]:
 
 
 @pytest.mark.parametrize("fails", [False, True], ids=["succeeds", "fails part-way"])
-def test_a_first_load_builds_the_secondary_indexes_at_the_end_whatever_happens(wh, province, monkeypatch, fails):
+def test_a_first_load_builds_the_secondary_indexes_at_the_end_whatever_happens(
+    wh, province, monkeypatch, fails
+):
     """Into an empty table the rows go in without the secondary indexes (built once at the end), so the
     table must have every one of them afterwards, also when the sync failed after committing some chunks."""
     monkeypatch.setattr(engine, "CHUNK", 200)
@@ -310,7 +357,9 @@ def test_a_first_load_builds_the_secondary_indexes_at_the_end_whatever_happens(w
     assert wanted and _indexes(wh, "raw_dossiers") == wanted
     dropped = []
     real_drop = sa.Index.drop
-    monkeypatch.setattr(sa.Index, "drop", lambda self, *a, **k: (dropped.append(self.name), real_drop(self, *a, **k)))
+    monkeypatch.setattr(
+        sa.Index, "drop", lambda self, *a, **k: (dropped.append(self.name), real_drop(self, *a, **k))
+    )
 
     def lost():
         raise SourceError("DVC", "mất kết nối giữa chừng / connection lost mid-stream")
@@ -327,81 +376,23 @@ def test_a_first_load_builds_the_secondary_indexes_at_the_end_whatever_happens(w
 
 
 def test_a_sync_puts_back_an_index_an_interrupted_load_left_out(wh, province):
-    sync_entity("DVC", "dossiers", _dossiers_then(province, -1, lambda: None), url=wh, batch_id="b1",
-                fetched_at=NIGHT1)
+    sync_entity(
+        "DVC",
+        "dossiers",
+        _dossiers_then(province, -1, lambda: None),
+        url=wh,
+        batch_id="b1",
+        fetched_at=NIGHT1,
+    )
     with get_engine(wh).begin() as conn:  # as a sync killed while loading would leave it
         conn.exec_driver_sql("DROP INDEX ix_raw_dossiers_unit_code")
     assert "ix_raw_dossiers_unit_code" not in _indexes(wh, "raw_dossiers")
-    sync_entity("DVC", "dossiers", _dossiers_then(province, -1, lambda: None), url=wh, batch_id="b2",
-                fetched_at=NIGHT2)
+    sync_entity(
+        "DVC",
+        "dossiers",
+        _dossiers_then(province, -1, lambda: None),
+        url=wh,
+        batch_id="b2",
+        fetched_at=NIGHT2,
+    )
     assert _indexes(wh, "raw_dossiers") == {ix.name for ix in RawDossier.__table__.indexes}
-
-
-SAMPLE_UNITS = Path(__file__).resolve().parents[1] / "data" / "units-sample.yaml"
-
-
-def _dossier(source_id: str, unit: str) -> dict:
-    """A dossier as a source delivers it, under the unit code the source wrote."""
-    at = dt.datetime(2025, 9, 1, 8, 0, tzinfo=TZ)
-    return dict(source_id=source_id, unit_code=unit, dossier_code=source_id, procedure_code="p", channel=2,
-                service_level="full", received_at=at, due_at=at + dt.timedelta(days=5), finished_at=None,
-                status="processing", has_digitised=True, e_result=False, paid_online=False, fee_applies=False,
-                vneid=True, synced_portal=True, components_total=1, components_reused=0, satisfaction=None,
-                updated_at=at, deleted=False)
-
-
-class _HandMadeDvc:
-    """A DVC source holding one dossier per unit code; remembers the codes each per-unit read asked for."""
-
-    def __init__(self, codes: list[str]):
-        self.codes, self.asked = codes, []
-
-    def fetch(self, entity, since, unit=None):
-        if unit is not None:
-            self.asked.append((entity, list(unit)))
-        if entity != "dossiers":
-            return iter(())
-        return iter(_dossier(f"D-{code}", code) for code in self.codes if unit is None or code in unit)
-
-
-@pytest.fixture
-def sample_units(warehouse):
-    """A warehouse holding the sample registry: 2020 and 2025 mergers, a district abolished, a commune split."""
-    with session_scope(warehouse) as session:
-        save_registry(session, load_registry_file(SAMPLE_UNITS))
-    return warehouse
-
-
-def _kept_under(url) -> dict[str, str]:
-    with Session(get_engine(url)) as s:
-        return dict(s.execute(sa.select(RawDossier.source_unit_code, RawDossier.unit_code)).all())
-
-
-def test_records_under_old_codes_land_on_the_successor_and_a_split_unit_is_not_guessed(sample_units):
-    codes = ["X-BXA-01", "X-BXA-02", "X-VYE-01", "X-VYE-03", "H-BXA", "X-LCA-2025-31", "X-ZZZ-99"]
-    result = sync_source("DVC", _HandMadeDvc(codes), url=sample_units, batch_prefix="n1", fetched_at=NIGHT1)[1]
-    assert _kept_under(sample_units) == {
-        "X-BXA-01": "X-LCA-2025-07", "X-BXA-02": "X-LCA-2025-07", "X-VYE-01": "X-LCA-2025-31",
-        "X-VYE-03": "X-VYE-03",  # split between X-LCA-2025-31 and -32: kept and reported, for a person to map
-        "H-BXA": "H-BXA", "X-LCA-2025-31": "X-LCA-2025-31", "X-ZZZ-99": "X-ZZZ-99"}
-    assert (result.records, result.remapped_units) == (7, 3)
-    assert (result.unmapped_units, result.unmapped_codes) == (1, ("X-VYE-03",))
-
-
-def test_a_sync_before_a_merger_takes_effect_keeps_the_old_code(sample_units):
-    eve = dt.datetime(2025, 6, 30, 23, 0, tzinfo=TZ)  # the communes merge on 1 July
-    result = sync_source("DVC", _HandMadeDvc(["X-BXA-01", "X-BXA-02", "X-VYE-03", "S-TTTT-LCA"]), url=sample_units,
-                         batch_prefix="n0", fetched_at=eve)[1]
-    assert _kept_under(sample_units) == {"X-BXA-01": "X-BXA-02", "X-BXA-02": "X-BXA-02", "X-VYE-03": "X-VYE-03",
-                                         "S-TTTT-LCA": "S-KHCN-LCA"}
-    assert result.unmapped_units == 0  # not split yet
-
-
-def test_a_unit_synced_on_its_own_reads_its_predecessors_and_the_split_unit(sample_units):
-    dvc = _HandMadeDvc(["X-VYE-01", "X-VYE-02", "X-VYE-03", "X-LCA-2025-31", "X-LCA-2025-32"])
-    results = sync_source("DVC", dvc, url=sample_units, batch_prefix="u1", fetched_at=NIGHT1, units=["X-LCA-2025-31"])
-    read = ["X-LCA-2025-31", "X-VYE-01", "X-VYE-03"]
-    assert dvc.asked == [("procedures", read), ("dossiers", read)]
-    assert _kept_under(sample_units) == {"X-LCA-2025-31": "X-LCA-2025-31", "X-VYE-01": "X-LCA-2025-31",
-                                         "X-VYE-03": "X-VYE-03"}
-    assert results[1].unmapped_codes == ("X-VYE-03",)

@@ -28,11 +28,16 @@ from simulators.in_process import DossierSimulator
 from simulators.load import load_units
 
 SQLITE = sa.create_engine("sqlite://").dialect
-ZONES = st.sampled_from([dt.UTC, TZ, ZoneInfo("America/New_York"), dt.timezone(dt.timedelta(hours=-3, minutes=-30))])
+ZONES = st.sampled_from(
+    [dt.UTC, TZ, ZoneInfo("America/New_York"), dt.timezone(dt.timedelta(hours=-3, minutes=-30))]
+)
 
 
-@pytest.mark.parametrize("column", [c for m in (RawDossier, RawDocument) for c in m.__table__.columns],
-                         ids=lambda c: f"{c.table.name}.{c.name}")
+@pytest.mark.parametrize(
+    "column",
+    [c for m in (RawDossier, RawDocument) for c in m.__table__.columns],
+    ids=lambda c: f"{c.table.name}.{c.name}",
+)
 def test_each_fast_bind_gives_what_sqlalchemy_binds(column):
     fast = writers.sqlite_value(column, SQLITE)
     process = column.type.dialect_impl(SQLITE).bind_processor(SQLITE)
@@ -89,10 +94,12 @@ def _synced(tmp_path, province, name: str, url: str | None = None, migrate: bool
         init_db(url)
         load_units(province, url)
     at = dt.datetime(2026, 1, 6, 1, 0, tzinfo=TZ)
-    sync.sync_source("DVC", DossierSimulator(db_path=str(province / "dvc.db")), url=url, batch_prefix="n1",
-                     fetched_at=at)
-    sync.sync_source("DOC", DocumentDb(url=f"sqlite:///{province / 'doc.db'}"), url=url, batch_prefix="n1",
-                     fetched_at=at)
+    sync.sync_source(
+        "DVC", DossierSimulator(db_path=str(province / "dvc.db")), url=url, batch_prefix="n1", fetched_at=at
+    )
+    sync.sync_source(
+        "DOC", DocumentDb(url=f"sqlite:///{province / 'doc.db'}"), url=url, batch_prefix="n1", fetched_at=at
+    )
     return url
 
 
@@ -111,8 +118,14 @@ def test_a_rerun_updates_in_place_and_puts_the_cache_back(tmp_path, province):
     with get_engine(url).connect() as conn:
         before = conn.exec_driver_sql(query).all()
         cache = conn.exec_driver_sql("PRAGMA cache_size").scalar()
-    sync.sync_source("DVC", DossierSimulator(db_path=str(province / "dvc.db")), url=url, batch_prefix="n2",
-                     fetched_at=dt.datetime(2026, 1, 7, 1, 0, tzinfo=TZ), full=True)
+    sync.sync_source(
+        "DVC",
+        DossierSimulator(db_path=str(province / "dvc.db")),
+        url=url,
+        batch_prefix="n2",
+        fetched_at=dt.datetime(2026, 1, 7, 1, 0, tzinfo=TZ),
+        full=True,
+    )
     with get_engine(url).connect() as conn:
         after = conn.exec_driver_sql(query).all()
         assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == cache != -writers.SQLITE_SYNC_CACHE_KIB
@@ -122,16 +135,31 @@ def test_a_rerun_updates_in_place_and_puts_the_cache_back(tmp_path, province):
 
 
 def test_checksum_is_deterministic_and_follows_the_record():
-    record = {"source_id": "D-1", "updated_at": dt.datetime(2025, 7, 24, 8, 0, tzinfo=TZ), "deleted": False,
-              "due_at": None, "issue_date": dt.date(2025, 7, 24), "channel": 2, "status": "done"}
-    same_instant = dict(record, updated_at=dt.datetime(2025, 7, 24, 8, 0, tzinfo=dt.timezone(dt.timedelta(hours=7))))
+    record = {
+        "source_id": "D-1",
+        "updated_at": dt.datetime(2025, 7, 24, 8, 0, tzinfo=TZ),
+        "deleted": False,
+        "due_at": None,
+        "issue_date": dt.date(2025, 7, 24),
+        "channel": 2,
+        "status": "done",
+    }
+    same_instant = dict(
+        record, updated_at=dt.datetime(2025, 7, 24, 8, 0, tzinfo=dt.timezone(dt.timedelta(hours=7)))
+    )
     reordered = dict(reversed(list(record.items())))
-    assert sync.record_checksum(record) == sync.record_checksum(same_instant) == sync.record_checksum(reordered)
+    assert (
+        sync.record_checksum(record) == sync.record_checksum(same_instant) == sync.record_checksum(reordered)
+    )
     assert len(sync.record_checksum(record)) == 64
-    for change in ({"status": "processing"}, {"deleted": True}, {"due_at": record["updated_at"]},
-                   {"updated_at": record["updated_at"] + dt.timedelta(microseconds=1)}):
+    for change in (
+        {"status": "processing"},
+        {"deleted": True},
+        {"due_at": record["updated_at"]},
+        {"updated_at": record["updated_at"] + dt.timedelta(microseconds=1)},
+    ):
         assert sync.record_checksum({**record, **change}) != sync.record_checksum(record), change
-    assert sync.record_checksum({**record, "big": 2 ** 70}) == sync.record_checksum({**record, "big": 2 ** 70})
+    assert sync.record_checksum({**record, "big": 2**70}) == sync.record_checksum({**record, "big": 2**70})
 
 
 def test_dossier_flags_from_sql_match_the_pandas_predicates(tmp_path, province):
@@ -141,7 +169,9 @@ def test_dossier_flags_from_sql_match_the_pandas_predicates(tmp_path, province):
         conn.execute(sa.text("UPDATE raw_dossiers SET finished_at = NULL WHERE rowid % 5 = 0"))
         conn.execute(sa.text("UPDATE raw_dossiers SET due_at = NULL WHERE rowid % 11 = 0"))
         d = RawDossier
-        df = pd.DataFrame(conn.execute(sa.select(d.received_at, d.due_at, d.finished_at, *dossier_flags())).all())
+        df = pd.DataFrame(
+            conn.execute(sa.select(d.received_at, d.due_at, d.finished_at, *dossier_flags())).all()
+        )
     received = pd.to_datetime(df["received_at"], utc=True)
     due = (pd.to_datetime(df["due_at"], utc=True) >= received) | df["due_at"].isna()
     finished = (pd.to_datetime(df["finished_at"], utc=True) >= received) | df["finished_at"].isna()
@@ -159,7 +189,9 @@ def _stored(url: str, table: str) -> list[tuple]:
 
 
 def _sqlalchemy_writer(monkeypatch):
-    monkeypatch.setattr(engine, "writer_for", lambda session, model: lambda rows: writers.upsert(session, model, rows))
+    monkeypatch.setattr(
+        engine, "writer_for", lambda session, model: lambda rows: writers.upsert(session, model, rows)
+    )
 
 
 @pytest.mark.postgres
@@ -187,13 +219,34 @@ def test_the_postgres_copy_keeps_awkward_text_exact_and_refuses_naive_times(pg_u
     awkward = ['Số 12/KH-UBND, "khẩn"', "", None, "dòng một\ndòng hai", "a\\b;c\tđ", " "]
 
     def rows(prefix: str) -> list[dict]:
-        return [{"source_id": f"{prefix}-{i}", "unit_code": "U1", "source_unit_code": "U1", "direction": "out",
-                 "number": text, "notation": text, "summary": text, "issue_date": dt.date(2025, 7, 1), "doc_type": "KH",
-                 "topic_dx": i % 2 == 0, "signer_role": None, "digitally_signed": True, "inter_agency": False,
-                 "via_axis": False, "axis_status": text and text[:16], "confidential": False, "work_file": False,
-                 "work_file_online": False, "updated_at": at, "deleted": False, "checksum": "c" * 64,
-                 "batch_id": "b", "fetched_at": at}
-                for i, text in enumerate(awkward)]
+        return [
+            {
+                "source_id": f"{prefix}-{i}",
+                "unit_code": "U1",
+                "source_unit_code": "U1",
+                "direction": "out",
+                "number": text,
+                "notation": text,
+                "summary": text,
+                "issue_date": dt.date(2025, 7, 1),
+                "doc_type": "KH",
+                "topic_dx": i % 2 == 0,
+                "signer_role": None,
+                "digitally_signed": True,
+                "inter_agency": False,
+                "via_axis": False,
+                "axis_status": text and text[:16],
+                "confidential": False,
+                "work_file": False,
+                "work_file_online": False,
+                "updated_at": at,
+                "deleted": False,
+                "checksum": "c" * 64,
+                "batch_id": "b",
+                "fetched_at": at,
+            }
+            for i, text in enumerate(awkward)
+        ]
 
     columns = {c.name for c in RawDocument.__table__.columns}
     assert set(rows("x")[0]) == columns  # every column given, none left to a default
@@ -202,11 +255,19 @@ def test_the_postgres_copy_keeps_awkward_text_exact_and_refuses_naive_times(pg_u
         writers.upsert(session, RawDocument, rows("bound"))
         session.commit()
         with pytest.raises(ValueError, match="naive datetime"):
-            writers.writer_for(session, RawDocument)([dict(rows("naive")[0], updated_at=at.replace(tzinfo=None))])
+            writers.writer_for(session, RawDocument)(
+                [dict(rows("naive")[0], updated_at=at.replace(tzinfo=None))]
+            )
     with get_engine(pg_url).connect() as conn:
         stored = conn.exec_driver_sql("SELECT * FROM raw_documents ORDER BY source_id").mappings().all()
-    copied = [{k: v for k, v in r.items() if k != "source_id"} for r in stored if r["source_id"].startswith("copy-")]
-    bound = [{k: v for k, v in r.items() if k != "source_id"} for r in stored if r["source_id"].startswith("bound-")]
+    copied = [
+        {k: v for k, v in r.items() if k != "source_id"} for r in stored if r["source_id"].startswith("copy-")
+    ]
+    bound = [
+        {k: v for k, v in r.items() if k != "source_id"}
+        for r in stored
+        if r["source_id"].startswith("bound-")
+    ]
     assert len(copied) == len(awkward) and copied == bound
     assert [r["notation"] for r in copied] == awkward
 
@@ -217,9 +278,14 @@ def test_a_first_postgres_sync_leaves_planner_statistics(tmp_path, province, pg_
     planned for the rows it holds, not for an empty table, without waiting for autovacuum."""
     _synced(tmp_path, province, "", url=pg_url)
     with get_engine(pg_url).connect() as conn:
-        analysed = dict(conn.exec_driver_sql(
-            "SELECT relname, last_analyze IS NOT NULL FROM pg_stat_user_tables "
-            "WHERE relname IN ('raw_dossiers', 'raw_documents', 'raw_procedures')").all())
-        columns = conn.exec_driver_sql("SELECT count(*) FROM pg_stats WHERE tablename = 'raw_dossiers'").scalar_one()
+        analysed = dict(
+            conn.exec_driver_sql(
+                "SELECT relname, last_analyze IS NOT NULL FROM pg_stat_user_tables "
+                "WHERE relname IN ('raw_dossiers', 'raw_documents', 'raw_procedures')"
+            ).all()
+        )
+        columns = conn.exec_driver_sql(
+            "SELECT count(*) FROM pg_stats WHERE tablename = 'raw_dossiers'"
+        ).scalar_one()
     assert analysed == {"raw_dossiers": True, "raw_documents": True, "raw_procedures": True}
     assert columns > 10

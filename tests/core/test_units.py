@@ -73,7 +73,9 @@ def test_unknown_abolished_and_split_units_give_clear_errors(registry):
         "và không có đơn vị kế thừa / unit is not valid on 2025-07-01 and has no successor by then"
     )
     assert registry.resolve("H-BXA", dt.date(2024, 12, 31)).unit_type == "district"
-    with pytest.raises(UnitError, match="được chia cho nhiều đơn vị từ 2025-07-01: X-LCA-2025-31, X-LCA-2025-32"):
+    with pytest.raises(
+        UnitError, match="được chia cho nhiều đơn vị từ 2025-07-01: X-LCA-2025-31, X-LCA-2025-32"
+    ):
         registry.resolve("X-VYE-03", AFTER)
     assert registry.resolve("X-VYE-03", BEFORE).name_vi == "Xã An Thịnh"
 
@@ -136,23 +138,46 @@ def test_names_are_nfc(registry):
 
 
 def _u(code, start="2000-01-01", end=None, **kw):
-    return Unit(code=code, name_vi=code, unit_type=kw.pop("unit_type", "commune"), province_code="P",
-                valid_from=dt.date.fromisoformat(start), valid_to=dt.date.fromisoformat(end) if end else None, **kw)
+    return Unit(
+        code=code,
+        name_vi=code,
+        unit_type=kw.pop("unit_type", "commune"),
+        province_code="P",
+        valid_from=dt.date.fromisoformat(start),
+        valid_to=dt.date.fromisoformat(end) if end else None,
+        **kw,
+    )
 
 
 def test_inconsistent_registries_are_rejected_with_every_problem():
-    units = [_u("A", end="2025-06-30"), _u("B", start="2025-07-01"), _u("C"), _u("C"), _u("D", parent_code="Q")]
-    links = [UnitLink("A", "B", dt.date(2025, 7, 1)), UnitLink("A", "Z", dt.date(2025, 7, 1)),
-             UnitLink("C", "B", dt.date(2025, 7, 1))]
+    units = [
+        _u("A", end="2025-06-30"),
+        _u("B", start="2025-07-01"),
+        _u("C"),
+        _u("C"),
+        _u("D", parent_code="Q"),
+    ]
+    links = [
+        UnitLink("A", "B", dt.date(2025, 7, 1)),
+        UnitLink("A", "Z", dt.date(2025, 7, 1)),
+        UnitLink("C", "B", dt.date(2025, 7, 1)),
+    ]
     with pytest.raises(RegistryError) as info:
         UnitRegistry(units, links, source="test")
     assert info.value.problems == [
         ("units[3] (C).code", "C", "mã đơn vị bị trùng / duplicate unit code"),
-        ("units[4] (D).parent_code", "Q", "đơn vị cấp trên không có trong danh mục / parent unit not in the registry"),
+        (
+            "units[4] (D).parent_code",
+            "Q",
+            "đơn vị cấp trên không có trong danh mục / parent unit not in the registry",
+        ),
         ("links[1] (A → Z).successor", "Z", "mã đơn vị không có trong danh mục / unknown unit code"),
-        ("links[2] (C → B).effective", "2025-07-01",
-         "đơn vị cũ C vẫn còn hiệu lực ngày này; đặt valid_to trước ngày sáp nhập / the predecessor is still valid "
-         "on the effective date; end it the day before"),
+        (
+            "links[2] (C → B).effective",
+            "2025-07-01",
+            "đơn vị cũ C vẫn còn hiệu lực ngày này; đặt valid_to trước ngày sáp nhập / the predecessor is still valid "
+            "on the effective date; end it the day before",
+        ),
     ]
 
 
@@ -163,9 +188,12 @@ def test_links_must_follow_the_validity_dates():
     with pytest.raises(RegistryError) as info:
         UnitRegistry(units, links)
     assert info.value.problems == [
-        ("links[1] (B → A).effective", "2022-01-01",
-         "đơn vị kế thừa A chưa/không còn hiệu lực ngày này (hiệu lực 2000-01-01–2020-12-31) "
-         "/ the successor is not valid on the effective date"),
+        (
+            "links[1] (B → A).effective",
+            "2022-01-01",
+            "đơn vị kế thừa A chưa/không còn hiệu lực ngày này (hiệu lực 2000-01-01–2020-12-31) "
+            "/ the successor is not valid on the effective date",
+        ),
     ]
     late = [_u("A", start="2030-01-01"), _u("B", start="2021-01-01")]
     with pytest.raises(RegistryError, match="đơn vị cũ A chỉ có hiệu lực từ 2030-01-01"):
@@ -184,27 +212,39 @@ def test_csv_registry_with_links_and_vietnamese_dates(tmp_path):
     reg = load_registry_file(path)
     assert reg.resolve("X1", AFTER).code == "X9"
     assert reg.get("X9").framework_id == "default-commune-2025"
-    assert [(lk.predecessor, lk.successor, lk.reason) for lk in reg.links] == [("X1", "X9", "Sáp nhập"),
-                                                                               ("X2", "X9", "Sáp nhập")]
+    assert [(lk.predecessor, lk.successor, lk.reason) for lk in reg.links] == [
+        ("X1", "X9", "Sáp nhập"),
+        ("X2", "X9", "Sáp nhập"),
+    ]
 
 
 def test_csv_errors_name_row_column_value_and_expectation(tmp_path):
     path = tmp_path / "bad.csv"
-    path.write_text("code,name_vi,unit_type,province_code,valid_from,successor_code,effective\n"
-                    "X1,Xã Một,commune,P,31-12-2000,,\n"
-                    "X2,,commune,P,2000-01-01,X1,\n", encoding="utf-8")
+    path.write_text(
+        "code,name_vi,unit_type,province_code,valid_from,successor_code,effective\n"
+        "X1,Xã Một,commune,P,31-12-2000,,\n"
+        "X2,,commune,P,2000-01-01,X1,\n",
+        encoding="utf-8",
+    )
     with pytest.raises(RegistryError) as info:
         load_registry_file(path)
     assert info.value.problems == [
-        ("dòng / row 2.valid_from", "31-12-2000",
-         "cần ngày dạng YYYY-MM-DD hoặc DD/MM/YYYY / expected a date YYYY-MM-DD or DD/MM/YYYY"),
+        (
+            "dòng / row 2.valid_from",
+            "31-12-2000",
+            "cần ngày dạng YYYY-MM-DD hoặc DD/MM/YYYY / expected a date YYYY-MM-DD or DD/MM/YYYY",
+        ),
         ("dòng / row 3.name_vi", None, "thiếu trường bắt buộc / required field is missing"),
         ("dòng / row 3.effective", None, "thiếu ngày hiệu lực / effective date is missing"),
     ]
-    assert str(info.value).startswith(f"Danh mục đơn vị không hợp lệ / invalid unit registry: {path} (3 lỗi / problems)")
+    assert str(info.value).startswith(
+        f"Danh mục đơn vị không hợp lệ / invalid unit registry: {path} (3 lỗi / problems)"
+    )
     missing = tmp_path / "nohead.csv"
     missing.write_text("code,name\nX1,Xã\n", encoding="utf-8")
-    with pytest.raises(RegistryError, match="thiếu cột / missing columns: name_vi, unit_type, province_code, valid_from"):
+    with pytest.raises(
+        RegistryError, match="thiếu cột / missing columns: name_vi, unit_type, province_code, valid_from"
+    ):
         load_registry_file(missing)
 
 
