@@ -9,39 +9,45 @@ import pytest
 import sqlalchemy as sa
 
 from dti.settings import TZ
-from dti.warehouse import Warehouse
+from dti.sync import sync_source
+from dti.warehouse import Warehouse, init_db
+from dti.warehouse.db import get_engine
+from expectations import raw_sources
+from simulators.generator import generate
+from simulators.in_process import DossierSimulator
+from simulators.load import load_units
 
 
 @pytest.fixture(scope="module")
 def synced(tmp_path_factory):
     """A tiny province synced in-process into its own SQLite warehouse, with planted bad rows."""
-    from dti.sync import sync_source
-    from dti.warehouse import init_db
-    from dti.warehouse.db import get_engine
-    from simulators.generator import generate
-    from simulators.in_process import DossierSimulator
-    from simulators.load import load_units
-
     root = tmp_path_factory.mktemp("chunking")
     generate(root / "sim", seed=5, scale="tiny")
     url = f"sqlite:///{root / 'warehouse.db'}"
     init_db(url)
     load_units(root / "sim", url)
-    sync_source("DVC", DossierSimulator(db_path=str(root / "sim" / "dvc.db")), url=url, batch_prefix="night",
-                fetched_at=dt.datetime(2026, 1, 5, 6, 0, tzinfo=TZ))
+    sync_source(
+        "DVC",
+        DossierSimulator(db_path=str(root / "sim" / "dvc.db")),
+        url=url,
+        batch_prefix="night",
+        fetched_at=dt.datetime(2026, 1, 5, 6, 0, tzinfo=TZ),
+    )
     with get_engine(url).begin() as conn:
         # Rows that break an ERROR check, spread across the table so several chunks hold some.
-        conn.execute(sa.text("UPDATE raw_dossiers SET components_reused = components_total + 1 "
-                             "WHERE source_id IN (SELECT source_id FROM raw_dossiers ORDER BY source_id DESC "
-                             "LIMIT 7) OR source_id IN (SELECT source_id FROM raw_dossiers ORDER BY source_id "
-                             "LIMIT 5)"))
+        conn.execute(
+            sa.text(
+                "UPDATE raw_dossiers SET components_reused = components_total + 1 "
+                "WHERE source_id IN (SELECT source_id FROM raw_dossiers ORDER BY source_id DESC "
+                "LIMIT 7) OR source_id IN (SELECT source_id FROM raw_dossiers ORDER BY source_id "
+                "LIMIT 5)"
+            )
+        )
     return url
 
 
 @pytest.mark.slow
 def test_chunked_validation_reports_what_one_pass_reports(synced, monkeypatch):
-    from expectations import raw_sources
-
     whole = raw_sources.validate_source(Warehouse(synced), "DVC", batch_prefix="night")
     monkeypatch.setattr(raw_sources, "CHUNK_ROWS", 400)
     chunked = raw_sources.validate_source(Warehouse(synced), "DVC", batch_prefix="night")
@@ -55,8 +61,6 @@ def test_chunked_validation_reports_what_one_pass_reports(synced, monkeypatch):
 
 
 def test_chunked_validation_of_an_empty_batch_passes_with_no_rows(synced):
-    from expectations import raw_sources
-
     outcome = raw_sources.validate_source(Warehouse(synced), "DVC", batch_prefix="no-such-night")
     assert outcome.row_count == 0 and outcome.success
     # every check still reports (the asset checks need one result each)

@@ -7,8 +7,19 @@ import json
 from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
+from dti.intake.service import import_file
+from dti.metrics import compute_metrics
+from dti.reports.exports import ledger_csv, scores_csv
+from dti.settings import TZ
+from dti.verification.units import period_units
+from dti.warehouse import Warehouse
+from dti.warehouse.models import RawDossier, SourceStatus
+from expectations.self_reports import check_self_reports
 from simulators.generator import true_values
+from tests.conftest import EXTERNAL_SHEET
 from tests.pipeline_helpers import PERIOD, verified_province
 
 
@@ -35,55 +46,107 @@ def test_metrics_match_record_by_record_truth(tmp_path, sqlite_url):
 
 def test_pre_merger_codes_count_for_the_successor(tmp_path, sqlite_url):
     """Records still carrying a merged department's old code are counted for its successor."""
-    import sqlalchemy as sa
-
-    from dti.warehouse.models import RawDossier
-
     root = tmp_path / "sim"
     verified_province(root, sqlite_url, seed=3, scale="demo")
     engine = sa.create_engine(sqlite_url)
     with engine.connect() as conn:
-        remapped = conn.execute(sa.select(sa.func.count()).select_from(RawDossier)
-                                .where(RawDossier.unit_code != RawDossier.source_unit_code)).scalar()
-        old_codes_left = conn.execute(sa.select(sa.func.count()).select_from(RawDossier)
-                                      .where(RawDossier.unit_code.like("000.00.9%"))).scalar()
+        remapped = conn.execute(
+            sa.select(sa.func.count())
+            .select_from(RawDossier)
+            .where(RawDossier.unit_code != RawDossier.source_unit_code)
+        ).scalar()
+        old_codes_left = conn.execute(
+            sa.select(sa.func.count()).select_from(RawDossier).where(RawDossier.unit_code.like("000.00.9%"))
+        ).scalar()
     assert remapped > 0
     assert old_codes_left == 0
 
 
+def _due_day_dossiers(unit: str) -> list[RawDossier]:
+    """Dossiers due at 17:00 on 10 May: finished that evening, the next day, still open, and a tombstone."""
+    base = dict(
+        unit_code=unit,
+        source_unit_code=unit,
+        procedure_code="p",
+        channel=2,
+        service_level="full",
+        has_digitised=True,
+        e_result=True,
+        paid_online=False,
+        fee_applies=False,
+        vneid=True,
+        synced_portal=True,
+        components_total=1,
+        components_reused=0,
+        deleted=False,
+        batch_id="x",
+        checksum="x",
+        fetched_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+    )
+    due = dt.datetime(2025, 5, 10, 17, 0, tzinfo=TZ)
+    return [
+        RawDossier(
+            source_id="on-time-late-evening",
+            dossier_code="a",
+            received_at=due - dt.timedelta(days=5),
+            due_at=due,
+            finished_at=due.replace(hour=21),
+            status="done",
+            updated_at=due,
+            **base,
+        ),
+        RawDossier(
+            source_id="late-next-day",
+            dossier_code="b",
+            received_at=due - dt.timedelta(days=5),
+            due_at=due,
+            finished_at=due + dt.timedelta(days=1),
+            status="done",
+            updated_at=due,
+            **base,
+        ),
+        RawDossier(
+            source_id="still-open",
+            dossier_code="c",
+            received_at=due - dt.timedelta(days=5),
+            due_at=due,
+            finished_at=None,
+            status="processing",
+            updated_at=due,
+            **base,
+        ),
+        RawDossier(
+            source_id="tombstone",
+            dossier_code="d",
+            received_at=due - dt.timedelta(days=5),
+            due_at=due,
+            finished_at=due + dt.timedelta(days=9),
+            status="done",
+            updated_at=due,
+            **{**base, "deleted": True},
+        ),
+    ]
+
+
 def test_on_time_is_compared_by_day_and_open_late_dossiers_count(tmp_path, sqlite_url):
     """A dossier finished at 21:00 on its due day is on time; one still open past its due date is late."""
-    import sqlalchemy as sa
-    from sqlalchemy.orm import Session
-
-    from dti.metrics import compute_metrics
-    from dti.settings import TZ
-    from dti.verification.units import period_units
-    from dti.warehouse.models import RawDossier, SourceStatus
-
     root = tmp_path / "sim"
     verified_province(root, sqlite_url, seed=5, scale="tiny")
     with Session(sa.create_engine(sqlite_url)) as s, s.begin():
         units = period_units(s, PERIOD)
         unit = next(u for u in units if u[1] == "dept_tthc")[0]
         s.execute(sa.delete(RawDossier).where(RawDossier.unit_code == unit))
-        base = dict(unit_code=unit, source_unit_code=unit, procedure_code="p", channel=2, service_level="full",
-                    has_digitised=True, e_result=True, paid_online=False, fee_applies=False, vneid=True,
-                    synced_portal=True, components_total=1, components_reused=0, deleted=False, batch_id="x",
-                    checksum="x", fetched_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
-        due = dt.datetime(2025, 5, 10, 17, 0, tzinfo=TZ)
-        s.add(RawDossier(source_id="on-time-late-evening", dossier_code="a", received_at=due - dt.timedelta(days=5),
-                         due_at=due, finished_at=due.replace(hour=21), status="done", updated_at=due, **base))
-        s.add(RawDossier(source_id="late-next-day", dossier_code="b", received_at=due - dt.timedelta(days=5),
-                         due_at=due, finished_at=due + dt.timedelta(days=1), status="done", updated_at=due, **base))
-        s.add(RawDossier(source_id="still-open", dossier_code="c", received_at=due - dt.timedelta(days=5),
-                         due_at=due, finished_at=None, status="processing", updated_at=due, **base))
-        s.add(RawDossier(source_id="tombstone", dossier_code="d", received_at=due - dt.timedelta(days=5),
-                         due_at=due, finished_at=due + dt.timedelta(days=9), status="done", updated_at=due,
-                         **{**base, "deleted": True}))
+        s.add_all(_due_day_dossiers(unit))
         assert s.get(SourceStatus, "DVC").ok
-    metrics = {m.indicator_code: m for m in compute_metrics(PERIOD, [u for u in units if u[0] == unit],
-                                                             url=sqlite_url, as_of=dt.datetime(2026, 1, 6, tzinfo=TZ))}
+    metrics = {
+        m.indicator_code: m
+        for m in compute_metrics(
+            PERIOD,
+            [u for u in units if u[0] == unit],
+            url=sqlite_url,
+            as_of=dt.datetime(2026, 1, 6, tzinfo=TZ),
+        )
+    }
     f5 = metrics["F5"]
     assert (f5.numerator, f5.denominator) == (1, 3)
     assert f5.record_ids == ["late-next-day", "still-open"]
@@ -91,8 +154,6 @@ def test_on_time_is_compared_by_day_and_open_late_dossiers_count(tmp_path, sqlit
 
 @pytest.mark.postgres
 def test_postgres_warehouse_gives_the_same_ledger_as_sqlite(tmp_path, sqlite_url, pg_url):
-    from dti.reports.exports import ledger_csv, scores_csv
-
     _g, on_sqlite = verified_province(tmp_path / "a", sqlite_url, seed=21, scale="tiny")
     _g, on_pg = verified_province(tmp_path / "b", pg_url, seed=21, scale="tiny")
     assert ledger_csv(on_pg["claims"]) == ledger_csv(on_sqlite["claims"])
@@ -102,15 +163,6 @@ def test_postgres_warehouse_gives_the_same_ledger_as_sqlite(tmp_path, sqlite_url
 
 def test_units_filed_under_a_foreign_index_set_are_not_scored(tmp_path, sqlite_url):
     """The external commune sheet's unit keeps its own criteria; the pipeline does not score it as ours."""
-    import sqlalchemy as sa
-    from sqlalchemy.orm import Session
-
-    from dti.intake.service import import_file
-    from dti.verification.units import period_units
-    from dti.warehouse import Warehouse
-    from expectations.self_reports import check_self_reports
-    from tests.conftest import EXTERNAL_SHEET
-
     verified_province(tmp_path / "sim", sqlite_url, seed=4, scale="tiny")
     result = import_file(EXTERNAL_SHEET, "commune-sheet-2025", wh=Warehouse(sqlite_url), row_checks=check_self_reports,
                          period=PERIOD)

@@ -1,10 +1,13 @@
 """Incremental sync through the real clients and the HTTP simulators: provenance, idempotent reruns,
-late updates and tombstones, per-unit watermarks, and failures that leave earlier data untouched."""
+late updates and tombstones, per-unit watermarks, and failures that leave earlier data untouched.
+(Old unit codes through the unit registry: tests/core/test_sync_units.py.)"""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
+import sqlite3
 
 import pytest
 import sqlalchemy as sa
@@ -15,7 +18,9 @@ from connectors.doc.client import DocumentDb
 from connectors.dvc.client import DossierApi
 from connectors.sec.client import SecurityApi, SecurityCsvExport
 from dti.settings import TZ
-from dti.sync import sync_entity, sync_source
+from dti.sync import engine, sync_entity, sync_source
+from dti.sync.engine import OVERLAP
+from dti.warehouse import init_db
 from dti.warehouse.db import get_engine
 from dti.warehouse.models import (
     RawDocument,
@@ -26,19 +31,25 @@ from dti.warehouse.models import (
     SyncWatermark,
 )
 from simulators.changes import mutate
+from simulators.generator import generate
+from simulators.in_process import DossierSimulator
 from simulators.load import load_units
 from simulators.server import SimulatorServer
 
-FAST = dict(connect_timeout=0.5, read_timeout=0.3, backoff_base_s=0.01, backoff_max_s=0.2, jitter_seed=7,
-            max_total_wait_s=5.0)
+FAST = dict(
+    connect_timeout=0.5,
+    read_timeout=0.3,
+    backoff_base_s=0.01,
+    backoff_max_s=0.2,
+    jitter_seed=7,
+    max_total_wait_s=5.0,
+)
 NIGHT1 = dt.datetime(2026, 1, 6, 1, 0, tzinfo=TZ)
 NIGHT2 = dt.datetime(2026, 1, 7, 1, 0, tzinfo=TZ)
 
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory):
-    from simulators.generator import generate
-
     root = tmp_path_factory.mktemp("province")
     generate(root, seed=11, scale="tiny")
     return root
@@ -60,21 +71,20 @@ def wh(warehouse, province):
 
 def _rows(url, model):
     with Session(get_engine(url)) as s:
-        return [dict(r) for r in s.execute(sa.select(model.__table__).order_by(model.__table__.c.source_id)).mappings()]
+        return [
+            dict(r)
+            for r in s.execute(sa.select(model.__table__).order_by(model.__table__.c.source_id)).mappings()
+        ]
 
 
 def _overlap(url, source, entity, model) -> set[str]:
-    """Ids the next run re-reads anyway: those in the watermark's last second (see dti.sync.OVERLAP)."""
-    from dti.sync import OVERLAP
-
+    """Ids the next run re-reads anyway: those in the watermark's last second (see dti.sync.engine.OVERLAP)."""
     with Session(get_engine(url)) as s:
         wm = s.get(SyncWatermark, (source, entity, "*")).watermark
         return set(s.scalars(sa.select(model.source_id).where(model.updated_at >= wm - OVERLAP)))
 
 
 def _sim_count(root, db, table, where="1=1"):
-    import sqlite3
-
     conn = sqlite3.connect(root / db)
     try:
         return conn.execute(f"SELECT COUNT(*) FROM {table} WHERE {where}").fetchone()[0]
@@ -96,8 +106,6 @@ def test_full_sync_keeps_provenance_and_maps_old_unit_codes(wh, province):
         assert all(r.fetched_at == NIGHT1 and len(r.checksum) == 64 for r in rows)
         remapped = [r for r in rows if r.source_unit_code != r.unit_code]
         assert remapped and results[1].remapped_units == len(remapped)
-        import json
-
         links = json.loads((province / "units.json").read_text(encoding="utf-8"))["links"]
         successor = {link["predecessor_code"]: link["successor_code"] for link in links}
         assert all(successor[r.source_unit_code] == r.unit_code for r in remapped)
@@ -121,7 +129,8 @@ def test_rerun_is_idempotent(wh, province):
     assert len(now) == len(first)
     strip = ("batch_id", "fetched_at")
     assert [{k: v for k, v in r.items() if k not in strip} for r in now] == [
-        {k: v for k, v in r.items() if k not in strip} for r in first]  # nothing changed in the source
+        {k: v for k, v in r.items() if k not in strip} for r in first
+    ]  # nothing changed in the source
 
 
 def test_night_of_changes_late_updates_and_tombstones(wh, province):
@@ -153,8 +162,6 @@ def test_night_of_changes_late_updates_and_tombstones(wh, province):
 
 @pytest.mark.slow
 def test_flaky_run_gives_exactly_the_rows_of_a_clean_run(tmp_path, province, monkeypatch):
-    from dti.warehouse import init_db
-
     dumps = {}
     for profile in ("none", "flaky"):
         url = f"sqlite:///{tmp_path / f'{profile}.db'}"
@@ -178,7 +185,9 @@ def test_source_down_fails_fast_and_keeps_earlier_data(wh, province):
     before = _rows(wh, RawDossier)
     mutate(province, fraction=0.05, seed=1)
     with SimulatorServer(province, faults="dvc-down", retry_after=1) as sims:
-        api = DossierApi(base_url=sims.dvc_url, token=sims.token, page_size=200, **{**FAST, "max_total_wait_s": 2})
+        api = DossierApi(
+            base_url=sims.dvc_url, token=sims.token, page_size=200, **{**FAST, "max_total_wait_s": 2}
+        )
         with pytest.raises(SourceError, match="503"):
             sync_source("DVC", api, url=wh, batch_prefix="n2", fetched_at=NIGHT2)
     assert _rows(wh, RawDossier) == before
@@ -191,9 +200,9 @@ def test_source_down_fails_fast_and_keeps_earlier_data(wh, province):
 
 def test_failure_within_the_first_chunk_writes_nothing(wh, province):
     def broken(since):
-        from simulators.in_process import DossierSimulator
-
-        for i, record in enumerate(DossierSimulator(db_path=str(province / "dvc.db")).fetch("dossiers", since)):
+        for i, record in enumerate(
+            DossierSimulator(db_path=str(province / "dvc.db")).fetch("dossiers", since)
+        ):
             if i == 700:
                 raise SourceError("DVC", "mất kết nối giữa chừng / connection lost mid-stream")
             yield record
@@ -207,24 +216,22 @@ def test_failure_within_the_first_chunk_writes_nothing(wh, province):
 
 def _dossiers_then(province, at: int, action):
     """The simulator's dossiers, calling `action()` when the stream reaches record `at`."""
-    def fetch(since):
-        from simulators.in_process import DossierSimulator
 
-        for i, record in enumerate(DossierSimulator(db_path=str(province / "dvc.db")).fetch("dossiers", since)):
+    def fetch(since):
+        for i, record in enumerate(
+            DossierSimulator(db_path=str(province / "dvc.db")).fetch("dossiers", since)
+        ):
             if i == at:
                 action()
             yield record
+
     return fetch
 
 
 def test_a_sync_holds_the_warehouse_write_lock_one_chunk_at_a_time(wh, province, monkeypatch):
     """SQLite has one writer at a time: another writer (a second source's sync, check history, the
     review app) must get its turn between chunks, not wait for a whole sync."""
-    import sqlite3
-
-    from dti import sync
-
-    monkeypatch.setattr(sync, "CHUNK", 200)
+    monkeypatch.setattr(engine, "CHUNK", 200)
     path = wh.removeprefix("sqlite:///")
 
     def other_writer():
@@ -235,57 +242,81 @@ def test_a_sync_holds_the_warehouse_write_lock_one_chunk_at_a_time(wh, province,
         finally:
             con.close()
 
-    result = sync_entity("DVC", "dossiers", _dossiers_then(province, 450, other_writer), url=wh, batch_id="b1",
-                         fetched_at=NIGHT1)
+    result = sync_entity(
+        "DVC",
+        "dossiers",
+        _dossiers_then(province, 450, other_writer),
+        url=wh,
+        batch_id="b1",
+        fetched_at=NIGHT1,
+    )
     assert result.records == len(_rows(wh, RawDossier)) > 450
 
 
 def test_a_failure_after_some_chunks_keeps_them_but_not_the_watermark(wh, province, monkeypatch):
-    from dti import sync
-
-    monkeypatch.setattr(sync, "CHUNK", 200)
+    monkeypatch.setattr(engine, "CHUNK", 200)
 
     def lost():
         raise SourceError("DVC", "mất kết nối giữa chừng / connection lost mid-stream")
 
     with pytest.raises(SourceError):
-        sync_entity("DVC", "dossiers", _dossiers_then(province, 450, lost), url=wh, batch_id="b1", fetched_at=NIGHT1)
+        sync_entity(
+            "DVC", "dossiers", _dossiers_then(province, 450, lost), url=wh, batch_id="b1", fetched_at=NIGHT1
+        )
     assert len(_rows(wh, RawDossier)) == 400  # two whole chunks were committed
     with Session(get_engine(wh)) as s:
         assert s.get(SyncWatermark, ("DVC", "dossiers", "*")) is None  # so the next sync reads them again
-    again = sync_entity("DVC", "dossiers", _dossiers_then(province, -1, lambda: None), url=wh, batch_id="b2",
-                        fetched_at=NIGHT2)
+    again = sync_entity(
+        "DVC",
+        "dossiers",
+        _dossiers_then(province, -1, lambda: None),
+        url=wh,
+        batch_id="b2",
+        fetched_at=NIGHT2,
+    )
     assert len(_rows(wh, RawDossier)) == again.records == _sim_count(province, "dvc.db", "dossiers")
 
 
 def test_per_unit_watermarks_include_predecessor_codes(wh, province):
-    import json
-
     units = json.loads((province / "units.json").read_text(encoding="utf-8"))
     links = units["links"]
     successor = links[0]["successor_code"]
     other = next(u["code"] for u in units["units"] if u["valid_to"] is None and u["code"] != successor)
     with SimulatorServer(province) as sims:
         api = DossierApi(base_url=sims.dvc_url, token=sims.token, page_size=200, **FAST)
-        results = sync_source("DVC", api, url=wh, batch_prefix="u1", fetched_at=NIGHT1, units=[successor, other])
+        results = sync_source(
+            "DVC", api, url=wh, batch_prefix="u1", fetched_at=NIGHT1, units=[successor, other]
+        )
         with Session(get_engine(wh)) as s:
             marks = {(w.entity, w.unit_code) for w in s.scalars(sa.select(SyncWatermark))}
             rows = s.scalars(sa.select(RawDossier)).all()
         assert marks == {(e, u) for e in ("procedures", "dossiers") for u in (successor, other)}
         assert {r.unit_code for r in rows} == {successor, other}
-        expected = _sim_count(province, "dvc.db", "dossiers",
-                              f"unit_code IN ('{successor}', '{other}', '{links[0]['predecessor_code']}')")
+        expected = _sim_count(
+            province,
+            "dvc.db",
+            "dossiers",
+            f"unit_code IN ('{successor}', '{other}', '{links[0]['predecessor_code']}')",
+        )
         assert len(rows) == expected
         assert any(r.source_unit_code == links[0]["predecessor_code"] for r in rows)
         assert len(results) == 4
-        again = sync_source("DVC", api, url=wh, batch_prefix="u2", fetched_at=NIGHT2, units=[successor, other])
+        again = sync_source(
+            "DVC", api, url=wh, batch_prefix="u2", fetched_at=NIGHT2, units=[successor, other]
+        )
     assert all(r.since is not None for r in again)
 
 
 def test_per_unit_needs_a_unit_filter(wh, province):
     with pytest.raises(ValueError, match="unit"):
-        sync_source("DOC", DocumentDb(url=f"sqlite:///{province / 'doc.db'}"), url=wh, batch_prefix="x",
-                    fetched_at=NIGHT1, units=["u"])
+        sync_source(
+            "DOC",
+            DocumentDb(url=f"sqlite:///{province / 'doc.db'}"),
+            url=wh,
+            batch_prefix="x",
+            fetched_at=NIGHT1,
+            units=["u"],
+        )
 
 
 def test_doc_and_sec_csv_incremental(wh, province):
@@ -307,7 +338,8 @@ def test_doc_and_sec_csv_incremental(wh, province):
         for sid in changes["vb_van_ban"]["deleted"]:
             assert s.get(RawDocument, sid).deleted
         assert s.scalar(sa.select(sa.func.count()).select_from(RawDocument)) == (
-            _sim_count(province, "doc.db", "vb_van_ban"))
+            _sim_count(province, "doc.db", "vb_van_ban")
+        )
 
 
 def _indexes(url: str, table: str) -> set[str]:
@@ -315,17 +347,19 @@ def _indexes(url: str, table: str) -> set[str]:
 
 
 @pytest.mark.parametrize("fails", [False, True], ids=["succeeds", "fails part-way"])
-def test_a_first_load_builds_the_secondary_indexes_at_the_end_whatever_happens(wh, province, monkeypatch, fails):
+def test_a_first_load_builds_the_secondary_indexes_at_the_end_whatever_happens(
+    wh, province, monkeypatch, fails
+):
     """Into an empty table the rows go in without the secondary indexes (built once at the end), so the
     table must have every one of them afterwards, also when the sync failed after committing some chunks."""
-    from dti import sync
-
-    monkeypatch.setattr(sync, "CHUNK", 200)
+    monkeypatch.setattr(engine, "CHUNK", 200)
     wanted = {ix.name for ix in RawDossier.__table__.indexes}
     assert wanted and _indexes(wh, "raw_dossiers") == wanted
     dropped = []
     real_drop = sa.Index.drop
-    monkeypatch.setattr(sa.Index, "drop", lambda self, *a, **k: (dropped.append(self.name), real_drop(self, *a, **k)))
+    monkeypatch.setattr(
+        sa.Index, "drop", lambda self, *a, **k: (dropped.append(self.name), real_drop(self, *a, **k))
+    )
 
     def lost():
         raise SourceError("DVC", "mất kết nối giữa chừng / connection lost mid-stream")
@@ -342,11 +376,23 @@ def test_a_first_load_builds_the_secondary_indexes_at_the_end_whatever_happens(w
 
 
 def test_a_sync_puts_back_an_index_an_interrupted_load_left_out(wh, province):
-    sync_entity("DVC", "dossiers", _dossiers_then(province, -1, lambda: None), url=wh, batch_id="b1",
-                fetched_at=NIGHT1)
+    sync_entity(
+        "DVC",
+        "dossiers",
+        _dossiers_then(province, -1, lambda: None),
+        url=wh,
+        batch_id="b1",
+        fetched_at=NIGHT1,
+    )
     with get_engine(wh).begin() as conn:  # as a sync killed while loading would leave it
         conn.exec_driver_sql("DROP INDEX ix_raw_dossiers_unit_code")
     assert "ix_raw_dossiers_unit_code" not in _indexes(wh, "raw_dossiers")
-    sync_entity("DVC", "dossiers", _dossiers_then(province, -1, lambda: None), url=wh, batch_id="b2",
-                fetched_at=NIGHT2)
+    sync_entity(
+        "DVC",
+        "dossiers",
+        _dossiers_then(province, -1, lambda: None),
+        url=wh,
+        batch_id="b2",
+        fetched_at=NIGHT2,
+    )
     assert _indexes(wh, "raw_dossiers") == {ix.name for ix in RawDossier.__table__.indexes}

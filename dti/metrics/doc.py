@@ -1,0 +1,110 @@
+"""The document-system (DOC) metrics: documents and signing staff counted per unit in the warehouse.
+Confidential documents are left out of the ratios."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from dti.metrics.counting import fails, first_ids, ratio, totals
+from dti.metrics.sql import Reading, bytewise
+from dti.warehouse.models import RawDocument, RawStaff
+
+
+def submit(run, units: list[str], window, reading: Reading):
+    """Submit the DOC queries through `run`; returns how to put their results together ({unit: {metric: …}})."""
+    r = reading.table(RawDocument)
+    base = sa.and_(r.c.deleted.is_(False), r.c.issue_date >= window[0], r.c.issue_date <= window[1])
+    outgoing = bytewise(r.c.direction) == "out"
+    head = bytewise(r.c.signer_role) == "head"
+    # The rarest test first (few documents are on digital transformation), as in the dossier samples.
+    meeting = sa.and_(r.c.topic_dx, bytewise(r.c.doc_type) == "TB", outgoing, head)
+    directive = sa.and_(r.c.topic_dx, outgoing, bytewise(r.c.doc_type).in_(["KH", "CT", "QĐ"]))
+    public = sa.and_(outgoing, sa.not_(r.c.confidential))  # confidential documents are left out
+    inter = sa.and_(public, r.c.inter_agency)
+    axis_ok = sa.and_(r.c.via_axis, bytewise(sa.func.coalesce(r.c.axis_status, "")) != "fail")
+    ids = run(
+        first_ids,
+        r,
+        units,
+        base,
+        {
+            "meetings": meeting,
+            "not_by_head": fails(directive, head),
+            "not_signed": sa.and_(public, sa.not_(r.c.digitally_signed)),
+            "not_axis": fails(inter, axis_ok),
+            "not_online": sa.and_(r.c.work_file, sa.not_(r.c.work_file_online)),
+        },
+    )
+    counted = run(
+        totals,
+        r,
+        units,
+        base,
+        {
+            "meetings": meeting,
+            "directives": directive,
+            "by_head": sa.and_(directive, head),
+            "public": public,
+            "signed": sa.and_(public, r.c.digitally_signed),
+            "inter": inter,
+            "axis": sa.and_(inter, axis_ok),
+            "work_files": r.c.work_file,
+            "online": sa.and_(r.c.work_file, r.c.work_file_online),
+        },
+    )
+    st = RawStaff.__table__
+    st_base = sa.and_(st.c.deleted.is_(False), st.c.eligible_signer.is_(True))
+    staff = run(totals, st, units, st_base, {"certified": st.c.personal_certificate})
+    staff_ids = run(first_ids, st, units, st_base, {"no_certificate": sa.not_(st.c.personal_certificate)})
+    return lambda: values(units, counted.result(), ids.result(), staff.result(), staff_ids.result())
+
+
+def values(units, counted, ids, staff, staff_ids) -> dict[str, dict[str, tuple]]:
+    """{unit: {metric: (value, numerator, denominator, record count, sample ids)}} from the query results."""
+    out: dict[str, dict[str, tuple]] = {u: {} for u in units}
+    for unit in units:
+        res = out[unit]
+        t = counted.get(unit)
+        got = ids.get(unit, {})
+        if t:
+            res["doc_dx_meetings_count"] = (
+                Decimal(t["meetings"]),
+                None,
+                None,
+                t["meetings"],
+                got.get("meetings", []),
+            )
+            if t["directives"]:
+                res["doc_head_directives_rate"] = (
+                    *ratio(t["by_head"], t["directives"]),
+                    t["directives"],
+                    got.get("not_by_head", []),
+                )
+            if t["public"]:
+                res["doc_signed_rate"] = (
+                    *ratio(t["signed"], t["public"]),
+                    t["public"],
+                    got.get("not_signed", []),
+                )
+                if t["inter"]:
+                    res["doc_axis_exchange_rate"] = (
+                        *ratio(t["axis"], t["inter"]),
+                        t["inter"],
+                        got.get("not_axis", []),
+                    )
+            if t["work_files"]:
+                res["doc_online_workfile_rate"] = (
+                    *ratio(t["online"], t["work_files"]),
+                    t["work_files"],
+                    got.get("not_online", []),
+                )
+        s = staff.get(unit)
+        if s:
+            res["doc_personal_signature_rate"] = (
+                *ratio(s["certified"], s["rows"]),
+                s["rows"],
+                staff_ids.get(unit, {}).get("no_certificate", []),
+            )
+    return out

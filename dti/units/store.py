@@ -1,0 +1,75 @@
+"""The unit registry in the warehouse tables `units` and `unit_links`."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from dti.units.registry import Unit, UnitLink, UnitRegistry
+from dti.warehouse import models
+
+
+def load_registry(session) -> UnitRegistry:
+    """Read the registry from the warehouse tables `units` and `unit_links`."""
+    units = [
+        Unit(
+            code=r.code,
+            name_vi=r.name_vi,
+            unit_type=r.unit_type,
+            province_code=r.province_code,
+            valid_from=r.valid_from,
+            valid_to=r.valid_to,
+            parent_code=r.parent_code,
+            framework_id=r.framework_id,
+        )
+        for r in session.scalars(select(models.Unit))
+    ]
+    links = [
+        UnitLink(
+            predecessor=r.predecessor_code, successor=r.successor_code, effective=r.effective, reason=r.reason
+        )
+        for r in session.scalars(select(models.UnitLink))
+    ]
+    return UnitRegistry(units, links, source="warehouse")
+
+
+def save_registry(session, registry: UnitRegistry) -> dict[str, int]:
+    """Upsert units by code and add links not yet stored. Stored links are never deleted.
+
+    Returns counts of units inserted/updated and links added, so a rerun reports zero changes.
+    """
+    counts = {"units_inserted": 0, "units_updated": 0, "links_added": 0}
+    existing = {r.code: r for r in session.scalars(select(models.Unit))}
+    fields = (
+        "name_vi",
+        "unit_type",
+        "province_code",
+        "valid_from",
+        "valid_to",
+        "parent_code",
+        "framework_id",
+    )
+    for unit in registry.units:
+        row = existing.get(unit.code)
+        if row is None:
+            session.add(models.Unit(code=unit.code, **{f: getattr(unit, f) for f in fields}))
+            counts["units_inserted"] += 1
+        elif any(getattr(row, f) != getattr(unit, f) for f in fields):
+            for f in fields:
+                setattr(row, f, getattr(unit, f))
+            counts["units_updated"] += 1
+    stored = {
+        (r.predecessor_code, r.successor_code, r.effective) for r in session.scalars(select(models.UnitLink))
+    }
+    for link in registry.links:
+        if (link.predecessor, link.successor, link.effective) not in stored:
+            session.add(
+                models.UnitLink(
+                    predecessor_code=link.predecessor,
+                    successor_code=link.successor,
+                    effective=link.effective,
+                    reason=link.reason,
+                )
+            )
+            counts["links_added"] += 1
+    session.flush()
+    return counts
