@@ -10,6 +10,7 @@ import difflib
 import re
 from decimal import Decimal
 
+from dti.framework.metric_catalogue import METRICS
 from dti.framework.model import Component, Framework, Leaf
 from dti.text import code_key
 
@@ -221,8 +222,6 @@ def _check_leaf(leaf: Leaf, path: str, types: list[str]) -> list[Problem]:
                     "nguồn EVD (chỉ có tài liệu kiểm chứng) không gắn số liệu khách quan; đổi nguồn hoặc bỏ metric "
                     "/ an EVD (evidence-only) leaf has no objective metric; change the source or drop the metric"))
     if leaf.metric and leaf.source != "EVD":
-        from dti.metrics.catalogue import METRICS
-
         metric = METRICS.get(leaf.metric)
         if metric is None:
             close = difflib.get_close_matches(leaf.metric, sorted(METRICS), n=1)
@@ -230,7 +229,7 @@ def _check_leaf(leaf: Leaf, path: str, types: list[str]) -> list[Problem]:
             hint = (f"có phải / did you mean '{close[0]}'?" if close
                     else f"số liệu nguồn {leaf.source} / {leaf.source} metrics: {', '.join(same_source)}")
             out.append((f"{path}.metric", leaf.metric,
-                        f"số liệu không có trong danh mục (dti/metrics/catalogue.py) / unknown metric id; {hint}"))
+                        f"số liệu không có trong danh mục (dti/framework/metric_catalogue.py) / unknown metric id; {hint}"))
         elif metric.source != leaf.source:
             out.append((f"{path}.source", leaf.source,
                         f"số liệu '{leaf.metric}' do hệ thống {metric.source} cung cấp, không phải {leaf.source} "

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from dti.framework.loader import framework_for_type
 from dti.framework.model import Framework
-from dti.units import UnitError, load_registry
+from dti.units import RegistryError, UnitError, load_registry
 from dti.warehouse.models import Unit
 
 
@@ -44,7 +44,7 @@ def resolve_unit(session: Session, code: str, on: dt.date | None) -> tuple[UnitI
     """
     try:
         reg = load_registry(session)
-    except Exception:  # noqa: BLE001 - an inconsistent registry must not stop intake; read the table
+    except RegistryError:  # an inconsistent registry must not stop intake: read the table itself
         return find_unit(session, code), None
     if code not in reg:
         return None, None

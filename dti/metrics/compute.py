@@ -9,8 +9,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import sqlalchemy as sa
 
 from dti.framework import Framework, Leaf, Period
+from dti.framework.metric_catalogue import METRICS
 from dti.metrics import doc, dvc, sec
-from dti.metrics.catalogue import METRICS
 from dti.metrics.policy import MetricValue, SourceHealth, judge, source_health
 from dti.metrics.sql import reading_for
 from dti.settings import TZ

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from dti.framework import Framework, Period, framework_for_type, load_all
+from dti.units import load_registry
 from dti.warehouse.models import Unit
 
 UnitSpec = tuple[str, str, Framework]  # (unit code, unit type, framework)
@@ -15,6 +16,7 @@ def period_units(session: Session, period: str, frameworks: dict[str, Framework]
     """Units assessed in `period`: current during the period's window, each with its framework."""
     frameworks = frameworks or load_all()
     per = Period.parse(period)
+    registry = load_registry(session)
     out: list[UnitSpec] = []
     for unit in session.scalars(sa.select(Unit).order_by(Unit.code)):
         if unit.framework_id and unit.framework_id not in frameworks:
@@ -24,8 +26,7 @@ def period_units(session: Session, period: str, frameworks: dict[str, Framework]
             fw = framework_for_type(frameworks, unit.unit_type, per.year)
         if fw is None:
             continue
-        start, end = per.window(fw)
-        if unit.valid_from > end or (unit.valid_to is not None and unit.valid_to < end):
+        if not registry.is_assessed(unit.code, per.window(fw)):
             continue  # a predecessor merged away before the period closed: its records belong to the successor
         out.append((unit.code, unit.unit_type, fw))
     return out

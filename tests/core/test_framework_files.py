@@ -12,7 +12,7 @@ import yaml
 
 from dti.framework import FrameworkError, Period, load_all, load_file, load_framework
 from dti.framework.loader import parse_framework, total_max
-from dti.metrics.catalogue import METRICS
+from dti.framework.metric_catalogue import METRICS
 from dti.scoring import aggregate_unit
 from dti.text import code_key
 
@@ -63,7 +63,7 @@ BROKEN = {
         "pillars[0].main_indices[0].components[3].criteria[1].max_points (dòng / line 77): giá trị / value (trống / missing) — thiếu trường bắt buộc / required field is missing",
     ],
     "broken-unknown-metric.yaml": [
-        "pillars[0].main_indices[0].components[0].metric (dòng / line 39): giá trị / value 'dvc_online_submision_rate' — số liệu không có trong danh mục (dti/metrics/catalogue.py) / unknown metric id; có phải / did you mean 'dvc_online_submission_rate'?",
+        "pillars[0].main_indices[0].components[0].metric (dòng / line 39): giá trị / value 'dvc_online_submision_rate' — số liệu không có trong danh mục (dti/framework/metric_catalogue.py) / unknown metric id; có phải / did you mean 'dvc_online_submission_rate'?",
     ],
     "broken-wrong-type.yaml": [
         "pillars[0].main_indices[0].components[1].max_points (dòng / line 44): giá trị / value 'hai mươi' — cần một số, ví dụ 20 hoặc 0.8 / expected a number such as 20 or 0.8",
