@@ -4,13 +4,12 @@ ones and deletions (tombstones), deterministic from a seed — for incremental-s
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
-import random
 import sqlite3
 from pathlib import Path
 
 from dti.settings import TZ
+from simulators.synthetic.seeded import rng_for
 
 # (file, table, id column, updated column, deleted column, the change a late update makes)
 TABLES = [
@@ -20,10 +19,6 @@ TABLES = [
      "severity = CASE severity WHEN 'low' THEN 'medium' ELSE 'low' END"),
 ]
 KEY_COLUMNS = {"dossiers": ("dossier_code",)}
-
-
-def _rng(seed: int, *parts) -> random.Random:
-    return random.Random(int.from_bytes(hashlib.sha256(repr((seed, *parts)).encode()).digest()[:8], "big"))
 
 
 def _latest(root: Path) -> dt.datetime:
@@ -53,7 +48,7 @@ def mutate(root: str | Path, fraction: float = 0.02, seed: int = 0) -> dict:
     night = (_latest(root).astimezone(TZ) + dt.timedelta(days=1)).replace(hour=2, minute=0, second=0)
     summary: dict = {"at": night.isoformat(timespec="seconds"), "seed": seed, "fraction": fraction}
     for name, table, id_col, upd, del_col, change in TABLES:
-        rng = _rng(seed, night.isoformat(), table)
+        rng = rng_for(seed, night.isoformat(), table)
         conn = sqlite3.connect(root / name)
         try:
             live = [r[0] for r in conn.execute(f"SELECT {id_col} FROM {table} WHERE {del_col} = 0 ORDER BY {id_col}")]

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from connectors.doc.mapping import MAPPINGS, VENDOR_VN
 from dti.settings import TZ
 
-# Column kinds of the simulator's vendor schema (simulators.generator.DOC_SCHEMA).
+# Column kinds of the simulator's vendor schema (simulators.synthetic.doc.DOC_SCHEMA).
 TS = {"ngay_cap_nhat"}
 DATES = {"ngay_bh"}
 BOOLS = {"da_xoa", "chu_de_cds", "ky_so", "lien_co_quan", "qua_truc", "do_mat", "la_hscv", "hscv_truc_tuyen",
