@@ -1,4 +1,4 @@
-"""Fault profiles for the HTTP simulators: which request of which system misbehaves, and how.
+"""Fault profiles for the simulators' HTTP server: which request of which system misbehaves, and how.
 
 A profile plus a seed fixes the whole fault sequence (faults are keyed by the per-system request
 number, retries included), so a run with faults is as reproducible as one without.

@@ -7,6 +7,13 @@ import json
 import time
 from pathlib import Path
 
+from application.cli import CliError
+from dti.settings import get_settings
+from simulators.changes import mutate
+from simulators.docdb import copy_doc_db
+from simulators.generator import SCALES, generate
+from simulators.server import DEFAULT_TOKEN, SimulatorServer
+
 
 def register(sub) -> None:
     p = sub.add_parser("simulate", help="Hệ thống mô phỏng / simulated systems of record")
@@ -44,9 +51,6 @@ def register(sub) -> None:
 
 
 def _root(value: str | None) -> Path:
-    from application.cli import CliError
-    from dti.settings import get_settings
-
     root = Path(value) if value else get_settings().data_dir / "sim"
     if not (root / "dvc.db").is_file():
         raise CliError(f"không thấy dữ liệu mô phỏng ở {root} — chạy `dti simulate generate --out {root}` / "
@@ -55,9 +59,6 @@ def _root(value: str | None) -> Path:
 
 
 def _generate(args) -> int:
-    from application.cli import CliError
-    from simulators.generator import SCALES, generate
-
     if args.scale not in SCALES:
         raise CliError(f"quy mô '{args.scale}' không có / unknown scale; chọn / choose: {', '.join(SCALES)}")
     gen = generate(args.out, seed=args.seed, scale=args.scale, period=args.period)
@@ -66,9 +67,6 @@ def _generate(args) -> int:
 
 
 def _serve(args) -> int:
-    from application.cli import CliError
-    from simulators.server import DEFAULT_TOKEN, SimulatorServer
-
     root = _root(args.root)
     try:
         server = SimulatorServer(root, faults=args.faults, seed=args.seed, token=args.token or DEFAULT_TOKEN,
@@ -98,8 +96,6 @@ def _serve(args) -> int:
 
 
 def _changes(args) -> int:
-    from simulators.changes import mutate
-
     summary = mutate(_root(args.root), fraction=args.fraction, seed=args.seed)
     counts = {k: {kind: len(ids) for kind, ids in v.items()} for k, v in summary.items() if isinstance(v, dict)}
     print(json.dumps({"at": summary["at"], **counts}, ensure_ascii=False, sort_keys=True))
@@ -107,9 +103,6 @@ def _changes(args) -> int:
 
 
 def _docdb(args) -> int:
-    from application.cli import CliError
-    from simulators.docdb import copy_doc_db
-
     root = _root(args.root)
     try:
         counts = copy_doc_db(root / "doc.db", args.url, args.mapping)

@@ -1,4 +1,5 @@
-"""The HTTP simulators: what a client sees on the wire (auth, paging, gzip, CSV, faults, determinism)."""
+"""The simulators' HTTP server: what a client sees on the wire (auth, paging, gzip, CSV, faults,
+determinism of the fault sequence)."""
 
 from __future__ import annotations
 
@@ -10,15 +11,15 @@ import pytest
 import requests
 
 from simulators import faults as F
-from simulators.server import SimulatorServer, decode_cursor
+from simulators.api.wire import decode_cursor, encode_cursor
+from simulators.generator import generate
+from simulators.server import SimulatorServer
 
 AUTH = {"Authorization": "Bearer dti-sim-token"}
 
 
 @pytest.fixture(scope="module")
 def province(tmp_path_factory):
-    from simulators.generator import generate
-
     root = tmp_path_factory.mktemp("province")
     generate(root, seed=11, scale="tiny")
     return root
@@ -33,14 +34,14 @@ def _count(root, db, table, where="1=1"):
 
 
 def test_dvc_wrong_token_is_401_and_right_token_pages_by_cursor(province):
-    with SimulatorServer(province) as sims:
-        bad = requests.get(f"{sims.dvc_url}/api/v1/dossiers", headers={"Authorization": "Bearer nope"}, timeout=5)
+    with SimulatorServer(province) as server:
+        bad = requests.get(f"{server.dvc_url}/api/v1/dossiers", headers={"Authorization": "Bearer nope"}, timeout=5)
         assert bad.status_code == 401
         assert "token" in bad.json()["error"]
         ids, cursor, pages = [], None, 0
         while pages < 100:
             params = {"limit": 400, **({"cursor": cursor} if cursor else {})}
-            body = requests.get(f"{sims.dvc_url}/api/v1/dossiers", params=params, headers=AUTH, timeout=5).json()
+            body = requests.get(f"{server.dvc_url}/api/v1/dossiers", params=params, headers=AUTH, timeout=5).json()
             pages += 1
             ids += [item["Id"] for item in body["data"]]
             cursor = body["next_cursor"]
@@ -60,8 +61,8 @@ def test_dvc_filters_by_unit_and_updated_since(province):
     expected = conn.execute("SELECT COUNT(*) FROM dossiers WHERE unit_code = ? AND updated_at >= ?",
                             (unit, since)).fetchone()[0]
     conn.close()
-    with SimulatorServer(province) as sims:
-        body = requests.get(f"{sims.dvc_url}/api/v1/dossiers", headers=AUTH, timeout=5,
+    with SimulatorServer(province) as server:
+        body = requests.get(f"{server.dvc_url}/api/v1/dossiers", headers=AUTH, timeout=5,
                             params={"unit": unit, "updated_since": since, "limit": 1000}).json()
     assert 0 < len(body["data"]) == expected
     assert {item["MaDonVi"] for item in body["data"]} == {unit}
@@ -69,24 +70,24 @@ def test_dvc_filters_by_unit_and_updated_since(province):
 
 
 def test_gzip_when_accepted(province):
-    with SimulatorServer(province) as sims:
-        raw = requests.get(f"{sims.dvc_url}/api/v1/dossiers", headers={**AUTH, "Accept-Encoding": "gzip"},
+    with SimulatorServer(province) as server:
+        raw = requests.get(f"{server.dvc_url}/api/v1/dossiers", headers={**AUTH, "Accept-Encoding": "gzip"},
                            timeout=5, stream=True)
         assert raw.headers["Content-Encoding"] == "gzip"
         assert json.loads(gzip.decompress(raw.raw.read()))["data"]
-        plain = requests.get(f"{sims.dvc_url}/api/v1/dossiers", headers={**AUTH, "Accept-Encoding": "identity"},
+        plain = requests.get(f"{server.dvc_url}/api/v1/dossiers", headers={**AUTH, "Accept-Encoding": "identity"},
                              timeout=5)
         assert "Content-Encoding" not in plain.headers
-        assert sims.stats("DVC")["gzip"] == 1
+        assert server.stats("DVC")["gzip"] == 1
 
 
 def test_sec_pages_and_csv_export(province):
-    with SimulatorServer(province) as sims:
-        page = requests.get(f"{sims.sec_url}/api/v1/incidents", params={"page": 2, "size": 5}, headers=AUTH,
+    with SimulatorServer(province) as server:
+        page = requests.get(f"{server.sec_url}/api/v1/incidents", params={"page": 2, "size": 5}, headers=AUTH,
                             timeout=5).json()
         assert page["total"] == _count(province, "sec.db", "incidents")
         assert len(page["items"]) == 5 and page["page"] == 2
-        csv = requests.get(f"{sims.sec_url}/api/v1/export/inventories.csv", headers=AUTH, timeout=5)
+        csv = requests.get(f"{server.sec_url}/api/v1/export/inventories.csv", headers=AUTH, timeout=5)
         assert csv.headers["Content-Type"].startswith("text/csv")
         lines = csv.text.strip().splitlines()
         assert lines[0].split(",")[:3] == ["id", "org_unit", "as_of"]
@@ -94,14 +95,12 @@ def test_sec_pages_and_csv_export(province):
 
 
 def test_bad_cursor_is_a_400_naming_it(province):
-    with SimulatorServer(province) as sims:
-        r = requests.get(f"{sims.dvc_url}/api/v1/dossiers", params={"cursor": "%%%"}, headers=AUTH, timeout=5)
+    with SimulatorServer(province) as server:
+        r = requests.get(f"{server.dvc_url}/api/v1/dossiers", params={"cursor": "%%%"}, headers=AUTH, timeout=5)
     assert r.status_code == 400 and "cursor" in r.json()["error"]
 
 
 def test_cursor_is_a_keyset():
-    from simulators.server import encode_cursor
-
     assert decode_cursor(encode_cursor("2025-01-01T08:00:00+07:00", "D-1", 3)) == ("2025-01-01T08:00:00+07:00",
                                                                                   "D-1", 3)
 
@@ -131,35 +130,9 @@ def test_unknown_profile_lists_the_choices():
 
 
 def test_dvc_down_answers_503_with_retry_after_and_refused_refuses(province):
-    with SimulatorServer(province, faults="dvc-down") as sims:
-        r = requests.get(f"{sims.dvc_url}/api/v1/dossiers", headers=AUTH, timeout=5)
+    with SimulatorServer(province, faults="dvc-down") as server:
+        r = requests.get(f"{server.dvc_url}/api/v1/dossiers", headers=AUTH, timeout=5)
         assert r.status_code == 503 and r.headers["Retry-After"] == "1"
-        assert requests.get(f"{sims.sec_url}/api/v1/incidents", headers=AUTH, timeout=5).status_code == 200
-    with SimulatorServer(province, faults="dvc-refused") as sims, pytest.raises(requests.ConnectionError):
-        requests.get(f"{sims.dvc_url}/api/v1/dossiers", headers=AUTH, timeout=2)
-
-
-def test_cli_generate_and_changes(tmp_path, capsys):
-    from application.cli import main
-
-    assert main(["simulate", "generate", "--out", str(tmp_path / "p"), "--scale", "tiny", "--seed", "3"]) == 0
-    before = _count(tmp_path / "p", "dvc.db", "dossiers")
-    assert main(["simulate", "changes", "--root", str(tmp_path / "p"), "--fraction", "0.01"]) == 0
-    out = capsys.readouterr().out
-    assert '"dossiers": {"changed": 15, "deleted": 15, "new": 15}' in out
-    assert _count(tmp_path / "p", "dvc.db", "dossiers") == before + 15
-    assert main(["simulate", "serve", "--root", str(tmp_path / "missing")]) == 2
-    assert "dti simulate generate" in capsys.readouterr().err
-
-
-def test_cli_serve_prints_urls_and_stops(tmp_path, capsys):
-    from application.cli import main
-    from simulators.generator import generate
-
-    generate(tmp_path / "p", seed=3, scale="tiny")
-    assert main(["simulate", "serve", "--root", str(tmp_path / "p"), "--port-dvc", "0", "--port-sec", "0",
-                 "--faults", "flaky", "--seconds", "0.3"]) == 0
-    out = capsys.readouterr().out
-    assert "DTI_DVC_BASE_URL=http://127.0.0.1:" in out and "DTI_DVC_TOKEN=dti-sim-token" in out
-    assert "flaky" in out
-    assert main(["simulate", "serve", "--root", str(tmp_path / "p"), "--faults", "sometimes"]) == 2
+        assert requests.get(f"{server.sec_url}/api/v1/incidents", headers=AUTH, timeout=5).status_code == 200
+    with SimulatorServer(province, faults="dvc-refused") as server, pytest.raises(requests.ConnectionError):
+        requests.get(f"{server.dvc_url}/api/v1/dossiers", headers=AUTH, timeout=2)
