@@ -15,8 +15,14 @@ from simulators.synthetic.seeded import rng_for
 TABLES = [
     ("dvc.db", "dossiers", "source_id", "updated_at", "deleted", "synced_portal = 1 - synced_portal"),
     ("doc.db", "vb_van_ban", "id", "ngay_cap_nhat", "da_xoa", "ky_so = 1 - ky_so"),
-    ("sec.db", "incidents", "source_id", "updated_at", "deleted",
-     "severity = CASE severity WHEN 'low' THEN 'medium' ELSE 'low' END"),
+    (
+        "sec.db",
+        "incidents",
+        "source_id",
+        "updated_at",
+        "deleted",
+        "severity = CASE severity WHEN 'low' THEN 'medium' ELSE 'low' END",
+    ),
 ]
 KEY_COLUMNS = {"dossiers": ("dossier_code",)}
 
@@ -51,10 +57,13 @@ def mutate(root: str | Path, fraction: float = 0.02, seed: int = 0) -> dict:
         rng = rng_for(seed, night.isoformat(), table)
         conn = sqlite3.connect(root / name)
         try:
-            live = [r[0] for r in conn.execute(f"SELECT {id_col} FROM {table} WHERE {del_col} = 0 ORDER BY {id_col}")]
+            live = [
+                r[0]
+                for r in conn.execute(f"SELECT {id_col} FROM {table} WHERE {del_col} = 0 ORDER BY {id_col}")
+            ]
             n = max(1, round(len(live) * fraction))
             picked = rng.sample(live, min(len(live), 3 * n))
-            changed, deleted, templates = picked[:n], picked[n:2 * n], picked[2 * n:]
+            changed, deleted, templates = picked[:n], picked[n : 2 * n], picked[2 * n :]
             tick = 0
 
             def stamp() -> str:
@@ -65,18 +74,27 @@ def mutate(root: str | Path, fraction: float = 0.02, seed: int = 0) -> dict:
             for rid in changed:  # a late update to an old record
                 conn.execute(f"UPDATE {table} SET {change}, {upd} = ? WHERE {id_col} = ?", (stamp(), rid))
             for rid in deleted:  # the source keeps a tombstone
-                conn.execute(f"UPDATE {table} SET {del_col} = 1, {upd} = ? WHERE {id_col} = ?", (stamp(), rid))
+                conn.execute(
+                    f"UPDATE {table} SET {del_col} = 1, {upd} = ? WHERE {id_col} = ?", (stamp(), rid)
+                )
             columns = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
             new = []
             for k, rid in enumerate(templates):
-                row = dict(zip(columns, conn.execute(f"SELECT * FROM {table} WHERE {id_col} = ?", (rid,)).fetchone(),
-                               strict=True))
+                row = dict(
+                    zip(
+                        columns,
+                        conn.execute(f"SELECT * FROM {table} WHERE {id_col} = ?", (rid,)).fetchone(),
+                        strict=True,
+                    )
+                )
                 row[id_col] = f"{rid}-N{night:%y%m%d}{k:03d}"
                 for col in KEY_COLUMNS.get(table, ()):
                     row[col] = f"{row[col]}-N{k}"
                 row[upd] = stamp()
-                conn.execute(f"INSERT INTO {table} ({','.join(columns)}) VALUES ({','.join('?' * len(columns))})",
-                             [row[c] for c in columns])
+                conn.execute(
+                    f"INSERT INTO {table} ({','.join(columns)}) VALUES ({','.join('?' * len(columns))})",
+                    [row[c] for c in columns],
+                )
                 new.append(row[id_col])
             conn.commit()
         finally:

@@ -61,8 +61,15 @@ def framework_for(unit_type: str, frameworks: dict[str, Framework], year: int) -
     return fw
 
 
-def generate(root: str | Path, *, seed: int = 20251231, scale: str | Scale = "demo", period: str = "2025-R3",
-             frameworks: dict[str, Framework] | None = None, missing_rate: float = 0.02) -> GeneratedProvince:
+def generate(
+    root: str | Path,
+    *,
+    seed: int = 20251231,
+    scale: str | Scale = "demo",
+    period: str = "2025-R3",
+    frameworks: dict[str, Framework] | None = None,
+    missing_rate: float = 0.02,
+) -> GeneratedProvince:
     """Write dvc.db, doc.db, sec.db, units.json, self_reports.json, truth.json and meta.json under `root`."""
     sc = SCALES[scale] if isinstance(scale, str) else scale
     root = Path(root)
@@ -80,23 +87,48 @@ def generate(root: str | Path, *, seed: int = 20251231, scale: str | Scale = "de
     citations = {u["code"]: unit_citations(u, fws[u["code"]], per.year, seed) for u in current}
     counts = _write_systems(root, sc, seed, per.year, snapshot_at, current, fws, links, citations)
     old_to_new = {link["predecessor_code"]: link["successor_code"] for link in links}
-    self_reports, truth = self_assessments(current, fws, true_values(root, old_to_new, window), citations,
-                                           seed=seed, period=period, missing_rate=missing_rate)
+    self_reports, truth = self_assessments(
+        current,
+        fws,
+        true_values(root, old_to_new, window),
+        citations,
+        seed=seed,
+        period=period,
+        missing_rate=missing_rate,
+    )
 
     _write_json(root / "units.json", {"units": units, "links": links})
     _write_json(root / "self_reports.json", self_reports)
     _write_json(root / "truth.json", truth)
-    _write_json(root / "meta.json", {"seed": seed, "scale": asdict(sc), "period": period,
-                                     "sim_now": snapshot_at.isoformat(), "counts": counts})
+    _write_json(
+        root / "meta.json",
+        {
+            "seed": seed,
+            "scale": asdict(sc),
+            "period": period,
+            "sim_now": snapshot_at.isoformat(),
+            "counts": counts,
+        },
+    )
     return GeneratedProvince(root, seed, period, snapshot_at, units, links, self_reports, truth, counts)
 
 
-def _write_systems(root: Path, sc: Scale, seed: int, year: int, snapshot_at: dt.datetime, current: list[dict],
-                   fws: dict[str, Framework], links: list[dict], citations: dict[str, dict[str, Citation]]
-                   ) -> dict[str, int]:
+def _write_systems(
+    root: Path,
+    sc: Scale,
+    seed: int,
+    year: int,
+    snapshot_at: dt.datetime,
+    current: list[dict],
+    fws: dict[str, Framework],
+    links: list[dict],
+    citations: dict[str, dict[str, Citation]],
+) -> dict[str, int]:
     """Write the three systems' databases unit by unit; returns how many records of each kind."""
-    dvc, doc, sec = (_fresh_database(root / n, s) for n, s in (("dvc.db", DVC_SCHEMA), ("doc.db", DOC_SCHEMA),
-                                                               ("sec.db", SEC_SCHEMA)))
+    dvc, doc, sec = (
+        _fresh_database(root / n, s)
+        for n, s in (("dvc.db", DVC_SCHEMA), ("doc.db", DOC_SCHEMA), ("sec.db", SEC_SCHEMA))
+    )
     counts = {"dossiers": 0, "documents": 0, "incidents": 0}
     merger_day = {link["successor_code"]: dt.date.fromisoformat(link["effective"]) for link in links}
     for idx, unit in enumerate(current):
@@ -105,11 +137,22 @@ def _write_systems(root: Path, sc: Scale, seed: int, year: int, snapshot_at: dt.
         perf = draw_performance(rng_for(seed, "unit", code))
         old = predecessor_of(code, links)
         if any(lf.source == "DVC" and fw.applies(lf, unit["unit_type"]) for lf in fw.leaves()):
-            counts["dossiers"] += write_dvc(dvc, unit, idx, sc, year, snapshot_at, perf, rng_for(seed, "dvc", code),
-                                            old, merger_day.get(code))
+            counts["dossiers"] += write_dvc(
+                dvc,
+                unit,
+                idx,
+                sc,
+                year,
+                snapshot_at,
+                perf,
+                rng_for(seed, "dvc", code),
+                old,
+                merger_day.get(code),
+            )
         cited = [c for _text, c in citations[code].values() if c is not None]
-        counts["documents"] += write_doc(doc, unit, sc, year, perf, rng_for(seed, "doc", code), old,
-                                         merger_day.get(code), cited)
+        counts["documents"] += write_doc(
+            doc, unit, sc, year, perf, rng_for(seed, "doc", code), old, merger_day.get(code), cited
+        )
         counts["incidents"] += write_sec(sec, unit, sc, year, snapshot_at, perf, rng_for(seed, "sec", code))
     for conn in (dvc, doc, sec):
         conn.commit()

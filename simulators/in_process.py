@@ -14,11 +14,17 @@ from connectors.doc.client import DocumentDb
 from connectors.records import canonical
 from dti.settings import TZ
 
-TABLES = {"procedures": "procedures", "dossiers": "dossiers", "incidents": "incidents", "inventories": "inventories"}
+TABLES = {
+    "procedures": "procedures",
+    "dossiers": "dossiers",
+    "incidents": "incidents",
+    "inventories": "inventories",
+}
 
 
-def iter_table_rows(db_path: str | Path, entity: str, since: dt.datetime | None = None,
-                  chunk: int = 5000) -> Iterator[dict]:
+def iter_table_rows(
+    db_path: str | Path, entity: str, since: dt.datetime | None = None, chunk: int = 5000
+) -> Iterator[dict]:
     """Raw rows of a generated table ordered by (updated_at, source_id), keyset-paged."""
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     conn.row_factory = sqlite3.Row
@@ -29,14 +35,18 @@ def iter_table_rows(db_path: str | Path, entity: str, since: dt.datetime | None 
         first = True
         while True:
             if first:
-                rows = conn.execute(f"SELECT * FROM {table} WHERE updated_at >= ? ORDER BY updated_at, source_id "
-                                    f"LIMIT ?", (last[0], chunk)).fetchall()
+                rows = conn.execute(
+                    f"SELECT * FROM {table} WHERE updated_at >= ? ORDER BY updated_at, source_id LIMIT ?",
+                    (last[0], chunk),
+                ).fetchall()
                 first = False
             else:
                 # `updated_at >= ?` gives SQLite an index range; the OR alone scans from the start each page.
-                rows = conn.execute(f"SELECT * FROM {table} WHERE updated_at >= ? AND ((updated_at > ?) OR "
-                                    f"(updated_at = ? AND source_id > ?)) ORDER BY updated_at, source_id LIMIT ?",
-                                    (last[0], last[0], last[0], last[1], chunk)).fetchall()
+                rows = conn.execute(
+                    f"SELECT * FROM {table} WHERE updated_at >= ? AND ((updated_at > ?) OR "
+                    f"(updated_at = ? AND source_id > ?)) ORDER BY updated_at, source_id LIMIT ?",
+                    (last[0], last[0], last[0], last[1], chunk),
+                ).fetchall()
             if not rows:
                 return
             for row in rows:
@@ -46,7 +56,9 @@ def iter_table_rows(db_path: str | Path, entity: str, since: dt.datetime | None 
         conn.close()
 
 
-def iter_records(system: str, db_path: str | Path, entity: str, since: dt.datetime | None = None) -> Iterator[dict]:
+def iter_records(
+    system: str, db_path: str | Path, entity: str, since: dt.datetime | None = None
+) -> Iterator[dict]:
     for row in iter_table_rows(db_path, entity, since):
         yield canonical(system, entity, row)
 

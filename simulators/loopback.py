@@ -13,8 +13,15 @@ from connectors.sec.client import SecurityApi
 from simulators.server import SimulatorServer
 
 # The simulator's slow fault holds a response 1.5 s: a 1 s read timeout turns it into a timeout.
-DEMO_HTTP = dict(connect_timeout=1.0, read_timeout=1.0, max_retries=6, max_total_wait_s=5.0,
-                 backoff_base_s=0.05, backoff_max_s=1.0, max_response_s=10.0)
+DEMO_HTTP = dict(
+    connect_timeout=1.0,
+    read_timeout=1.0,
+    max_retries=6,
+    max_total_wait_s=5.0,
+    backoff_base_s=0.05,
+    backoff_max_s=1.0,
+    max_response_s=10.0,
+)
 
 
 @contextmanager
@@ -27,9 +34,11 @@ def http_simulator_resources(root: str | Path, *, faults: str = "none", seed: in
     """
     with SimulatorServer(root, faults=faults, seed=seed) as server:
         yield {
-            "dvc": DossierApi(base_url=server.dvc_url, token=server.token, page_size=500, jitter_seed=seed,
-                              **DEMO_HTTP),
-            "sec": SecurityApi(base_url=server.sec_url, token=server.token, page_size=50, jitter_seed=seed,
-                               **DEMO_HTTP),
+            "dvc": DossierApi(
+                base_url=server.dvc_url, token=server.token, page_size=500, jitter_seed=seed, **DEMO_HTTP
+            ),
+            "sec": SecurityApi(
+                base_url=server.sec_url, token=server.token, page_size=50, jitter_seed=seed, **DEMO_HTTP
+            ),
             "doc": DocumentDb(url=server.doc_url),
         }

@@ -41,14 +41,25 @@ class SimulatorServer:
     `doc_url` is the SQLAlchemy URL of the province's document database (SQLite) for DocumentDb.
     """
 
-    def __init__(self, root: str | Path, *, faults: str | F.FaultProfile | None = "none", seed: int = 0,
-                 token: str = DEFAULT_TOKEN, port_dvc: int = 0, port_sec: int = 0, retry_after: int = 1,
-                 slow_seconds: float = 1.5):
+    def __init__(
+        self,
+        root: str | Path,
+        *,
+        faults: str | F.FaultProfile | None = "none",
+        seed: int = 0,
+        token: str = DEFAULT_TOKEN,
+        port_dvc: int = 0,
+        port_sec: int = 0,
+        retry_after: int = 1,
+        slow_seconds: float = 1.5,
+    ):
         self.root = Path(root)
         for name in ("dvc.db", "sec.db"):
             if not (self.root / name).is_file():
-                raise FileNotFoundError(f"không thấy {self.root / name} — chạy `dti simulate generate` trước / "
-                                        f"missing; run `dti simulate generate` first")
+                raise FileNotFoundError(
+                    f"không thấy {self.root / name} — chạy `dti simulate generate` trước / "
+                    f"missing; run `dti simulate generate` first"
+                )
         self.profile = F.get_profile(faults)
         self.injector = F.FaultInjector(self.profile, seed)
         self.token = token
@@ -79,13 +90,18 @@ class SimulatorServer:
                 # A port that nothing listens on: connections are refused, as when the host is down.
                 self.urls[system] = f"http://127.0.0.1:{_free_port()}"
                 continue
-            served = ServedSystem(system, self.root / db, self.injector, self.token, self._retry_after, self._slow,
-                                  self._stop)
+            served = ServedSystem(
+                system, self.root / db, self.injector, self.token, self._retry_after, self._slow, self._stop
+            )
             cls = type(f"{system}Handler", (handler,), {"served": served})
             server = ThreadingHTTPServer(("127.0.0.1", self._ports[system]), cls)
             server.daemon_threads = True
-            thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
-                                      name=f"dti-sim-{system}", daemon=True)
+            thread = threading.Thread(
+                target=server.serve_forever,
+                kwargs={"poll_interval": 0.1},
+                name=f"dti-sim-{system}",
+                daemon=True,
+            )
             thread.start()
             self.served[system] = served
             self._servers[system] = server

@@ -26,7 +26,9 @@ def register(sub) -> None:
     g.add_argument("--period", default="2025-R3")
     g.set_defaults(func=_generate)
 
-    s = ss.add_parser("serve", help="chạy máy chủ DVC và SEC mô phỏng / serve DVC and SEC over HTTP (Ctrl-C dừng)")
+    s = ss.add_parser(
+        "serve", help="chạy máy chủ DVC và SEC mô phỏng / serve DVC and SEC over HTTP (Ctrl-C dừng)"
+    )
     s.add_argument("--root", default=None, help="thư mục đã sinh / generated folder (default DATA_DIR/sim)")
     s.add_argument("--port-dvc", type=int, default=8701)
     s.add_argument("--port-sec", type=int, default=8702)
@@ -44,7 +46,9 @@ def register(sub) -> None:
 
     d = ss.add_parser("docdb", help="chép doc.db vào CSDL thật / copy doc.db into a real database")
     d.add_argument("--root", required=True)
-    d.add_argument("--url", required=True, help="SQLAlchemy URL, e.g. postgresql+psycopg2://postgres@127.0.0.1/doc")
+    d.add_argument(
+        "--url", required=True, help="SQLAlchemy URL, e.g. postgresql+psycopg2://postgres@127.0.0.1/doc"
+    )
     d.add_argument("--mapping", default="qlvb-vn")
     d.set_defaults(func=_docdb)
     p.set_defaults(func=lambda args: p.print_help() or 2)
@@ -53,8 +57,10 @@ def register(sub) -> None:
 def _root(value: str | None) -> Path:
     root = Path(value) if value else get_settings().data_dir / "sim"
     if not (root / "dvc.db").is_file():
-        raise CliError(f"không thấy dữ liệu mô phỏng ở {root} — chạy `dti simulate generate --out {root}` / "
-                       f"no simulator data in {root}")
+        raise CliError(
+            f"không thấy dữ liệu mô phỏng ở {root} — chạy `dti simulate generate --out {root}` / "
+            f"no simulator data in {root}"
+        )
     return root
 
 
@@ -69,8 +75,14 @@ def _generate(args) -> int:
 def _serve(args) -> int:
     root = _root(args.root)
     try:
-        server = SimulatorServer(root, faults=args.faults, seed=args.seed, token=args.token or DEFAULT_TOKEN,
-                                 port_dvc=args.port_dvc, port_sec=args.port_sec)
+        server = SimulatorServer(
+            root,
+            faults=args.faults,
+            seed=args.seed,
+            token=args.token or DEFAULT_TOKEN,
+            port_dvc=args.port_dvc,
+            port_sec=args.port_sec,
+        )
     except ValueError as exc:
         raise CliError(str(exc)) from None
     try:
@@ -97,7 +109,9 @@ def _serve(args) -> int:
 
 def _changes(args) -> int:
     summary = mutate(_root(args.root), fraction=args.fraction, seed=args.seed)
-    counts = {k: {kind: len(ids) for kind, ids in v.items()} for k, v in summary.items() if isinstance(v, dict)}
+    counts = {
+        k: {kind: len(ids) for kind, ids in v.items()} for k, v in summary.items() if isinstance(v, dict)
+    }
     print(json.dumps({"at": summary["at"], **counts}, ensure_ascii=False, sort_keys=True))
     return 0
 

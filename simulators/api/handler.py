@@ -41,15 +41,23 @@ class SystemHandler(BaseHTTPRequestHandler):
         if fault == F.SLOW:
             served.stop.wait(served.slow_seconds)
         if fault in (F.UNAUTHORIZED,) or self.headers.get("Authorization") != f"Bearer {served.token}":
-            return self._error(401, "token sai hoặc hết hạn / invalid or expired token",
-                               {"WWW-Authenticate": 'Bearer realm="dti-sim"'})
+            return self._error(
+                401,
+                "token sai hoặc hết hạn / invalid or expired token",
+                {"WWW-Authenticate": 'Bearer realm="dti-sim"'},
+            )
         if fault == F.NOT_FOUND:
             return self._error(404, f"không có tài nguyên / no such resource: {parts.path}")
         if fault == F.RATE_LIMIT:
-            return self._error(429, "quá nhiều yêu cầu / too many requests", {"Retry-After": str(served.retry_after)})
+            return self._error(
+                429, "quá nhiều yêu cầu / too many requests", {"Retry-After": str(served.retry_after)}
+            )
         if fault in (F.UNAVAILABLE, F.DOWN):
-            return self._error(503, "hệ thống đang bảo trì / service unavailable",
-                               {"Retry-After": str(served.retry_after)} if fault == F.DOWN else None)
+            return self._error(
+                503,
+                "hệ thống đang bảo trì / service unavailable",
+                {"Retry-After": str(served.retry_after)} if fault == F.DOWN else None,
+            )
         try:
             self.route(parts.path, query, fault)
         except BadRequest as exc:
@@ -60,8 +68,13 @@ class SystemHandler(BaseHTTPRequestHandler):
 
     # --- sending ---
 
-    def _send(self, status: int, body: bytes, content_type: str = "application/json; charset=utf-8",
-              headers: dict[str, str] | None = None) -> None:
+    def _send(
+        self,
+        status: int,
+        body: bytes,
+        content_type: str = "application/json; charset=utf-8",
+        headers: dict[str, str] | None = None,
+    ) -> None:
         try:
             use_gzip = "gzip" in (self.headers.get("Accept-Encoding") or "") and len(body) > 256
             if use_gzip:
@@ -80,11 +93,20 @@ class SystemHandler(BaseHTTPRequestHandler):
         except DISCONNECTS:
             self.close_connection = True  # the client gave up (e.g. its read timeout): nothing to do
 
-    def _json(self, status: int, payload, headers: dict[str, str] | None = None, truncate: bool = False,
-              trickle: bool = False) -> bytes:
+    def _json(
+        self,
+        status: int,
+        payload,
+        headers: dict[str, str] | None = None,
+        truncate: bool = False,
+        trickle: bool = False,
+    ) -> bytes:
         """Send `payload` (or, when it is bytes, that already-encoded JSON) as the response body."""
-        body = payload if isinstance(payload, bytes) else \
-            json.dumps(payload, ensure_ascii=False, sort_keys=True).encode("utf-8")
+        body = (
+            payload
+            if isinstance(payload, bytes)
+            else json.dumps(payload, ensure_ascii=False, sort_keys=True).encode("utf-8")
+        )
         if truncate:
             body = body[: max(1, len(body) // 2)]
         if trickle:
@@ -102,7 +124,7 @@ class SystemHandler(BaseHTTPRequestHandler):
             self.end_headers()
             step = max(1, len(body) // pieces + 1)
             for i in range(0, len(body), step):
-                self.wfile.write(body[i:i + step])
+                self.wfile.write(body[i : i + step])
                 self.wfile.flush()
                 if self.served.stop.wait(self.served.slow_seconds / 10):
                     return

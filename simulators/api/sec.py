@@ -30,8 +30,8 @@ class SecHandler(SystemHandler):
         since = since_text(query.get("updated_since"))
         units = unit_filter(query)
         if path.startswith(EXPORT_PREFIX) and path.endswith(".csv"):
-            return self.export(path[len(EXPORT_PREFIX):-len(".csv")], since, units, fault)
-        entity = path[len(PREFIX):] if path.startswith(PREFIX) else ""
+            return self.export(path[len(EXPORT_PREFIX) : -len(".csv")], since, units, fault)
+        entity = path[len(PREFIX) :] if path.startswith(PREFIX) else ""
         if entity not in SEC_FIELDS:
             return self._error(404, f"không có tài nguyên / no such resource: {path}")
         try:
@@ -48,10 +48,16 @@ class SecHandler(SystemHandler):
         if fault in (F.ENDLESS, F.ENDLESS_EMPTY):
             total = max(total, page * size + 1)  # always one more page promised
         obj = json_object_sql(entity, SEC_FIELDS[entity], SEC_BOOLS, {}, fault)
-        rows = [] if fault == F.EMPTY else self.served.query(entity, since, units, None, size, (page - 1) * size,
-                                                             columns=obj)
-        payload = b'{"items":' + json_array(r[0] for r in rows) + \
-            f',"page":{page},"size":{size},"total":{total}}}'.encode("ascii")
+        rows = (
+            []
+            if fault == F.EMPTY
+            else self.served.query(entity, since, units, None, size, (page - 1) * size, columns=obj)
+        )
+        payload = (
+            b'{"items":'
+            + json_array(r[0] for r in rows)
+            + f',"page":{page},"size":{size},"total":{total}}}'.encode("ascii")
+        )
         body = self._json(200, payload, truncate=fault == F.TRUNCATED, trickle=fault == F.TRICKLE)
         if fault not in (F.TRUNCATED, F.EMPTY):
             self.served.last_body[stream] = body
@@ -67,7 +73,7 @@ class SecHandler(SystemHandler):
         buf = io.StringIO()
         writer = csv.DictWriter(buf, fieldnames=header, lineterminator="\r\n")
         writer.writeheader()
-        for item in ([] if fault == F.EMPTY else items):
+        for item in [] if fault == F.EMPTY else items:
             writer.writerow({k: ("" if v is None else v) for k, v in item.items()})
         body = buf.getvalue().encode("utf-8")
         if fault == F.TRUNCATED:

@@ -14,8 +14,16 @@ from simulators import faults as F
 class ServedSystem:
     """Shared state of one system's server: its database, faults, token and counters."""
 
-    def __init__(self, system: str, db_path: Path, injector: F.FaultInjector, token: str, retry_after: int,
-                 slow_seconds: float, stop: threading.Event):
+    def __init__(
+        self,
+        system: str,
+        db_path: Path,
+        injector: F.FaultInjector,
+        token: str,
+        retry_after: int,
+        slow_seconds: float,
+        stop: threading.Event,
+    ):
         self.system = system
         self.db_path = db_path
         self.injector = injector
@@ -47,8 +55,16 @@ class ServedSystem:
         with self.lock:
             self.stats[key] = self.stats.get(key, 0) + 1
 
-    def query(self, entity: str, since: str, units: list[str], keyset: tuple[str, str] | None,
-              limit: int | None, offset: int = 0, columns: str = "*") -> list:
+    def query(
+        self,
+        entity: str,
+        since: str,
+        units: list[str],
+        keyset: tuple[str, str] | None,
+        limit: int | None,
+        offset: int = 0,
+        columns: str = "*",
+    ) -> list:
         """Rows as dicts, or with `columns` given as tuples of those columns (SQL expressions)."""
         sql = f"SELECT {columns} FROM {entity} WHERE updated_at >= ?"
         # The keyset is a lower bound too: without it SQLite walks the index from `since` on every page.

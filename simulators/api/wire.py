@@ -18,36 +18,81 @@ MAX_LIMIT = 1000  # the largest page either system serves
 # expects a wrong name must fail against it.
 DVC_FIELDS = {
     "procedures": {
-        "source_id": "Id", "unit_code": "MaDonVi", "procedure_code": "MaTTHC", "name_vi": "TenTTHC",
-        "service_level": "MucDo", "fee_applies": "CoPhi", "updated_at": "NgayCapNhat", "deleted": "DaXoa",
+        "source_id": "Id",
+        "unit_code": "MaDonVi",
+        "procedure_code": "MaTTHC",
+        "name_vi": "TenTTHC",
+        "service_level": "MucDo",
+        "fee_applies": "CoPhi",
+        "updated_at": "NgayCapNhat",
+        "deleted": "DaXoa",
     },
     "dossiers": {
-        "source_id": "Id", "unit_code": "MaDonVi", "dossier_code": "MaHoSo", "procedure_code": "MaTTHC",
-        "channel": "KenhNop", "service_level": "MucDo", "received_at": "NgayTiepNhan", "due_at": "NgayHenTra",
-        "finished_at": "NgayKetThuc", "status": "TrangThai", "has_digitised": "CoSoHoa",
-        "e_result": "KetQuaDienTu", "paid_online": "ThanhToanTrucTuyen", "fee_applies": "CoPhi",
-        "vneid": "XacThucVNeID", "synced_portal": "DongBoCongQG", "components_total": "SoThanhPhan",
-        "components_reused": "SoThanhPhanTaiSuDung", "satisfaction": "HaiLong", "updated_at": "NgayCapNhat",
+        "source_id": "Id",
+        "unit_code": "MaDonVi",
+        "dossier_code": "MaHoSo",
+        "procedure_code": "MaTTHC",
+        "channel": "KenhNop",
+        "service_level": "MucDo",
+        "received_at": "NgayTiepNhan",
+        "due_at": "NgayHenTra",
+        "finished_at": "NgayKetThuc",
+        "status": "TrangThai",
+        "has_digitised": "CoSoHoa",
+        "e_result": "KetQuaDienTu",
+        "paid_online": "ThanhToanTrucTuyen",
+        "fee_applies": "CoPhi",
+        "vneid": "XacThucVNeID",
+        "synced_portal": "DongBoCongQG",
+        "components_total": "SoThanhPhan",
+        "components_reused": "SoThanhPhanTaiSuDung",
+        "satisfaction": "HaiLong",
+        "updated_at": "NgayCapNhat",
         "deleted": "DaXoa",
     },
 }
 DVC_VALUES = {
     "service_level": {"full": "ToanTrinh", "partial": "MotPhan", "info": "CungCapThongTin"},
-    "status": {"processing": "DangXuLy", "paused": "TamDungBoSung", "done": "DaTraKetQua", "rejected": "TuChoi"},
+    "status": {
+        "processing": "DangXuLy",
+        "paused": "TamDungBoSung",
+        "done": "DaTraKetQua",
+        "rejected": "TuChoi",
+    },
 }
 DVC_BOOLS = {"fee_applies", "deleted", "has_digitised", "e_result", "paid_online", "vneid", "synced_portal"}
 SEC_FIELDS = {
-    "incidents": {"source_id": "id", "unit_code": "org_unit", "detected_at": "detected_at", "severity": "severity",
-                  "category": "category", "resolved_at": "resolved_at", "sla_hours": "sla_hours",
-                  "updated_at": "updated_at", "deleted": "deleted"},
-    "inventories": {"source_id": "id", "unit_code": "org_unit", "as_of": "as_of", "workstations": "workstations",
-                    "managed_endpoints": "managed_endpoints", "systems": "systems",
-                    "monitored_systems": "monitored_systems", "updated_at": "updated_at", "deleted": "deleted"},
+    "incidents": {
+        "source_id": "id",
+        "unit_code": "org_unit",
+        "detected_at": "detected_at",
+        "severity": "severity",
+        "category": "category",
+        "resolved_at": "resolved_at",
+        "sla_hours": "sla_hours",
+        "updated_at": "updated_at",
+        "deleted": "deleted",
+    },
+    "inventories": {
+        "source_id": "id",
+        "unit_code": "org_unit",
+        "as_of": "as_of",
+        "workstations": "workstations",
+        "managed_endpoints": "managed_endpoints",
+        "systems": "systems",
+        "monitored_systems": "monitored_systems",
+        "updated_at": "updated_at",
+        "deleted": "deleted",
+    },
 }
 SEC_BOOLS = {"deleted"}
 # The schema-drift faults: which wire field each entity loses or renames.
-DRIFT = {"procedures": ("MaTTHC", "MaThuTuc"), "dossiers": ("NgayTiepNhan", "NgayNhanHoSo"),
-         "incidents": ("detected_at", "detection_time"), "inventories": ("workstations", "workstation_count")}
+DRIFT = {
+    "procedures": ("MaTTHC", "MaThuTuc"),
+    "dossiers": ("NgayTiepNhan", "NgayNhanHoSo"),
+    "incidents": ("detected_at", "detection_time"),
+    "inventories": ("workstations", "workstation_count"),
+}
 
 
 class BadRequest(Exception):
@@ -103,8 +148,9 @@ def _sql_text(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def json_object_sql(entity: str, fields: dict[str, str], bools: set[str], values: dict[str, dict[str, str]],
-                    fault: str | None) -> str:
+def json_object_sql(
+    entity: str, fields: dict[str, str], bools: set[str], values: dict[str, dict[str, str]], fault: str | None
+) -> str:
     """A SQL expression giving each row as the JSON object wire_item would make, built by SQLite itself:
     pages are assembled from these strings without a Python dict per record. The drift faults
     rename or drop a field here, as drift() does for the CSV export."""

@@ -11,13 +11,22 @@ from simulators.synthetic.seeded import rng_for
 
 PROVINCE = {"code": "H33", "name_vi": "Tỉnh Lào Cai"}
 DEPARTMENTS = [
-    ("Sở Tài chính", "dept_tthc"), ("Sở Xây dựng", "dept_tthc"), ("Sở Y tế", "dept_tthc"),
-    ("Sở Giáo dục và Đào tạo", "dept_tthc"), ("Sở Nông nghiệp và Môi trường", "dept_tthc"),
-    ("Sở Công Thương", "dept_tthc"), ("Sở Tư pháp", "dept_tthc"), ("Sở Nội vụ", "dept_tthc"),
-    ("Sở Khoa học và Công nghệ", "dept_tthc"), ("Sở Văn hóa, Thể thao và Du lịch", "dept_tthc"),
-    ("Văn phòng Đoàn ĐBQH và HĐND tỉnh", "dept_no_tthc"), ("Ban Quản lý dự án đầu tư xây dựng", "dept_no_tthc"),
-    ("Sở Dân tộc và Tôn giáo", "dept_tthc"), ("Thanh tra tỉnh", "dept_tthc"),
-    ("Ban Quản lý Khu kinh tế", "dept_tthc"), ("Văn phòng UBND tỉnh", "dept_no_tthc"),
+    ("Sở Tài chính", "dept_tthc"),
+    ("Sở Xây dựng", "dept_tthc"),
+    ("Sở Y tế", "dept_tthc"),
+    ("Sở Giáo dục và Đào tạo", "dept_tthc"),
+    ("Sở Nông nghiệp và Môi trường", "dept_tthc"),
+    ("Sở Công Thương", "dept_tthc"),
+    ("Sở Tư pháp", "dept_tthc"),
+    ("Sở Nội vụ", "dept_tthc"),
+    ("Sở Khoa học và Công nghệ", "dept_tthc"),
+    ("Sở Văn hóa, Thể thao và Du lịch", "dept_tthc"),
+    ("Văn phòng Đoàn ĐBQH và HĐND tỉnh", "dept_no_tthc"),
+    ("Ban Quản lý dự án đầu tư xây dựng", "dept_no_tthc"),
+    ("Sở Dân tộc và Tôn giáo", "dept_tthc"),
+    ("Thanh tra tỉnh", "dept_tthc"),
+    ("Ban Quản lý Khu kinh tế", "dept_tthc"),
+    ("Văn phòng UBND tỉnh", "dept_no_tthc"),
 ]
 # 2025 reorganisation: departments merged into successors (old code → new unit index, effective date).
 MERGERS = [
@@ -25,9 +34,30 @@ MERGERS = [
     ("Sở Tài nguyên và Môi trường", 4, dt.date(2025, 3, 1)),
 ]
 COMMUNE_PREFIXES = ["Xã", "Phường"]
-COMMUNE_NAMES = ["Bát Xát", "Mường Hum", "Bảo Yên", "Phố Ràng", "Sa Pa", "Cốc San", "Gia Phú", "Văn Bàn",
-                 "Khánh Yên", "Bắc Hà", "Si Ma Cai", "Mường Khương", "Cam Đường", "Hợp Thành", "Tằng Loỏng",
-                 "Nghĩa Lộ", "Lục Yên", "Mù Cang Chải", "Trạm Tấu", "Văn Chấn", "Yên Bình", "Trấn Yên"]
+COMMUNE_NAMES = [
+    "Bát Xát",
+    "Mường Hum",
+    "Bảo Yên",
+    "Phố Ràng",
+    "Sa Pa",
+    "Cốc San",
+    "Gia Phú",
+    "Văn Bàn",
+    "Khánh Yên",
+    "Bắc Hà",
+    "Si Ma Cai",
+    "Mường Khương",
+    "Cam Đường",
+    "Hợp Thành",
+    "Tằng Loỏng",
+    "Nghĩa Lộ",
+    "Lục Yên",
+    "Mù Cang Chải",
+    "Trạm Tấu",
+    "Văn Chấn",
+    "Yên Bình",
+    "Trấn Yên",
+]
 
 
 @dataclass(frozen=True)
@@ -58,28 +88,56 @@ def make_units(scale: Scale, seed: int) -> tuple[list[dict], list[dict]]:
         name, utype = DEPARTMENTS[i % len(DEPARTMENTS)]
         if i >= len(DEPARTMENTS):
             name = f"{name} (đơn vị {i + 1})"
-        units.append({"code": f"000.00.{i + 1:02d}.{PROVINCE['code']}", "name_vi": name, "unit_type": utype,
-                      "province_code": PROVINCE["code"], "parent_code": None,
-                      "valid_from": "2025-03-01" if any(m[1] == i for m in MERGERS) else "2020-01-01",
-                      "valid_to": None})
+        units.append(
+            {
+                "code": f"000.00.{i + 1:02d}.{PROVINCE['code']}",
+                "name_vi": name,
+                "unit_type": utype,
+                "province_code": PROVINCE["code"],
+                "parent_code": None,
+                "valid_from": "2025-03-01" if any(m[1] == i for m in MERGERS) else "2020-01-01",
+                "valid_to": None,
+            }
+        )
     rng = rng_for(seed, "communes")
     for i in range(scale.communes):
         base = COMMUNE_NAMES[i % len(COMMUNE_NAMES)]
         suffix = "" if i < len(COMMUNE_NAMES) else f" {i // len(COMMUNE_NAMES) + 1}"
-        units.append({"code": f"{PROVINCE['code']}.X{i + 1:04d}",
-                      "name_vi": f"{rng.choice(COMMUNE_PREFIXES)} {base}{suffix}", "unit_type": "commune",
-                      "province_code": PROVINCE["code"], "parent_code": None,
-                      "valid_from": "2025-07-01", "valid_to": None})
+        units.append(
+            {
+                "code": f"{PROVINCE['code']}.X{i + 1:04d}",
+                "name_vi": f"{rng.choice(COMMUNE_PREFIXES)} {base}{suffix}",
+                "unit_type": "commune",
+                "province_code": PROVINCE["code"],
+                "parent_code": None,
+                "valid_from": "2025-07-01",
+                "valid_to": None,
+            }
+        )
     links: list[dict] = []
     for j, (old_name, new_index, effective) in enumerate(MERGERS):
         if new_index >= scale.departments:
             continue
         old_code = f"000.00.{90 + j:02d}.{PROVINCE['code']}"
-        units.append({"code": old_code, "name_vi": old_name, "unit_type": units[new_index]["unit_type"],
-                      "province_code": PROVINCE["code"], "parent_code": None, "valid_from": "2008-01-01",
-                      "valid_to": (effective - dt.timedelta(days=1)).isoformat()})
-        links.append({"predecessor_code": old_code, "successor_code": units[new_index]["code"],
-                      "effective": effective.isoformat(), "reason": "Hợp nhất sở năm 2025"})
+        units.append(
+            {
+                "code": old_code,
+                "name_vi": old_name,
+                "unit_type": units[new_index]["unit_type"],
+                "province_code": PROVINCE["code"],
+                "parent_code": None,
+                "valid_from": "2008-01-01",
+                "valid_to": (effective - dt.timedelta(days=1)).isoformat(),
+            }
+        )
+        links.append(
+            {
+                "predecessor_code": old_code,
+                "successor_code": units[new_index]["code"],
+                "effective": effective.isoformat(),
+                "reason": "Hợp nhất sở năm 2025",
+            }
+        )
     return units, links
 
 
@@ -119,12 +177,23 @@ class UnitPerformance:
 
 def draw_performance(rng: random.Random) -> UnitPerformance:
     return UnitPerformance(
-        p_online=rng.uniform(0.3, 0.9), p_full_given_online=rng.uniform(0.3, 0.8),
-        p_on_time=rng.uniform(0.93, 0.998), p_paid_online=rng.uniform(0.3, 0.6),
-        p_digitised=rng.uniform(0.6, 0.95), p_e_result=rng.uniform(0.6, 0.95), p_reuse=rng.uniform(0.1, 0.6),
-        p_sync=rng.uniform(0.85, 1.0), p_satisfied=rng.uniform(0.85, 0.99), p_vneid=rng.uniform(0.4, 0.95),
-        p_signed=rng.uniform(0.7, 0.95), p_axis=rng.uniform(0.8, 0.98), p_workfile_online=rng.uniform(0.4, 0.9),
-        p_head_directive=rng.uniform(0.5, 1.0), meetings=rng.randint(1, 6), p_cert=rng.uniform(0.6, 1.0),
-        managed_share=rng.uniform(0.7, 1.0), monitored_share=rng.uniform(0.5, 1.0),
+        p_online=rng.uniform(0.3, 0.9),
+        p_full_given_online=rng.uniform(0.3, 0.8),
+        p_on_time=rng.uniform(0.93, 0.998),
+        p_paid_online=rng.uniform(0.3, 0.6),
+        p_digitised=rng.uniform(0.6, 0.95),
+        p_e_result=rng.uniform(0.6, 0.95),
+        p_reuse=rng.uniform(0.1, 0.6),
+        p_sync=rng.uniform(0.85, 1.0),
+        p_satisfied=rng.uniform(0.85, 0.99),
+        p_vneid=rng.uniform(0.4, 0.95),
+        p_signed=rng.uniform(0.7, 0.95),
+        p_axis=rng.uniform(0.8, 0.98),
+        p_workfile_online=rng.uniform(0.4, 0.9),
+        p_head_directive=rng.uniform(0.5, 1.0),
+        meetings=rng.randint(1, 6),
+        p_cert=rng.uniform(0.6, 1.0),
+        managed_share=rng.uniform(0.7, 1.0),
+        monitored_share=rng.uniform(0.5, 1.0),
         p_late_incident=rng.uniform(0.0, 0.25),
     )

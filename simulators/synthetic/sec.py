@@ -21,8 +21,15 @@ CREATE INDEX ix_incidents_updated ON incidents (updated_at, source_id);
 SLA_HOURS = {"botnet_ip": 72, "malware": 24, "intrusion": 8, "defacement": 4, "phishing": 24}
 
 
-def write_sec(conn: sqlite3.Connection, unit: dict, scale: Scale, year: int, snapshot_at: dt.datetime,
-              perf: UnitPerformance, rng: random.Random) -> int:
+def write_sec(
+    conn: sqlite3.Connection,
+    unit: dict,
+    scale: Scale,
+    year: int,
+    snapshot_at: dt.datetime,
+    perf: UnitPerformance,
+    rng: random.Random,
+) -> int:
     """Insert one unit's incidents (those unresolved at `snapshot_at` still open) and inventories; returns
     the incidents."""
     rows = []
@@ -36,9 +43,19 @@ def write_sec(conn: sqlite3.Connection, unit: dict, scale: Scale, year: int, sna
         resolved = detected + dt.timedelta(hours=hours)
         if resolved > snapshot_at:
             resolved = None
-        rows.append((f"INC-{unit['code']}-{i:05d}", unit["code"], local_iso(detected),
-                     rng.choice(["low", "medium", "high", "critical"]), category,
-                     local_iso(resolved) if resolved else None, sla, local_iso(resolved or detected), 0))
+        rows.append(
+            (
+                f"INC-{unit['code']}-{i:05d}",
+                unit["code"],
+                local_iso(detected),
+                rng.choice(["low", "medium", "high", "critical"]),
+                category,
+                local_iso(resolved) if resolved else None,
+                sla,
+                local_iso(resolved or detected),
+                0,
+            )
+        )
     conn.executemany("INSERT INTO incidents VALUES (?,?,?,?,?,?,?,?,?)", rows)
     ws = rng.randint(20, 200)
     systems = rng.randint(2, 12)
@@ -46,7 +63,18 @@ def write_sec(conn: sqlite3.Connection, unit: dict, scale: Scale, year: int, sna
     for q, day in enumerate([dt.date(year, 6, 30), dt.date(year, 12, 31)]):
         managed = min(ws, round(ws * min(1.0, perf.managed_share + 0.05 * q)))
         monitored = min(systems, round(systems * perf.monitored_share))
-        inv.append((f"INV-{unit['code']}-{day:%Y%m%d}", unit["code"], day.isoformat(), ws, managed, systems,
-                    monitored, local_iso(dt.datetime.combine(day, dt.time(23, 0), TZ)), 0))
+        inv.append(
+            (
+                f"INV-{unit['code']}-{day:%Y%m%d}",
+                unit["code"],
+                day.isoformat(),
+                ws,
+                managed,
+                systems,
+                monitored,
+                local_iso(dt.datetime.combine(day, dt.time(23, 0), TZ)),
+                0,
+            )
+        )
     conn.executemany("INSERT INTO inventories VALUES (?,?,?,?,?,?,?,?,?)", inv)
     return len(rows)

@@ -22,8 +22,15 @@ def rng_for(seed: int, *parts) -> random.Random:
 
 def time_on(day: dt.date, rng: random.Random, start_h: int = 7, end_h: int = 17) -> dt.datetime:
     """A local time on `day` between start_h and end_h o'clock (office hours by default)."""
-    return dt.datetime(day.year, day.month, day.day, rng.randint(start_h, end_h - 1), rng.randint(0, 59),
-                       rng.randint(0, 59), tzinfo=TZ)
+    return dt.datetime(
+        day.year,
+        day.month,
+        day.day,
+        rng.randint(start_h, end_h - 1),
+        rng.randint(0, 59),
+        rng.randint(0, 59),
+        tzinfo=TZ,
+    )
 
 
 def local_iso(ts: dt.datetime) -> str:

@@ -57,7 +57,9 @@ def _plant(leaf, fw: Framework, truth: Decimal, rng: random.Random) -> tuple[Dec
 def _evd_value(leaf, rng: random.Random) -> Decimal:
     """A claimed value no system of record can check."""
     if leaf.measure == "tier":
-        return Decimal(rng.choice([t.level for t in leaf.method.tiers] + [max(t.level for t in leaf.method.tiers)]))
+        return Decimal(
+            rng.choice([t.level for t in leaf.method.tiers] + [max(t.level for t in leaf.method.tiers)])
+        )
     if leaf.measure == "count":
         top = max((s.at_least for s in (leaf.method.steps or [])), default=Decimal(5))
         return Decimal(rng.randint(0, int(top) + 1))
@@ -76,7 +78,12 @@ def _citation(unit: dict, leaf, year: int, rng: random.Random, n: int) -> Citati
         text = f"{name} số {number}/{kind}-{issuer} ngày {day.day}/{day.month}/{day.year} về {leaf.name_vi.lower()}"
     else:
         text = f"{number}/{kind}-{issuer}  -  {day:%d/%m/%Y}"
-    doc = {"number": number, "doc_type": kind, "doc_date": day, "summary": f"{name} về {leaf.name_vi.lower()}"}
+    doc = {
+        "number": number,
+        "doc_type": kind,
+        "doc_date": day,
+        "summary": f"{name} về {leaf.name_vi.lower()}",
+    }
     fate = rng.random()
     if fate < 0.12:
         return text, None  # cited but not in the document system
@@ -94,8 +101,16 @@ def unit_citations(unit: dict, fw: Framework, year: int, seed: int) -> dict[str,
     return cites
 
 
-def self_assessments(units: list[dict], fws: dict[str, Framework], truth_values: dict, citations: dict,
-                     *, seed: int, period: str, missing_rate: float) -> tuple[list[dict], list[dict]]:
+def self_assessments(
+    units: list[dict],
+    fws: dict[str, Framework],
+    truth_values: dict,
+    citations: dict,
+    *,
+    seed: int,
+    period: str,
+    missing_rate: float,
+) -> tuple[list[dict], list[dict]]:
     """(self-reports, answer key rows) for the current `units`: a row per applicable leaf, a few left
     out (missing), the verifiable ones honest or misreported against `truth_values`."""
     self_reports: list[dict] = []
@@ -109,18 +124,33 @@ def self_assessments(units: list[dict], fws: dict[str, Framework], truth_values:
             if rng.random() < missing_rate:
                 answer_key.append({"unit_code": unit["code"], "indicator_code": leaf.code, "kind": "missing"})
                 continue
-            record, keys = _claim(unit, fw, leaf, rng, truth_values, citations[unit["code"]].get(leaf.code), period)
+            record, keys = _claim(
+                unit, fw, leaf, rng, truth_values, citations[unit["code"]].get(leaf.code), period
+            )
             self_reports.append(record)
             answer_key += keys
     return self_reports, answer_key
 
 
-def _claim(unit: dict, fw: Framework, leaf, rng: random.Random, truth_values: dict, cite: Citation | None,
-           period: str) -> tuple[dict, list[dict]]:
+def _claim(
+    unit: dict,
+    fw: Framework,
+    leaf,
+    rng: random.Random,
+    truth_values: dict,
+    cite: Citation | None,
+    period: str,
+) -> tuple[dict, list[dict]]:
     """One self-report row and what the answer key says about it."""
     keys: list[dict] = []
-    record = {"unit_code": unit["code"], "period": period, "framework_id": fw.id,
-              "indicator_code": leaf.code, "value": None, "evidence_text": None}
+    record = {
+        "unit_code": unit["code"],
+        "period": period,
+        "framework_id": fw.id,
+        "indicator_code": leaf.code,
+        "value": None,
+        "evidence_text": None,
+    }
     if leaf.source != "EVD" and leaf.metric:
         true = truth_values.get((unit["code"], leaf.metric))
         if true is None:
@@ -128,17 +158,29 @@ def _claim(unit: dict, fw: Framework, leaf, rng: random.Random, truth_values: di
         else:
             value, kind = _plant(leaf, fw, true, rng)
         tol = _tolerance(fw, leaf, true) if true is not None else None
-        keys.append({"unit_code": unit["code"], "indicator_code": leaf.code, "kind": kind,
-                     "true_value": str(quantize(true, "0.000001")) if true is not None else None,
-                     "claimed_value": str(value),
-                     "beyond_tolerance": (abs(value - true) > tol) if true is not None else None})
+        keys.append(
+            {
+                "unit_code": unit["code"],
+                "indicator_code": leaf.code,
+                "kind": kind,
+                "true_value": str(quantize(true, "0.000001")) if true is not None else None,
+                "claimed_value": str(value),
+                "beyond_tolerance": (abs(value - true) > tol) if true is not None else None,
+            }
+        )
     else:
         value = _evd_value(leaf, rng)
     record["value"] = str(value)
     if cite:
         record["evidence_text"] = cite[0]
-        keys.append({"unit_code": unit["code"], "indicator_code": leaf.code, "kind": "citation",
-                     "citation_in_doc_system": cite[1] is not None})
+        keys.append(
+            {
+                "unit_code": unit["code"],
+                "indicator_code": leaf.code,
+                "kind": "citation",
+                "citation_in_doc_system": cite[1] is not None,
+            }
+        )
     points = score_leaf(leaf, value)
     record["self_points"] = str(quantize(points, "0.01")) if points is not None else None
     return record, keys

@@ -59,7 +59,8 @@ def _dvc_truth(db: Path, window: tuple[dt.date, dt.date], tally: _Tally) -> None
     conn = sqlite3.connect(db)
     online_procs: dict[str, set] = {}
     for unit, code, level, deleted in conn.execute(
-            "SELECT unit_code, procedure_code, service_level, deleted FROM procedures"):
+        "SELECT unit_code, procedure_code, service_level, deleted FROM procedures"
+    ):
         unit = tally.unit(unit)
         if deleted:
             continue
@@ -67,11 +68,31 @@ def _dvc_truth(db: Path, window: tuple[dt.date, dt.date], tally: _Tally) -> None
         if level in ("full", "partial"):
             online_procs.setdefault(unit, set()).add(code)
     used: dict[str, set] = {}
-    for row in conn.execute("SELECT unit_code, procedure_code, channel, service_level, received_at, due_at, "
-                            "finished_at, status, has_digitised, e_result, paid_online, fee_applies, vneid, "
-                            "synced_portal, components_total, components_reused, satisfaction, deleted FROM dossiers"):
-        (unit, proc, channel, level, rec, due, fin, status, dig, eres, paid, fee, vneid, sync, ctot, creu, sat,
-         deleted) = row
+    for row in conn.execute(
+        "SELECT unit_code, procedure_code, channel, service_level, received_at, due_at, "
+        "finished_at, status, has_digitised, e_result, paid_online, fee_applies, vneid, "
+        "synced_portal, components_total, components_reused, satisfaction, deleted FROM dossiers"
+    ):
+        (
+            unit,
+            proc,
+            channel,
+            level,
+            rec,
+            due,
+            fin,
+            status,
+            dig,
+            eres,
+            paid,
+            fee,
+            vneid,
+            sync,
+            ctot,
+            creu,
+            sat,
+            deleted,
+        ) = row
         if deleted:
             continue
         unit = tally.unit(unit)
@@ -105,9 +126,10 @@ def _doc_truth(db: Path, window: tuple[dt.date, dt.date], tally: _Tally) -> None
     start, end = window
     ratio = tally.ratio
     conn = sqlite3.connect(db)
-    for (unit, huong, day, loai, cds, role, signed, inter, via, status, conf, wf, wfo, deleted) in conn.execute(
-            "SELECT ma_dv, huong, ngay_bh, loai_vb, chu_de_cds, chuc_vu_nguoi_ky, ky_so, lien_co_quan, qua_truc, "
-            "trang_thai_truc, do_mat, la_hscv, hscv_truc_tuyen, da_xoa FROM vb_van_ban"):
+    for unit, huong, day, loai, cds, role, signed, inter, via, status, conf, wf, wfo, deleted in conn.execute(
+        "SELECT ma_dv, huong, ngay_bh, loai_vb, chu_de_cds, chuc_vu_nguoi_ky, ky_so, lien_co_quan, qua_truc, "
+        "trang_thai_truc, do_mat, la_hscv, hscv_truc_tuyen, da_xoa FROM vb_van_ban"
+    ):
         unit = tally.unit(unit)
         day = dt.date.fromisoformat(day)
         if deleted or not (start <= day <= end):
@@ -124,7 +146,8 @@ def _doc_truth(db: Path, window: tuple[dt.date, dt.date], tally: _Tally) -> None
         if wf:
             ratio(unit, "doc_online_workfile_rate", bool(wfo), 1)
     for unit, eligible, cert, deleted in conn.execute(
-            "SELECT ma_dv, thuoc_dien_ky, co_cts_ca_nhan, da_xoa FROM vb_nguoi_dung"):
+        "SELECT ma_dv, thuoc_dien_ky, co_cts_ca_nhan, da_xoa FROM vb_nguoi_dung"
+    ):
         unit = tally.unit(unit)
         if eligible and not deleted:
             ratio(unit, "doc_personal_signature_rate", bool(cert), 1)
@@ -136,7 +159,8 @@ def _sec_truth(db: Path, window: tuple[dt.date, dt.date], tally: _Tally) -> None
     conn = sqlite3.connect(db)
     end_ts = dt.datetime.combine(end, dt.time(23, 59, 59), TZ)
     for unit, detected, resolved, sla, deleted in conn.execute(
-            "SELECT unit_code, detected_at, resolved_at, sla_hours, deleted FROM incidents"):
+        "SELECT unit_code, detected_at, resolved_at, sla_hours, deleted FROM incidents"
+    ):
         unit = tally.unit(unit)
         if deleted:
             continue
@@ -148,12 +172,14 @@ def _sec_truth(db: Path, window: tuple[dt.date, dt.date], tally: _Tally) -> None
         if res is not None and res.astimezone(TZ).date() < start:
             continue
         late = (res is not None and res > deadline and res <= end_ts) or (
-            (res is None or res > end_ts) and deadline < end_ts)
+            (res is None or res > end_ts) and deadline < end_ts
+        )
         tally.count(unit, "sec_late_incidents", int(late))
     latest: dict[str, tuple] = {}
     for unit, as_of, ws, managed, systems, monitored, deleted in conn.execute(
-            "SELECT unit_code, as_of, workstations, managed_endpoints, systems, monitored_systems, deleted "
-            "FROM inventories ORDER BY as_of"):
+        "SELECT unit_code, as_of, workstations, managed_endpoints, systems, monitored_systems, deleted "
+        "FROM inventories ORDER BY as_of"
+    ):
         unit = tally.unit(unit)
         if not deleted and dt.date.fromisoformat(as_of) <= end:
             latest[unit] = (ws, managed, systems, monitored)

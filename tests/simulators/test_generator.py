@@ -51,7 +51,9 @@ def test_same_seed_same_files_other_seed_other_files(tiny, tmp_path):
 
 def test_the_answer_key_says_which_claims_are_misreported(tiny):
     _root, gen = tiny
-    verdicts = {(row["kind"], row["beyond_tolerance"]) for row in gen.truth if row["kind"] in ("honest", "planted")}
+    verdicts = {
+        (row["kind"], row["beyond_tolerance"]) for row in gen.truth if row["kind"] in ("honest", "planted")
+    }
     assert verdicts == {("honest", False), ("planted", True)}
     reported = {(r["unit_code"], r["indicator_code"]) for r in gen.self_reports}
     assert len(reported) == len(gen.self_reports)  # one claim per unit and indicator
@@ -61,14 +63,22 @@ def test_the_answer_key_says_which_claims_are_misreported(tiny):
 
 def test_citations_the_answer_key_confirms_are_in_the_document_system(tiny):
     root, gen = tiny
-    cited = {(r["unit_code"], r["indicator_code"]): r["evidence_text"] for r in gen.self_reports if r["evidence_text"]}
+    cited = {
+        (r["unit_code"], r["indicator_code"]): r["evidence_text"]
+        for r in gen.self_reports
+        if r["evidence_text"]
+    }
     conn = sqlite3.connect(root / "doc.db")
     found = {True: 0, False: 0}
     for row in (r for r in gen.truth if r["kind"] == "citation"):
-        number, notation = re.search(r"(\d+)/(\w+-\w+)", cited[(row["unit_code"], row["indicator_code"])]).groups()
-        hits = conn.execute("SELECT COUNT(*) FROM vb_van_ban WHERE id LIKE ? AND so = ? AND ky_hieu = ? AND "
-                            "trich_yeu != 'Văn bản hành chính'",
-                            (f"VB-{row['unit_code']}-out-%", number, notation)).fetchone()[0]
+        number, notation = re.search(
+            r"(\d+)/(\w+-\w+)", cited[(row["unit_code"], row["indicator_code"])]
+        ).groups()
+        hits = conn.execute(
+            "SELECT COUNT(*) FROM vb_van_ban WHERE id LIKE ? AND so = ? AND ky_hieu = ? AND "
+            "trich_yeu != 'Văn bản hành chính'",
+            (f"VB-{row['unit_code']}-out-%", number, notation),
+        ).fetchone()[0]
         found[row["citation_in_doc_system"]] += bool(hits)
         if row["citation_in_doc_system"]:
             assert hits, (row, number, notation)

@@ -29,8 +29,25 @@ def test_cli_generate_and_changes(tmp_path, capsys):
 
 def test_cli_serve_prints_urls_and_stops(tmp_path, capsys):
     generate(tmp_path / "p", seed=3, scale="tiny")
-    assert main(["simulate", "serve", "--root", str(tmp_path / "p"), "--port-dvc", "0", "--port-sec", "0",
-                 "--faults", "flaky", "--seconds", "0.3"]) == 0
+    assert (
+        main(
+            [
+                "simulate",
+                "serve",
+                "--root",
+                str(tmp_path / "p"),
+                "--port-dvc",
+                "0",
+                "--port-sec",
+                "0",
+                "--faults",
+                "flaky",
+                "--seconds",
+                "0.3",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "DTI_DVC_BASE_URL=http://127.0.0.1:" in out and "DTI_DVC_TOKEN=dti-sim-token" in out
     assert "flaky" in out
