@@ -8,6 +8,7 @@ import random
 import sqlite3
 
 from dti.settings import TZ
+from dti.vocabulary import UnitType
 from simulators.synthetic.province import Scale, UnitPerformance
 from simulators.synthetic.seeded import local_iso
 
@@ -21,7 +22,12 @@ CREATE TABLE vb_nguoi_dung (id TEXT PRIMARY KEY, ma_dv TEXT, thuoc_dien_ky INTEG
 CREATE INDEX ix_vb_cap_nhat ON vb_van_ban (ngay_cap_nhat, id);
 """
 # The issuer's abbreviation in a document's notation (số, ký hiệu), by unit type: 45/KH-S, 12/QĐ-UBND.
-DOC_ISSUERS = {"dept_tthc": "S", "dept_no_tthc": "VP", "commune": "UBND", "district": "UBND"}
+DOC_ISSUERS = {
+    UnitType.DEPT_TTHC: "S",
+    UnitType.DEPT_NO_TTHC: "VP",
+    UnitType.COMMUNE: "UBND",
+    UnitType.DISTRICT: "UBND",
+}
 
 
 def write_doc(

@@ -7,26 +7,27 @@ import datetime as dt
 import random
 from dataclasses import dataclass
 
+from dti.vocabulary import UnitType
 from simulators.synthetic.seeded import rng_for
 
 PROVINCE = {"code": "H33", "name_vi": "Tỉnh Lào Cai"}
 DEPARTMENTS = [
-    ("Sở Tài chính", "dept_tthc"),
-    ("Sở Xây dựng", "dept_tthc"),
-    ("Sở Y tế", "dept_tthc"),
-    ("Sở Giáo dục và Đào tạo", "dept_tthc"),
-    ("Sở Nông nghiệp và Môi trường", "dept_tthc"),
-    ("Sở Công Thương", "dept_tthc"),
-    ("Sở Tư pháp", "dept_tthc"),
-    ("Sở Nội vụ", "dept_tthc"),
-    ("Sở Khoa học và Công nghệ", "dept_tthc"),
-    ("Sở Văn hóa, Thể thao và Du lịch", "dept_tthc"),
-    ("Văn phòng Đoàn ĐBQH và HĐND tỉnh", "dept_no_tthc"),
-    ("Ban Quản lý dự án đầu tư xây dựng", "dept_no_tthc"),
-    ("Sở Dân tộc và Tôn giáo", "dept_tthc"),
-    ("Thanh tra tỉnh", "dept_tthc"),
-    ("Ban Quản lý Khu kinh tế", "dept_tthc"),
-    ("Văn phòng UBND tỉnh", "dept_no_tthc"),
+    ("Sở Tài chính", UnitType.DEPT_TTHC),
+    ("Sở Xây dựng", UnitType.DEPT_TTHC),
+    ("Sở Y tế", UnitType.DEPT_TTHC),
+    ("Sở Giáo dục và Đào tạo", UnitType.DEPT_TTHC),
+    ("Sở Nông nghiệp và Môi trường", UnitType.DEPT_TTHC),
+    ("Sở Công Thương", UnitType.DEPT_TTHC),
+    ("Sở Tư pháp", UnitType.DEPT_TTHC),
+    ("Sở Nội vụ", UnitType.DEPT_TTHC),
+    ("Sở Khoa học và Công nghệ", UnitType.DEPT_TTHC),
+    ("Sở Văn hóa, Thể thao và Du lịch", UnitType.DEPT_TTHC),
+    ("Văn phòng Đoàn ĐBQH và HĐND tỉnh", UnitType.DEPT_NO_TTHC),
+    ("Ban Quản lý dự án đầu tư xây dựng", UnitType.DEPT_NO_TTHC),
+    ("Sở Dân tộc và Tôn giáo", UnitType.DEPT_TTHC),
+    ("Thanh tra tỉnh", UnitType.DEPT_TTHC),
+    ("Ban Quản lý Khu kinh tế", UnitType.DEPT_TTHC),
+    ("Văn phòng UBND tỉnh", UnitType.DEPT_NO_TTHC),
 ]
 # 2025 reorganisation: departments merged into successors (old code → new unit index, effective date).
 MERGERS = [
@@ -107,7 +108,7 @@ def make_units(scale: Scale, seed: int) -> tuple[list[dict], list[dict]]:
             {
                 "code": f"{PROVINCE['code']}.X{i + 1:04d}",
                 "name_vi": f"{rng.choice(COMMUNE_PREFIXES)} {base}{suffix}",
-                "unit_type": "commune",
+                "unit_type": UnitType.COMMUNE,
                 "province_code": PROVINCE["code"],
                 "parent_code": None,
                 "valid_from": "2025-07-01",
