@@ -56,6 +56,7 @@ def write_doc(
             signed=True,
             number=c["number"],
         )
+    # The draws below keep their order: moving one changes every later record of the seed.
     for _ in range(scale.documents_per_unit):
         day = dt.date(year, 1, 1) + dt.timedelta(days=rng.randint(0, 364))
         direction = "out" if rng.random() < 0.55 else "in"

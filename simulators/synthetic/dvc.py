@@ -60,7 +60,8 @@ def write_dvc(
 
 @dataclass
 class _UnitDvc:
-    """One unit's procedures and dossiers, drawn from its stream `rng` in a fixed order."""
+    """One unit's procedures and dossiers, drawn from its stream `rng` in a fixed order (moving a draw
+    changes every later record of the seed)."""
 
     unit: dict
     year: int
