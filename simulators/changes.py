@@ -4,26 +4,27 @@ ones and deletions (tombstones), deterministic from a seed — for incremental-s
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
-import random
 import sqlite3
 from pathlib import Path
 
 from dti.settings import TZ
+from simulators.synthetic.seeded import rng_for
 
 # (file, table, id column, updated column, deleted column, the change a late update makes)
 TABLES = [
     ("dvc.db", "dossiers", "source_id", "updated_at", "deleted", "synced_portal = 1 - synced_portal"),
     ("doc.db", "vb_van_ban", "id", "ngay_cap_nhat", "da_xoa", "ky_so = 1 - ky_so"),
-    ("sec.db", "incidents", "source_id", "updated_at", "deleted",
-     "severity = CASE severity WHEN 'low' THEN 'medium' ELSE 'low' END"),
+    (
+        "sec.db",
+        "incidents",
+        "source_id",
+        "updated_at",
+        "deleted",
+        "severity = CASE severity WHEN 'low' THEN 'medium' ELSE 'low' END",
+    ),
 ]
 KEY_COLUMNS = {"dossiers": ("dossier_code",)}
-
-
-def _rng(seed: int, *parts) -> random.Random:
-    return random.Random(int.from_bytes(hashlib.sha256(repr((seed, *parts)).encode()).digest()[:8], "big"))
 
 
 def _latest(root: Path) -> dt.datetime:
@@ -53,13 +54,16 @@ def mutate(root: str | Path, fraction: float = 0.02, seed: int = 0) -> dict:
     night = (_latest(root).astimezone(TZ) + dt.timedelta(days=1)).replace(hour=2, minute=0, second=0)
     summary: dict = {"at": night.isoformat(timespec="seconds"), "seed": seed, "fraction": fraction}
     for name, table, id_col, upd, del_col, change in TABLES:
-        rng = _rng(seed, night.isoformat(), table)
+        rng = rng_for(seed, night.isoformat(), table)
         conn = sqlite3.connect(root / name)
         try:
-            live = [r[0] for r in conn.execute(f"SELECT {id_col} FROM {table} WHERE {del_col} = 0 ORDER BY {id_col}")]
+            live = [
+                r[0]
+                for r in conn.execute(f"SELECT {id_col} FROM {table} WHERE {del_col} = 0 ORDER BY {id_col}")
+            ]
             n = max(1, round(len(live) * fraction))
             picked = rng.sample(live, min(len(live), 3 * n))
-            changed, deleted, templates = picked[:n], picked[n:2 * n], picked[2 * n:]
+            changed, deleted, templates = picked[:n], picked[n : 2 * n], picked[2 * n :]
             tick = 0
 
             def stamp() -> str:
@@ -70,18 +74,27 @@ def mutate(root: str | Path, fraction: float = 0.02, seed: int = 0) -> dict:
             for rid in changed:  # a late update to an old record
                 conn.execute(f"UPDATE {table} SET {change}, {upd} = ? WHERE {id_col} = ?", (stamp(), rid))
             for rid in deleted:  # the source keeps a tombstone
-                conn.execute(f"UPDATE {table} SET {del_col} = 1, {upd} = ? WHERE {id_col} = ?", (stamp(), rid))
+                conn.execute(
+                    f"UPDATE {table} SET {del_col} = 1, {upd} = ? WHERE {id_col} = ?", (stamp(), rid)
+                )
             columns = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
             new = []
             for k, rid in enumerate(templates):
-                row = dict(zip(columns, conn.execute(f"SELECT * FROM {table} WHERE {id_col} = ?", (rid,)).fetchone(),
-                               strict=True))
+                row = dict(
+                    zip(
+                        columns,
+                        conn.execute(f"SELECT * FROM {table} WHERE {id_col} = ?", (rid,)).fetchone(),
+                        strict=True,
+                    )
+                )
                 row[id_col] = f"{rid}-N{night:%y%m%d}{k:03d}"
                 for col in KEY_COLUMNS.get(table, ()):
                     row[col] = f"{row[col]}-N{k}"
                 row[upd] = stamp()
-                conn.execute(f"INSERT INTO {table} ({','.join(columns)}) VALUES ({','.join('?' * len(columns))})",
-                             [row[c] for c in columns])
+                conn.execute(
+                    f"INSERT INTO {table} ({','.join(columns)}) VALUES ({','.join('?' * len(columns))})",
+                    [row[c] for c in columns],
+                )
                 new.append(row[id_col])
             conn.commit()
         finally:

@@ -12,11 +12,21 @@ import sqlalchemy as sa
 from connectors.doc.mapping import MAPPINGS, VENDOR_VN
 from dti.settings import TZ
 
-# Column kinds of the simulator's vendor schema (simulators.generator.DOC_SCHEMA).
+# Column kinds of the simulator's vendor schema (simulators.synthetic.doc.DOC_SCHEMA).
 TS = {"ngay_cap_nhat"}
 DATES = {"ngay_bh"}
-BOOLS = {"da_xoa", "chu_de_cds", "ky_so", "lien_co_quan", "qua_truc", "do_mat", "la_hscv", "hscv_truc_tuyen",
-         "thuoc_dien_ky", "co_cts_ca_nhan"}
+BOOLS = {
+    "da_xoa",
+    "chu_de_cds",
+    "ky_so",
+    "lien_co_quan",
+    "qua_truc",
+    "do_mat",
+    "la_hscv",
+    "hscv_truc_tuyen",
+    "thuoc_dien_ky",
+    "co_cts_ca_nhan",
+}
 TEXT = {"trich_yeu"}
 
 
@@ -64,11 +74,16 @@ def copy_doc_db(src: str | Path, url: str, mapping: str = "qlvb-vn", batch: int 
             from_canonical = {v: k for k, v in dst_tm.values.get(field, {}).items()}
             value_map = {s: from_canonical.get(c, c) for s, c in to_canonical.items()}
             plan[src_col] = (dst_tm.columns[field], value_map)
-        columns = [sa.Column(dst, _column_type(src_col, dialect), primary_key=(src_col == "id"))
-                   for src_col, (dst, _vm) in plan.items()]
+        columns = [
+            sa.Column(dst, _column_type(src_col, dialect), primary_key=(src_col == "id"))
+            for src_col, (dst, _vm) in plan.items()
+        ]
         table = sa.Table(dst_tm.table, metadata, *columns)
-        sa.Index(f"ix_{dst_tm.table}_updated", table.c[dst_tm.columns["updated_at"]],
-                 table.c[dst_tm.columns["source_id"]])
+        sa.Index(
+            f"ix_{dst_tm.table}_updated",
+            table.c[dst_tm.columns["updated_at"]],
+            table.c[dst_tm.columns["source_id"]],
+        )
         plans.append((src_tm.table, table, plan))
     metadata.drop_all(engine, checkfirst=True)
     metadata.create_all(engine)

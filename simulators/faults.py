@@ -1,4 +1,4 @@
-"""Fault profiles for the HTTP simulators: which request of which system misbehaves, and how.
+"""Fault profiles for the simulators' HTTP server: which request of which system misbehaves, and how.
 
 A profile plus a seed fixes the whole fault sequence (faults are keyed by the per-system request
 number, retries included), so a run with faults is as reproducible as one without.
@@ -45,25 +45,53 @@ PROFILES: dict[str, FaultProfile] = {
     p.name: p
     for p in [
         FaultProfile("none", description="không lỗi / no faults"),
-        FaultProfile("flaky", scheduled=(RATE_LIMIT, UNAVAILABLE, UNAVAILABLE, UNAVAILABLE, SLOW, TRUNCATED,
-                                         REPEAT, EMPTY, TRUNCATED),
-                     description="429, chuỗi 503, phản hồi chậm, JSON cụt, trang lặp, trang rỗng — đều phục hồi "
-                                 "được / recoverable 429s, 503 bursts, slow responses, truncated bodies, a repeated "
-                                 "page and an empty page"),
-        FaultProfile("dvc-down", always={"DVC": (DOWN,)},
-                     description="DVC trả 503 mọi yêu cầu / DVC answers 503 to every request"),
-        FaultProfile("dvc-refused", refuse=("DVC",),
-                     description="cổng DVC từ chối kết nối / DVC refuses connections"),
+        FaultProfile(
+            "flaky",
+            scheduled=(
+                RATE_LIMIT,
+                UNAVAILABLE,
+                UNAVAILABLE,
+                UNAVAILABLE,
+                SLOW,
+                TRUNCATED,
+                REPEAT,
+                EMPTY,
+                TRUNCATED,
+            ),
+            description="429, chuỗi 503, phản hồi chậm, JSON cụt, trang lặp, trang rỗng — đều phục hồi "
+            "được / recoverable 429s, 503 bursts, slow responses, truncated bodies, a repeated "
+            "page and an empty page",
+        ),
+        FaultProfile(
+            "dvc-down",
+            always={"DVC": (DOWN,)},
+            description="DVC trả 503 mọi yêu cầu / DVC answers 503 to every request",
+        ),
+        FaultProfile(
+            "dvc-refused", refuse=("DVC",), description="cổng DVC từ chối kết nối / DVC refuses connections"
+        ),
         # Test-only profiles: each one fault the clients must survive or report clearly.
-        FaultProfile("endless-cursor", always={"*": (ENDLESS,)}, description="con trỏ quay vòng / cursor loops"),
-        FaultProfile("endless-empty", always={"*": (ENDLESS_EMPTY,)},
-                     description="con trỏ mới vô hạn, trang rỗng / endless fresh cursors with empty pages"),
-        FaultProfile("schema-rename", always={"*": (RENAME,)}, description="đổi tên trường / a field renamed"),
-        FaultProfile("schema-missing", always={"*": (MISSING,)}, description="thiếu trường / a field missing"),
+        FaultProfile(
+            "endless-cursor", always={"*": (ENDLESS,)}, description="con trỏ quay vòng / cursor loops"
+        ),
+        FaultProfile(
+            "endless-empty",
+            always={"*": (ENDLESS_EMPTY,)},
+            description="con trỏ mới vô hạn, trang rỗng / endless fresh cursors with empty pages",
+        ),
+        FaultProfile(
+            "schema-rename", always={"*": (RENAME,)}, description="đổi tên trường / a field renamed"
+        ),
+        FaultProfile(
+            "schema-missing", always={"*": (MISSING,)}, description="thiếu trường / a field missing"
+        ),
         FaultProfile("auth-401", always={"*": (UNAUTHORIZED,)}, description="mọi token bị từ chối / 401"),
         FaultProfile("gone-404", always={"*": (NOT_FOUND,)}, description="API không tồn tại / 404"),
-        FaultProfile("trickle", scheduled=(TRICKLE,),
-                     description="một phản hồi nhỏ giọt từng mẩu / one response dribbles in piece by piece"),
+        FaultProfile(
+            "trickle",
+            scheduled=(TRICKLE,),
+            description="một phản hồi nhỏ giọt từng mẩu / one response dribbles in piece by piece",
+        ),
     ]
 }
 
@@ -73,8 +101,10 @@ def get_profile(name: str | FaultProfile | None) -> FaultProfile:
         return name
     key = (name or "none").strip().lower()
     if key not in PROFILES:
-        raise ValueError(f"không có hồ sơ lỗi '{name}' / unknown fault profile; có / choose from: "
-                         f"{', '.join(sorted(PROFILES))}")
+        raise ValueError(
+            f"không có hồ sơ lỗi '{name}' / unknown fault profile; có / choose from: "
+            f"{', '.join(sorted(PROFILES))}"
+        )
     return PROFILES[key]
 
 

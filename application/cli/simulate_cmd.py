@@ -7,6 +7,13 @@ import json
 import time
 from pathlib import Path
 
+from application.cli import CliError
+from dti.settings import get_settings
+from simulators.changes import mutate
+from simulators.docdb import copy_doc_db
+from simulators.generator import SCALES, generate
+from simulators.server import DEFAULT_TOKEN, SimulatorServer
+
 
 def register(sub) -> None:
     p = sub.add_parser("simulate", help="Hệ thống mô phỏng / simulated systems of record")
@@ -19,7 +26,9 @@ def register(sub) -> None:
     g.add_argument("--period", default="2025-R3")
     g.set_defaults(func=_generate)
 
-    s = ss.add_parser("serve", help="chạy máy chủ DVC và SEC mô phỏng / serve DVC and SEC over HTTP (Ctrl-C dừng)")
+    s = ss.add_parser(
+        "serve", help="chạy máy chủ DVC và SEC mô phỏng / serve DVC and SEC over HTTP (Ctrl-C dừng)"
+    )
     s.add_argument("--root", default=None, help="thư mục đã sinh / generated folder (default DATA_DIR/sim)")
     s.add_argument("--port-dvc", type=int, default=8701)
     s.add_argument("--port-sec", type=int, default=8702)
@@ -37,27 +46,25 @@ def register(sub) -> None:
 
     d = ss.add_parser("docdb", help="chép doc.db vào CSDL thật / copy doc.db into a real database")
     d.add_argument("--root", required=True)
-    d.add_argument("--url", required=True, help="SQLAlchemy URL, e.g. postgresql+psycopg2://postgres@127.0.0.1/doc")
+    d.add_argument(
+        "--url", required=True, help="SQLAlchemy URL, e.g. postgresql+psycopg2://postgres@127.0.0.1/doc"
+    )
     d.add_argument("--mapping", default="qlvb-vn")
     d.set_defaults(func=_docdb)
     p.set_defaults(func=lambda args: p.print_help() or 2)
 
 
 def _root(value: str | None) -> Path:
-    from application.cli import CliError
-    from dti.settings import get_settings
-
     root = Path(value) if value else get_settings().data_dir / "sim"
     if not (root / "dvc.db").is_file():
-        raise CliError(f"không thấy dữ liệu mô phỏng ở {root} — chạy `dti simulate generate --out {root}` / "
-                       f"no simulator data in {root}")
+        raise CliError(
+            f"không thấy dữ liệu mô phỏng ở {root} — chạy `dti simulate generate --out {root}` / "
+            f"no simulator data in {root}"
+        )
     return root
 
 
 def _generate(args) -> int:
-    from application.cli import CliError
-    from simulators.generator import SCALES, generate
-
     if args.scale not in SCALES:
         raise CliError(f"quy mô '{args.scale}' không có / unknown scale; chọn / choose: {', '.join(SCALES)}")
     gen = generate(args.out, seed=args.seed, scale=args.scale, period=args.period)
@@ -66,13 +73,16 @@ def _generate(args) -> int:
 
 
 def _serve(args) -> int:
-    from application.cli import CliError
-    from simulators.server import DEFAULT_TOKEN, SimulatorServer
-
     root = _root(args.root)
     try:
-        server = SimulatorServer(root, faults=args.faults, seed=args.seed, token=args.token or DEFAULT_TOKEN,
-                                 port_dvc=args.port_dvc, port_sec=args.port_sec)
+        server = SimulatorServer(
+            root,
+            faults=args.faults,
+            seed=args.seed,
+            token=args.token or DEFAULT_TOKEN,
+            port_dvc=args.port_dvc,
+            port_sec=args.port_sec,
+        )
     except ValueError as exc:
         raise CliError(str(exc)) from None
     try:
@@ -98,18 +108,15 @@ def _serve(args) -> int:
 
 
 def _changes(args) -> int:
-    from simulators.changes import mutate
-
     summary = mutate(_root(args.root), fraction=args.fraction, seed=args.seed)
-    counts = {k: {kind: len(ids) for kind, ids in v.items()} for k, v in summary.items() if isinstance(v, dict)}
+    counts = {
+        k: {kind: len(ids) for kind, ids in v.items()} for k, v in summary.items() if isinstance(v, dict)
+    }
     print(json.dumps({"at": summary["at"], **counts}, ensure_ascii=False, sort_keys=True))
     return 0
 
 
 def _docdb(args) -> int:
-    from application.cli import CliError
-    from simulators.docdb import copy_doc_db
-
     root = _root(args.root)
     try:
         counts = copy_doc_db(root / "doc.db", args.url, args.mapping)
