@@ -14,6 +14,8 @@ from typing import ClassVar
 
 import dagster as dg
 
+from dti.sync.errors import SourceCutShort
+
 
 class SourceError(RuntimeError):
     """A system of record could not be read. The message is for a data engineer: what, where, why."""
@@ -33,7 +35,7 @@ class SchemaDriftError(SourceError):
                                  f"'{entity}' is missing or renamed{': ' + detail if detail else ''}")
 
 
-class SourceIncomplete(SourceError):
+class SourceIncomplete(SourceError, SourceCutShort):
     """A pull that ended without everything the source holds for the window: a cursor that did not move
     on, records served again under a new cursor, a page or time limit, a count that falls short. What
     arrived may be upserted, but the sync moves no watermark and the source's claims stay unverifiable."""
@@ -53,6 +55,11 @@ class SystemOfRecord(dg.ConfigurableResource, ABC):
     @abstractmethod
     def fetch(self, entity: str, since: dt.datetime | None = None) -> Iterator[dict]:
         """Records of `entity` with updated_at >= since (all when since is None), oldest first."""
+
+    def expected_count(self) -> int | None:
+        """How many records the last pull's source said it held for the window (None: it did not say).
+        The sync checks what arrived against it."""
+        return None
 
     def check_entity(self, entity: str) -> None:
         if entity not in self.entities:

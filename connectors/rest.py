@@ -43,6 +43,9 @@ class RestSettings(dg.ConfigurableResource):
         """What the most recent pull went through (requests, retries, duplicates, warnings)."""
         return self._last_stats
 
+    def expected_count(self) -> int | None:
+        return self._last_stats.expected if self._last_stats is not None else None
+
     def _client(self, system: str) -> RetryingClient:
         policy = RetryPolicy(self.connect_timeout, self.read_timeout, self.max_retries, self.max_total_wait_s,
                              self.backoff_base_s, self.backoff_max_s, self.jitter_seed, self.max_response_s,

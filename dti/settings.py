@@ -79,6 +79,10 @@ GROUPS: dict[str, tuple[Setting, ...]] = {
         _s("DTI_HTTP_MAX_BODY_BYTES", "67108864", "Largest DVC/SEC response accepted once decompressed, in bytes "
                                                   "(default 64 MiB): a bigger one fails the pull"),
         _s("DTI_HTTP_PAGE_SIZE", "500", "Records per page asked of the DVC/SEC APIs"),
+        _s("DTI_SYNC_CLOCK_SKEW_S", "43200", "A record updated more than this many seconds after the sync's own "
+                                            "clock is quarantined, never loaded, and never moves the watermark"),
+        _s("DTI_SYNC_COUNT_SLACK", "0", "Records a sync may fall short of the count the source gives for the "
+                                        "window before it is judged incomplete"),
         _s("DTI_SOURCE_MAX_PAGES", "100000", "Most pages one pull of one entity may read before it stops as "
                                              "incomplete"),
         _s("DTI_SOURCE_MAX_PULL_S", "7200", "Longest, in seconds, one pull of one entity may take before it stops "

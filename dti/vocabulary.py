@@ -102,13 +102,16 @@ class Role(Term):
 
 class Reason(Term):
     """Why a claim has its outcome. A stored reason may carry detail after a colon
-    ("source_down: timeout"); the code is the part before it."""
+    ("source_failed: timeout"); the code is the part before it."""
 
     WITHIN_TOLERANCE = ("within_tolerance", "Số liệu tự đánh giá khớp với hệ thống (trong ngưỡng sai lệch cho phép)",
                         "the claim agrees with the system of record within tolerance")
     OVER_REPORTED = "over_reported", "Tự đánh giá cao hơn số liệu hệ thống", "claimed more than the records show"
     UNDER_REPORTED = "under_reported", "Tự đánh giá thấp hơn số liệu hệ thống", "claimed less than the records show"
-    SOURCE_DOWN = "source_down", "Không lấy được dữ liệu từ hệ thống nguồn", "the system of record could not be read"
+    SOURCE_FAILED = ("source_failed", "Không lấy được dữ liệu từ hệ thống nguồn",
+                     "the system of record could not be read")
+    SOURCE_INCOMPLETE = ("source_incomplete", "Hệ thống nguồn trả dữ liệu không đầy đủ (đồng bộ dở dang)",
+                         "the system of record sent incomplete data (the sync did not complete)")
     SOURCE_STALE = "source_stale", "Dữ liệu hệ thống nguồn đã cũ", "the system of record's data is out of date"
     NO_RECORDS = ("no_records", "Hệ thống nguồn không có bản ghi của đơn vị trong kỳ",
                   "the system of record has no records of the unit in the period")
@@ -138,3 +141,18 @@ class UnitType(Term):
     DEPT_NO_TTHC = "dept_no_tthc", "Sở, ban, ngành không có TTHC", "department without administrative procedures"
     COMMUNE = "commune", "Xã, phường, đặc khu", "commune, ward or special zone"
     DISTRICT = "district", "Huyện (trước 1/7/2025)", "district (before 1/7/2025)"
+
+
+class SyncVerdict(Term):
+    """How a sync of one entity (and so the source) ended."""
+
+    COMPLETE = "ok", "Đầy đủ", "complete"
+    INCOMPLETE = "incomplete", "Không đầy đủ", "incomplete"
+    FAILED = "failed", "Thất bại", "failed"
+
+
+class QuarantineReason(Term):
+    """Why the sync set a record aside instead of loading it."""
+
+    TIME_IN_FUTURE = ("time_in_future", "Thời điểm cập nhật ở tương lai (vượt độ lệch đồng hồ cho phép)",
+                      "updated in the future, beyond the allowed clock skew")

@@ -52,6 +52,11 @@ class DocumentDb(DocumentSource):
 
     _engine: sa.Engine | None = PrivateAttr(default=None)
     _reconnects: int = PrivateAttr(default=0)
+    _expected: int | None = PrivateAttr(default=None)
+
+    def expected_count(self) -> int | None:
+        """The rows the table held for the window when the last pull began (count(*), asked first)."""
+        return self._expected
 
     @property
     def reconnects(self) -> int:
@@ -106,7 +111,8 @@ class DocumentDb(DocumentSource):
             value = rec.get(field)
             if value is None:
                 continue
-            if value not in table_map:  # a new code would otherwise pass unnoticed
+            if not isinstance(value, str | int) or isinstance(value, bool) or value not in table_map:
+                # a new code would otherwise pass unnoticed
                 raise SchemaDriftError(self.system, entity, field,
                                        f"cột '{columns[field]}' có giá trị lạ / unknown value "
                                        f"{value!r} ở bản ghi {rec.get('source_id')}; cần / "
@@ -125,6 +131,7 @@ class DocumentDb(DocumentSource):
             lambda row: self._record(entity, columns, values, dict(zip(fields, row, strict=True))))
         last: tuple | None = None  # keyset of the last record handed out, as the database holds it
         self._reconnects = 0
+        self._expected = self._count(table, upd, since)
         while True:
             query = sa.select(*cols).order_by(upd, sid)
             if since is not None:
@@ -148,6 +155,17 @@ class DocumentDb(DocumentSource):
                 self._reconnects += 1
                 log.warning("[DOC] connection lost reading %s (%s); resuming after %s", entity, exc.orig, last)
                 time.sleep(self.reconnect_wait_s)
+
+    def _count(self, table: sa.Table, upd: sa.Column, since: dt.datetime | None) -> int:
+        """Asked before the rows are read: rows written meanwhile can only add to what arrives."""
+        query = sa.select(sa.func.count()).select_from(table)
+        if since is not None:
+            query = query.where(upd >= bind_value(upd, since))
+        try:
+            with self.engine().connect() as conn:
+                return int(conn.execute(query).scalar_one())
+        except sa.exc.DBAPIError as exc:
+            raise SourceError(self.system, f"không đếm được bản ghi / cannot count rows: {exc.orig}") from None
 
     def count_by_unit(self, start: dt.date, end: dt.date) -> dict[str, dict[str, int]]:
         """Per source unit code, outgoing non-confidential live documents issued in [start, end] and how

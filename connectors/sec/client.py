@@ -9,7 +9,7 @@ import io
 import logging
 from collections.abc import Iterator
 
-from connectors.base import SchemaDriftError, SecuritySource, SourceError
+from connectors.base import SchemaDriftError, SecuritySource, SourceIncomplete
 from connectors.http import RetryableBody, json_body
 from connectors.rest import RestSettings, wire_reader
 from dti.settings import TZ
@@ -65,11 +65,14 @@ class SecurityApi(SecuritySource, RestSettings):
         try:
             while True:
                 if stats.pages >= self.max_pages:
-                    raise SourceError(self.system, f"vượt {self.max_pages} trang khi đọc {entity} / more than "
-                                                   f"{self.max_pages} pages: pagination does not end")
+                    raise SourceIncomplete(self.system, entity, "page_limit", f"vượt {self.max_pages} trang / more "
+                                                                              f"than {self.max_pages} pages: "
+                                                                              "pagination does not end")
                 payload = client.get(url, {**base, "page": page}, lambda r, p=page: parse(r, p))
                 stats.pages += 1
                 total, new = payload["total"], 0
+                if stats.pages == 1:
+                    stats.expected = total
                 for item in payload["items"]:
                     record = read(item)
                     if record["source_id"] in seen:
@@ -85,9 +88,9 @@ class SecurityApi(SecuritySource, RestSettings):
                     # ask again; if it persists we cannot know we have everything, so fail loudly.
                     stalls += 1
                     if stalls > self.stall_retries:
-                        raise SourceError(self.system, f"trang {page} của {entity} không có bản ghi mới dù máy chủ "
-                                                       f"báo {total} bản ghi / page {page} brings no new records "
-                                                       f"but the server reports {total}")
+                        raise SourceIncomplete(self.system, entity, "records_missing",
+                                               f"trang {page} không có bản ghi mới dù máy chủ báo {total} bản ghi / "
+                                               f"page {page} brings no new records but the server reports {total}")
                     continue
                 if page * self.page_size >= total:
                     return
@@ -121,10 +124,10 @@ class SecurityCsvExport(SecuritySource, RestSettings):
                                     f"server says {expected}")
             if not text.endswith("\n"):
                 raise RetryableBody("CSV bị cắt giữa dòng / CSV cut mid-line")
-            return reader.fieldnames or [], rows
+            return reader.fieldnames or [], rows, int(expected) if expected is not None else None
 
         try:
-            header, rows = client.get(url, _params(since, unit), parse)
+            header, rows, stats.expected = client.get(url, _params(since, unit), parse)
             stats.pages += 1
             missing = [w for w in WIRE_FIELDS[entity].values() if w not in header]
             if missing:

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from dti.framework import Framework, Leaf
 from dti.settings import TZ
-from dti.vocabulary import Reason
+from dti.vocabulary import Reason, SyncVerdict
 from dti.warehouse.models import SourceStatus, SyncWatermark
 
 SOURCES = ("DVC", "DOC", "SEC")
@@ -43,6 +43,7 @@ class SourceHealth:
     last_success_at: dt.datetime | None
     error: str | None
     snapshot_id: str | None
+    state: str | None = None  # SyncVerdict of the last sync (None: never synced)
 
 
 def source_health(conn) -> dict[str, SourceHealth]:
@@ -66,6 +67,7 @@ def source_health(conn) -> dict[str, SourceHealth]:
             s.last_success_at if s else None,
             s.error if s else "chưa đồng bộ / never synced",
             snap,
+            (s.state or (SyncVerdict.COMPLETE if s.ok else SyncVerdict.FAILED)) if s else None,
         )
     return out
 
@@ -104,7 +106,8 @@ def judge(
     )
     if not h.ok:
         mv.status = "unavailable"
-        mv.reason = f"{Reason.SOURCE_DOWN}: {h.error or 'không rõ'}"
+        why = Reason.SOURCE_INCOMPLETE if h.state == SyncVerdict.INCOMPLETE else Reason.SOURCE_FAILED
+        mv.reason = f"{why}: {h.error or 'không rõ / unknown'}"
         return mv
     age_h = (as_of - h.last_success_at).total_seconds() / 3600 if h.last_success_at else None
     if age_h is not None and age_h > fw.policy.stale_after_hours:

@@ -5,6 +5,7 @@ watermarks, batches, unit codes mapped through dti.units, source status) and the
 from dti.sync.engine import (
     ENTITY_MODELS,
     SOURCE_ENTITIES,
+    SyncIncomplete,
     SyncResult,
     get_watermark,
     record_checksum,
@@ -15,6 +16,7 @@ from dti.sync.engine import (
 __all__ = [
     "ENTITY_MODELS",
     "SOURCE_ENTITIES",
+    "SyncIncomplete",
     "SyncResult",
     "get_watermark",
     "record_checksum",

@@ -19,11 +19,14 @@ from dataclasses import dataclass
 import orjson
 from sqlalchemy.orm import Session
 
-from dti.settings import TZ
+from dti.settings import TZ, read_int
+from dti.sync.errors import SourceCutShort
 from dti.sync.writers import indexes_after_first_load, sqlite_cache, writer_for
 from dti.units import SplitUnitError, UnitRegistry, load_registry
+from dti.vocabulary import QuarantineReason, SyncVerdict
 from dti.warehouse.db import get_engine
 from dti.warehouse.models import (
+    QuarantinedRecord,
     RawDocument,
     RawDossier,
     RawIncident,
@@ -71,6 +74,25 @@ class SyncResult:
     since: dt.datetime | None
     unmapped_units: int = 0  # records kept under their own code because their unit was split
     unmapped_codes: tuple[str, ...] = ()  # those codes: a person says which successor each record belongs to
+    # The count check: what the source said it holds for the window (None: it does not say), what arrived,
+    # what was set aside (QuarantinedRecord), and the verdict (SyncVerdict) with its reason.
+    expected: int | None = None
+    received: int = 0
+    quarantined: int = 0
+    verdict: str = SyncVerdict.COMPLETE
+    reason: str = ""
+
+    @property
+    def stored(self) -> int:
+        return self.records
+
+
+class SyncIncomplete(Exception):
+    """A sync of one entity ended without everything the source holds: nothing moved the watermark."""
+
+    def __init__(self, result: SyncResult, message: str):
+        super().__init__(message)
+        self.result = result
 
 
 def record_checksum(record: dict) -> str:
@@ -117,11 +139,25 @@ class _Owners:
 
 @dataclass
 class _Loaded:
-    records: int
-    tombstones: int
-    remapped: int
-    unmapped: int
+    """What a load has done so far (kept up to date, so a pull cut short still says how far it got)."""
+
     watermark: dt.datetime | None
+    records: int = 0
+    tombstones: int = 0
+    remapped: int = 0
+    unmapped: int = 0
+    received: int = 0
+    quarantined: int = 0
+
+
+def _quarantine(session: Session, source: str, entity: str, batch_id: str, record: dict, limit: dt.datetime,
+                at: dt.datetime) -> None:
+    """Keep a record whose time lies beyond `limit` (the sync's clock plus the allowed skew), whole."""
+    session.add(QuarantinedRecord(
+        source=source, entity=entity, batch_id=batch_id, source_id=str(record["source_id"])[:128],
+        unit_code=record.get("unit_code"), reason=QuarantineReason.TIME_IN_FUTURE,
+        detail=f"cập nhật lúc / updated at {record['updated_at'].isoformat()} > {limit.isoformat()}",
+        record=json.loads(orjson.dumps(record, default=str)), quarantined_at=at))
 
 
 def _load(
@@ -131,14 +167,24 @@ def _load(
     owners: _Owners,
     batch_id: str,
     fetched_at: dt.datetime,
-    watermark: dt.datetime | None,
+    done: _Loaded,
+    where: tuple[str, str],
 ) -> _Loaded:
-    """Write the stream chunk by chunk, each chunk committed on its own; returns the counts and the newest
-    updated_at seen (`watermark` if none is newer)."""
+    """Write the stream chunk by chunk, each chunk committed on its own, counting into `done` as it goes;
+    `done.watermark` ends as the newest updated_at loaded. A record updated beyond the sync's clock plus the
+    allowed skew is quarantined: never loaded, and it never moves the watermark."""
     pending: dict[str, dict] = {}
     known, resolve, split = owners.known, owners.resolve, owners.split
     records = tombstones = remapped = unmapped = 0
+    watermark = done.watermark
+    # The sync's clock is the later of the wall clock and fetched_at (a replayed night passes an older one).
+    limit = max(fetched_at, dt.datetime.now(TZ)) + dt.timedelta(seconds=read_int("DTI_SYNC_CLOCK_SKEW_S"))
     for record in stream:
+        done.received += 1
+        if record["updated_at"] > limit:
+            _quarantine(session, *where, batch_id, record, limit, fetched_at)
+            done.quarantined += 1
+            continue
         sid = record["source_id"]
         row = dict(record)
         code = record["unit_code"]
@@ -163,13 +209,16 @@ def _load(
             session.commit()
             records += len(pending)
             pending.clear()
+            done.records, done.tombstones, done.remapped, done.unmapped = records, tombstones, remapped, unmapped
     write(list(pending.values()))
     records += len(pending)
     # The records received are the records upserted, a record repeated within a chunk counted once. No
     # set of every id is kept: it grew with the source (≈130 bytes a record, 650 MB at 5 M dossiers). A
     # record the stream repeats across chunks is a newer version (the clients drop pages served again),
     # written again and counted again.
-    return _Loaded(records, tombstones, remapped, unmapped, watermark)
+    done.records, done.tombstones, done.remapped, done.unmapped = records, tombstones, remapped, unmapped
+    done.watermark = watermark
+    return done
 
 
 def _record_batch(
@@ -179,13 +228,16 @@ def _record_batch(
     batch_id: str,
     fetched_at: dt.datetime,
     status: str,
-    records: int = 0,
+    loaded: _Loaded | None = None,
     error: str | None = None,
+    expected: int | None = None,
 ) -> None:
-    """The batch's row: running (nothing finished yet), ok or failed (finished now, a failure with its error)."""
+    """The batch's row: running (nothing finished yet), then ok, incomplete or failed with its counts."""
     done = {} if status == "running" else {"finished_at": dt.datetime.now(TZ)}
     if error is not None:
         done["error"] = error
+    if loaded is not None:
+        done.update(received=loaded.received, quarantined=loaded.quarantined, expected=expected)
     session.merge(
         SyncBatch(
             batch_id=batch_id,
@@ -193,7 +245,7 @@ def _record_batch(
             entity=entity,
             started_at=fetched_at,
             status=status,
-            records=records,
+            records=loaded.records if loaded is not None else 0,
             **done,
         )
     )
@@ -211,19 +263,23 @@ def sync_entity(
     unit: str = "*",
     lookback: dt.timedelta | None = None,
     registry: UnitRegistry | None = None,
+    expected: Callable[[], int | None] | None = None,
 ) -> SyncResult:
-    """Pull `entity` from `fetch(since)` and upsert it. Raises on failure after recording it.
+    """Pull `entity` from `fetch(since)` and upsert it; end with the count check. Raises on failure after
+    recording it, and raises SyncIncomplete (the result attached) when the pull or the count fell short.
 
     `unit` keys the watermark ("*" = the whole source; a unit code when `fetch` reads one unit).
     `lookback` re-reads that much before the watermark each run, for sources known to write
     records late with older timestamps; upserts by source id make the re-read harmless.
-    `registry` maps old unit codes (read from the warehouse when not given).
+    `registry` maps old unit codes (read from the warehouse when not given). `expected()` says, once the
+    pull is over, how many records the source said it held for the window (None: it does not say).
     """
     model = ENTITY_MODELS[(source, entity)]
     engine = get_engine(url)
     with Session(engine) as s, s.begin():
         _record_batch(s, source, entity, batch_id, fetched_at, "running")
     since = None
+    done = _Loaded(None)
     # Each chunk is committed on its own, so the warehouse's write lock is held for one chunk at a time:
     # on SQLite the three sources sync side by side (the nightly job's steps run at once) and other writers
     # (check history, the review app) are never locked out for a whole sync. A sync that fails part-way
@@ -240,45 +296,77 @@ def sync_entity(
             since = (wm - max(OVERLAP, lookback or OVERLAP)) if wm else None
             registry = registry if registry is not None else load_registry(session)
             owners = _Owners(registry, sync_day(fetched_at))
-            loaded = _load(
-                session, writer_for(session, model), fetch(since), owners, batch_id, fetched_at, wm
-            )
-            if loaded.watermark is not None:
+            done.watermark = wm
+            try:
+                _load(session, writer_for(session, model), fetch(since), owners, batch_id, fetched_at, done,
+                      (source, entity))
+            except SourceCutShort as exc:
+                session.commit()  # what arrived is kept (upserts); the watermark is not moved
+                result = _result(source, entity, batch_id, done, since, owners, None,
+                                 SyncVerdict.INCOMPLETE, _reason(exc))
+                _record_batch(session, source, entity, batch_id, fetched_at, "incomplete", done, str(exc)[:2000])
+                session.commit()
+                raise SyncIncomplete(result, str(exc)) from exc
+            count = expected() if expected is not None else None
+            shortfall = _shortfall(count, done)
+            if shortfall:
+                result = _result(source, entity, batch_id, done, since, owners, count, SyncVerdict.INCOMPLETE,
+                                 "count_shortfall")
+                _record_batch(session, source, entity, batch_id, fetched_at, "incomplete", done, shortfall, count)
+                session.commit()
+                raise SyncIncomplete(result, f"[{source}] {entity}: {shortfall}")
+            if done.watermark is not None:
                 session.merge(
                     SyncWatermark(
                         source=source,
                         entity=entity,
                         unit_code=unit,
-                        watermark=loaded.watermark,
+                        watermark=done.watermark,
                         updated_at=fetched_at,
                     )
                 )
-            _record_batch(session, source, entity, batch_id, fetched_at, "ok", loaded.records)
+            _record_batch(session, source, entity, batch_id, fetched_at, "ok", done, expected=count)
             session.commit()
+    except SyncIncomplete:
+        raise
     except Exception as exc:
         with Session(engine) as s, s.begin():
-            _record_batch(s, source, entity, batch_id, fetched_at, "failed", error=str(exc)[:2000])
+            _record_batch(s, source, entity, batch_id, fetched_at, "failed", done, str(exc)[:2000])
         raise
-    return SyncResult(
-        source,
-        entity,
-        batch_id,
-        loaded.records,
-        loaded.tombstones,
-        loaded.remapped,
-        loaded.watermark,
-        since,
-        loaded.unmapped,
-        tuple(sorted(owners.split)),
-    )
+    return _result(source, entity, batch_id, done, since, owners, count, SyncVerdict.COMPLETE, "")
 
 
-def _set_status(url: str | None, source: str, ok: bool, at: dt.datetime, error: str | None) -> None:
+def _shortfall(expected: int | None, done: _Loaded) -> str:
+    """Why the records received fall short of the source's own count for the window ("" when they do not)."""
+    if expected is None:
+        return ""
+    slack = read_int("DTI_SYNC_COUNT_SLACK")
+    if done.received + slack >= expected:
+        return ""
+    return (f"nhận {done.received:,} bản ghi, nguồn báo có {expected:,} (cho phép thiếu {slack}) / received "
+            f"{done.received:,} records where the source says it holds {expected:,} (slack {slack})")
+
+
+def _reason(exc: Exception) -> str:
+    return getattr(exc, "reason", "") or type(exc).__name__
+
+
+def _result(source: str, entity: str, batch_id: str, done: _Loaded, since, owners: _Owners, expected: int | None,
+            verdict: str, reason: str) -> SyncResult:
+    return SyncResult(source, entity, batch_id, done.records, done.tombstones, done.remapped, done.watermark, since,
+                      done.unmapped, tuple(sorted(owners.split)), expected, done.received, done.quarantined,
+                      verdict, reason)
+
+
+def _set_status(url: str | None, source: str, state: str, at: dt.datetime, error: str | None) -> None:
+    """The source's state after this sync: only a complete one makes its claims verifiable again."""
     engine = get_engine(url)
+    ok = state == SyncVerdict.COMPLETE
     with Session(engine) as s, s.begin():
         status = s.get(SourceStatus, source) or SourceStatus(source=source)
         status.last_attempt_at = at
         status.ok = ok
+        status.state = str(state)
         status.error = error
         if ok:
             status.last_success_at = at
@@ -303,7 +391,8 @@ def sync_source(
     units: list[str] | None = None,
     lookback: dt.timedelta | None = None,
 ) -> list[SyncResult]:
-    """Sync every entity of a source; the source's status records success or the failure reason.
+    """Sync every entity of a source; the source's status records success, or why it is incomplete or
+    failed. SyncIncomplete carries the results of every entity synced (`results`).
 
     With `units`, each unit is pulled separately (the fetcher must accept `unit=`), asking for the
     unit's predecessor codes too, and keeps its own watermark: a unit added later starts from its
@@ -329,6 +418,7 @@ def sync_source(
                         full=full,
                         lookback=lookback,
                         registry=registry,
+                        expected=lambda: _expected(fetcher),
                     )
                 )
                 continue
@@ -346,10 +436,21 @@ def sync_source(
                         unit=unit,
                         lookback=lookback,
                         registry=registry,
+                        expected=lambda: _expected(fetcher),
                     )
                 )
-    except Exception as exc:
-        _set_status(url, source, False, fetched_at, f"{type(exc).__name__}: {exc}")
+    except SyncIncomplete as exc:
+        _set_status(url, source, SyncVerdict.INCOMPLETE, fetched_at, f"{exc.result.reason}: {exc}")
+        exc.results = [*results, exc.result]
         raise
-    _set_status(url, source, True, fetched_at, None)
+    except Exception as exc:
+        _set_status(url, source, SyncVerdict.FAILED, fetched_at, f"{type(exc).__name__}: {exc}")
+        raise
+    _set_status(url, source, SyncVerdict.COMPLETE, fetched_at, None)
     return results
+
+
+def _expected(fetcher) -> int | None:
+    """What the fetcher's last pull said the source holds for the window (None: the source does not say)."""
+    count = getattr(fetcher, "expected_count", None)
+    return count() if callable(count) else None

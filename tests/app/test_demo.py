@@ -99,7 +99,7 @@ def test_demo_fault_profiles(tmp_path, capsys, monkeypatch):
     rows = list(csv.DictReader((out / "claim_ledger.csv").open(encoding="utf-8")))
     dvc = [r for r in rows if r["source"] == "DVC" and r["outcome"] not in ("not_applicable", "missing_self_report")]
     assert dvc and all(r["outcome"] == "unverifiable" for r in dvc)
-    assert all(r["reason"].startswith("source_down") and r["objective_value"] == "" for r in dvc)
+    assert all(r["reason"].startswith("source_failed") and r["objective_value"] == "" for r in dvc)
     assert all(r["verified_points"] == r["self_points"] for r in dvc)  # never zero, never verified
     assert summary["unverifiable"] == len(dvc)
     others = [r for r in rows if r["source"] in ("DOC", "SEC")]

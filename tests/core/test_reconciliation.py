@@ -78,11 +78,11 @@ def test_severity_is_weighted_by_points_at_stake_not_raw_difference():
 
 
 def test_source_down_is_unverifiable_never_zero_never_a_pass():
-    c = _claim("F3", "0.80", None, status="unavailable", reason="source_down: 503")
+    c = _claim("F3", "0.80", None, status="unavailable", reason="source_failed: 503")
     assert c.outcome == "unverifiable"
     assert c.objective_value is None
     assert c.verified_points == c.self_points and c.verified_points > 0
-    assert c.reason.startswith("source_down")
+    assert c.reason.startswith("source_failed")
     assert "Không lấy được dữ liệu" in c.reason_vi
 
 

@@ -18,6 +18,7 @@ from dti.warehouse.models.intake import (
     Submission,
 )
 from dti.warehouse.models.raw import (
+    QuarantinedRecord,
     RawDocument,
     RawDossier,
     RawIncident,
@@ -35,7 +36,7 @@ from dti.warehouse.models.review import Alert, BlobStore, Decision, ExplanationR
 __all__ = [
     "NAMING", "POINTS", "VALUE", "Alert", "Base", "BlobStore", "CheckResult", "ClaimLedgerRow", "Decision",
     "EvidenceCitation", "EvidenceFile", "ExplanationRequest", "FrameworkVersion", "IntakeFile", "ObjectiveMetric",
-    "PeriodPhase", "QuarantineRow", "RawDocument", "RawDossier", "RawIncident", "RawInventory", "RawProcedure",
+    "PeriodPhase", "QuarantineRow", "QuarantinedRecord", "RawDocument", "RawDossier", "RawIncident", "RawInventory", "RawProcedure",
     "RawStaff", "SelfReport", "SourceStatus", "Submission", "SyncBatch", "SyncWatermark", "UTCDateTime",
     "UniqueConstraint", "Unit", "UnitLink", "UnitScore", "User", "metrics_index_name",
 ]

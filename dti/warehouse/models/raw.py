@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     Date,
     Index,
@@ -147,9 +148,14 @@ class SyncBatch(Base):
     entity: Mapped[str] = mapped_column(String(32))
     started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
-    status: Mapped[str] = mapped_column(String(16))  # running / ok / failed
-    records: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16))  # running / ok / incomplete / failed
+    records: Mapped[int] = mapped_column(Integer, default=0)  # stored (upserted)
     error: Mapped[str | None] = mapped_column(Text)
+    # The count check every sync ends with: what the source said it had for the window (when it says),
+    # what arrived, and what was set aside.
+    expected: Mapped[int | None] = mapped_column(Integer)
+    received: Mapped[int | None] = mapped_column(Integer)
+    quarantined: Mapped[int | None] = mapped_column(Integer)
 
 
 class SourceStatus(Base):
@@ -161,3 +167,21 @@ class SourceStatus(Base):
     last_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     ok: Mapped[bool] = mapped_column(Boolean, default=False)
     error: Mapped[str | None] = mapped_column(Text)
+    state: Mapped[str | None] = mapped_column(String(16))  # ok / incomplete / failed (SyncVerdict)
+
+
+class QuarantinedRecord(Base):
+    """A record a source sent that the sync set aside instead of loading (e.g. updated far in the future),
+    kept whole with the reason, so nothing is dropped silently and a person can look at it."""
+
+    __tablename__ = "quarantined_records"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    source: Mapped[str] = mapped_column(String(16), index=True)
+    entity: Mapped[str] = mapped_column(String(32))
+    batch_id: Mapped[str] = mapped_column(String(64), index=True)
+    source_id: Mapped[str] = mapped_column(String(128))
+    unit_code: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[str] = mapped_column(Text)
+    record: Mapped[dict] = mapped_column(JSON)
+    quarantined_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
