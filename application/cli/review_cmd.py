@@ -5,6 +5,20 @@ from __future__ import annotations
 import getpass
 import sys
 
+from sqlalchemy.exc import DBAPIError
+from werkzeug.serving import make_server
+
+from application.cli import CliError
+from dti import audit
+from dti.appraisal.accounts import create_user
+from dti.appraisal.decision_history import decision_count
+from dti.appraisal.errors import ReviewError
+from dti.settings import get_settings
+from dti.vocabulary import Role
+from dti.warehouse import init_db
+from dti.warehouse.db import session_scope
+from review import create_app
+
 
 def register(sub) -> None:
     review = sub.add_parser("review", help="Ứng dụng thẩm định của Hội đồng / council review web app")
@@ -18,7 +32,7 @@ def register(sub) -> None:
 
     create = rsub.add_parser("create-user", help="Tạo tài khoản / create an account")
     create.add_argument("username")
-    create.add_argument("--role", required=True, choices=["council", "staff", "submitter", "admin"])
+    create.add_argument("--role", required=True, choices=list(Role))
     create.add_argument(
         "--unit", help="mã đơn vị, bắt buộc với submitter / unit code, required for submitter"
     )
@@ -29,20 +43,14 @@ def register(sub) -> None:
     create.set_defaults(func=_create_user)
     review.set_defaults(func=lambda args: review.print_help() or 2)
 
-    audit = sub.add_parser("audit", help="Nhật ký quyết định / decision audit log")
-    asub = audit.add_subparsers(dest="audit_command", metavar="SUBCOMMAND")
+    audit_log = sub.add_parser("audit", help="Nhật ký quyết định / decision audit log")
+    asub = audit_log.add_subparsers(dest="audit_command", metavar="SUBCOMMAND")
     verify = asub.add_parser("verify", help="Kiểm tra chuỗi băm / verify the hash chain")
     verify.set_defaults(func=_verify)
-    audit.set_defaults(func=lambda args: audit.print_help() or 2)
+    audit_log.set_defaults(func=lambda args: audit_log.print_help() or 2)
 
 
 def _serve(args) -> int:
-    from werkzeug.serving import make_server
-
-    from dti.settings import get_settings
-    from dti.warehouse import init_db
-    from review import create_app
-
     settings = get_settings()
     init_db(settings.database_url)
     app = create_app(settings)
@@ -57,12 +65,6 @@ def _serve(args) -> int:
 
 
 def _create_user(args) -> int:
-    from application.cli import CliError
-    from dti import appraisal as core
-    from dti.settings import get_settings
-    from dti.warehouse import init_db
-    from dti.warehouse.db import session_scope
-
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
@@ -73,27 +75,19 @@ def _create_user(args) -> int:
     init_db(url)
     try:
         with session_scope(url) as s:
-            user = core.create_user(s, args.username, args.role, password, args.unit, args.full_name)
+            user = create_user(s, args.username, args.role, password, args.unit, args.full_name)
             name, role = user.username, user.role
-    except core.ReviewError as exc:
+    except ReviewError as exc:
         raise CliError(str(exc)) from exc
-    print(f"Đã tạo tài khoản '{name}' ({core.ROLES[role]}) / created account '{name}' ({role})")
+    print(f"Đã tạo tài khoản '{name}' ({Role(role).vi}) / created account '{name}' ({role})")
     return 0
 
 
 def _verify(args) -> int:
-    from sqlalchemy.exc import DBAPIError
-
-    from application.cli import CliError
-    from dti import audit
-    from dti.settings import get_settings
-    from dti.warehouse.db import session_scope
-    from dti.warehouse.models import Decision
-
     try:
         with session_scope(get_settings().database_url) as s:
             problems = audit.verify(s)
-            count = s.query(Decision).count()
+            count = decision_count(s)
     except DBAPIError as exc:
         raise CliError(
             "Không đọc được nhật ký quyết định trong kho dữ liệu (chưa tạo? chạy `dti db upgrade`) "
