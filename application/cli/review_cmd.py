@@ -5,19 +5,9 @@ from __future__ import annotations
 import getpass
 import sys
 
-from sqlalchemy.exc import DBAPIError
-from werkzeug.serving import make_server
-
 from application.cli import CliError
-from dti import audit
-from dti.appraisal.accounts import create_user
-from dti.appraisal.decision_history import decision_count
-from dti.appraisal.errors import ReviewError
 from dti.settings import get_settings
 from dti.vocabulary import Role
-from dti.warehouse import init_db
-from dti.warehouse.db import session_scope
-from review import create_app
 
 
 def register(sub) -> None:
@@ -51,6 +41,12 @@ def register(sub) -> None:
 
 
 def _serve(args) -> int:
+    # lazy: the web app (Flask, openpyxl, argon2, the warehouse) would add 1-2 s to every `dti` command
+    from werkzeug.serving import make_server  # noqa: PLC0415
+
+    from dti.warehouse import init_db  # noqa: PLC0415
+    from review import create_app  # noqa: PLC0415
+
     settings = get_settings()
     init_db(settings.database_url)
     app = create_app(settings)
@@ -65,6 +61,11 @@ def _serve(args) -> int:
 
 
 def _create_user(args) -> int:
+    # lazy: the council rules and the warehouse would add 1-2 s to every `dti` command
+    from dti.appraisal.accounts import create_user  # noqa: PLC0415
+    from dti.appraisal.errors import ReviewError  # noqa: PLC0415
+    from dti.warehouse import init_db, session_scope  # noqa: PLC0415
+
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
@@ -84,6 +85,13 @@ def _create_user(args) -> int:
 
 
 def _verify(args) -> int:
+    # lazy: the audit chain and the warehouse would add 1-2 s to every `dti` command
+    from sqlalchemy.exc import DBAPIError  # noqa: PLC0415
+
+    from dti import audit  # noqa: PLC0415
+    from dti.appraisal.decision_history import decision_count  # noqa: PLC0415
+    from dti.warehouse import session_scope  # noqa: PLC0415
+
     try:
         with session_scope(get_settings().database_url) as s:
             problems = audit.verify(s)
