@@ -11,7 +11,7 @@ from flask import Blueprint, render_template, send_file
 from dti.appraisal.accounts import STAFF_ROLES
 from dti.appraisal.errors import ReviewError
 from dti.appraisal.phases import get_phase, periods
-from dti.appraisal.scores import rankings as ranked_units
+from dti.appraisal.scores import rankings
 from dti.reports.excel import write_council_workbook
 from review.web import db, login_required, period_arg, settings
 
@@ -19,14 +19,14 @@ bp = Blueprint("scores", __name__)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-@bp.get("/xep-hang")
+@bp.get("/xep-hang", endpoint="rankings")
 @login_required(*STAFF_ROLES)
-def rankings():
+def rankings_page():
     with db() as s:
         period = period_arg(s)
         return render_template(
             "scores.html",
-            rows=ranked_units(s, period) if period else [],
+            rows=rankings(s, period) if period else [],
             period=period,
             periods=periods(s),
             phase=get_phase(s, period) if period else None,

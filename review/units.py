@@ -33,9 +33,9 @@ def _upload(name: str, missing_vi: str, missing_en: str):
     return upload
 
 
-@bp.get("/don-vi/<unit>")
+@bp.get("/don-vi/<unit>", endpoint="unit")
 @login_required()
-def unit(unit):
+def unit_page(unit):
     if not can_see_unit(g.user, unit):
         raise forbidden()
     with db() as s:
