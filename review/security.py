@@ -1,4 +1,5 @@
-"""Web security pieces of the review app: the secret key, CSRF tokens and response headers."""
+"""Web security pieces of the review app: the secret key, CSRF tokens and their check on every form,
+response headers, and the log-in throttle."""
 
 from __future__ import annotations
 
@@ -9,16 +10,17 @@ import time
 from collections import deque
 from pathlib import Path
 
-from flask import session
+from flask import g, request, session
 
-from dti.settings import Settings
+from dti.settings import Settings, read
+from review.errors import error_page
 
 CSRF_FIELD = "csrf_token"
 
 
 def secret_key(settings: Settings) -> str:
     """DTI_REVIEW_SECRET_KEY, else a key generated once and kept under data_dir with mode 0600."""
-    configured = os.environ.get("DTI_REVIEW_SECRET_KEY")
+    configured = read("DTI_REVIEW_SECRET_KEY")
     if configured:
         return configured
     path = Path(settings.data_dir) / "review-secret.key"
@@ -46,6 +48,17 @@ def csrf_valid(submitted: str | None) -> bool:
     return bool(expected and submitted) and secrets.compare_digest(str(expected), str(submitted))
 
 
+def check_csrf():
+    """Refuse any state-changing request whose form does not carry the session's CSRF token."""
+    if request.method in ("POST", "PUT", "PATCH", "DELETE") and not csrf_valid(request.form.get(CSRF_FIELD)):
+        return error_page(
+            400,
+            "Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ (thiếu mã CSRF). Hãy tải lại trang và thử lại.",
+            "the session expired or the form is invalid (missing CSRF token). Reload the page and try again.",
+        )
+    return None
+
+
 HEADERS = {
     # The app needs no script at all; forbidding it makes an escaping slip far less harmful.
     "Content-Security-Policy": (
@@ -56,6 +69,15 @@ HEADERS = {
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
 }
+
+
+def add_headers(response):
+    for name, value in HEADERS.items():
+        response.headers.setdefault(name, value)
+    # A signed-in page may show what the public must not see again from a shared browser's cache.
+    if g.get("user") is not None:
+        response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 class LoginThrottle:

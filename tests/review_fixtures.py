@@ -6,7 +6,12 @@ import datetime as dt
 from decimal import Decimal
 from functools import lru_cache
 
-from dti import appraisal as core
+from sqlalchemy import select
+
+from dti.appraisal.accounts import hash_password
+from dti.appraisal.claims import framework
+from dti.appraisal.scores import recompute_scores
+from dti.scoring import competition_ranks, score_leaf
 from dti.warehouse.db import session_scope
 from dti.warehouse.models import (
     ClaimLedgerRow,
@@ -44,7 +49,7 @@ CLAIMS = [
 @lru_cache(maxsize=1)
 def password_hash() -> str:
     # Hashing once keeps each test from paying argon2's cost six times.
-    return core.hash_password(PASSWORD)
+    return hash_password(PASSWORD)
 
 
 def seed_review(url: str, phase: str = "appraisal", signed_off: bool = False) -> None:
@@ -79,12 +84,12 @@ def seed_review(url: str, phase: str = "appraisal", signed_off: bool = False) ->
             )
         )
         s.flush()
-        fw = core.framework(FRAMEWORK)
+        fw = framework(FRAMEWORK)
         for unit, code, self_v, obj_v in CLAIMS:
             leaf = fw.leaf(code)
             self_value, obj_value = Decimal(self_v), Decimal(obj_v)
-            self_points = core.score_leaf(leaf, self_value)
-            obj_points = core.score_leaf(leaf, obj_value)
+            self_points = score_leaf(leaf, self_value)
+            obj_points = score_leaf(leaf, obj_value)
             record_ids = [f"DVC-{unit}-{code}-{i}" for i in range(3)] if code == "F5" else []
             s.add(
                 ClaimLedgerRow(
@@ -143,9 +148,9 @@ def seed_review(url: str, phase: str = "appraisal", signed_off: bool = False) ->
         s.flush()
         self_totals = {}
         for unit in UNITS:
-            pts = {c: core.score_leaf(fw.leaf(c), Decimal(sv)) for u, c, sv, _ in CLAIMS if u == unit}
+            pts = {c: score_leaf(fw.leaf(c), Decimal(sv)) for u, c, sv, _ in CLAIMS if u == unit}
             self_totals[unit] = sum(pts.values(), Decimal(0))
-        self_ranks = core.competition_ranks(self_totals)
+        self_ranks = competition_ranks(self_totals)
         for unit in UNITS:
             s.add(
                 UnitScore(
@@ -167,11 +172,9 @@ def seed_review(url: str, phase: str = "appraisal", signed_off: bool = False) ->
                 )
             )
         s.flush()
-        core.recompute_scores(s, PERIOD, FRAMEWORK, "dept_tthc")
+        recompute_scores(s, PERIOD, FRAMEWORK, "dept_tthc")
 
 
 def user(url: str, username: str) -> User:
-    from sqlalchemy import select
-
     with session_scope(url) as s:
         return s.execute(select(User).where(User.username == username)).scalar_one()

@@ -5,6 +5,10 @@ from __future__ import annotations
 import getpass
 import sys
 
+from application.cli import CliError
+from dti.settings import get_settings
+from dti.vocabulary import Role
+
 
 def register(sub) -> None:
     review = sub.add_parser("review", help="Ứng dụng thẩm định của Hội đồng / council review web app")
@@ -18,7 +22,7 @@ def register(sub) -> None:
 
     create = rsub.add_parser("create-user", help="Tạo tài khoản / create an account")
     create.add_argument("username")
-    create.add_argument("--role", required=True, choices=["council", "staff", "submitter", "admin"])
+    create.add_argument("--role", required=True, choices=list(Role))
     create.add_argument(
         "--unit", help="mã đơn vị, bắt buộc với submitter / unit code, required for submitter"
     )
@@ -29,19 +33,19 @@ def register(sub) -> None:
     create.set_defaults(func=_create_user)
     review.set_defaults(func=lambda args: review.print_help() or 2)
 
-    audit = sub.add_parser("audit", help="Nhật ký quyết định / decision audit log")
-    asub = audit.add_subparsers(dest="audit_command", metavar="SUBCOMMAND")
+    audit_log = sub.add_parser("audit", help="Nhật ký quyết định / decision audit log")
+    asub = audit_log.add_subparsers(dest="audit_command", metavar="SUBCOMMAND")
     verify = asub.add_parser("verify", help="Kiểm tra chuỗi băm / verify the hash chain")
     verify.set_defaults(func=_verify)
-    audit.set_defaults(func=lambda args: audit.print_help() or 2)
+    audit_log.set_defaults(func=lambda args: audit_log.print_help() or 2)
 
 
 def _serve(args) -> int:
-    from werkzeug.serving import make_server
+    # lazy: the web app (Flask, openpyxl, argon2, the warehouse) would add 1-2 s to every `dti` command
+    from werkzeug.serving import make_server  # noqa: PLC0415
 
-    from dti.settings import get_settings
-    from dti.warehouse import init_db
-    from review import create_app
+    from dti.warehouse import init_db  # noqa: PLC0415
+    from review import create_app  # noqa: PLC0415
 
     settings = get_settings()
     init_db(settings.database_url)
@@ -57,11 +61,10 @@ def _serve(args) -> int:
 
 
 def _create_user(args) -> int:
-    from application.cli import CliError
-    from dti import appraisal as core
-    from dti.settings import get_settings
-    from dti.warehouse import init_db
-    from dti.warehouse.db import session_scope
+    # lazy: the council rules and the warehouse would add 1-2 s to every `dti` command
+    from dti.appraisal.accounts import create_user  # noqa: PLC0415
+    from dti.appraisal.errors import ReviewError  # noqa: PLC0415
+    from dti.warehouse import init_db, session_scope  # noqa: PLC0415
 
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -73,27 +76,26 @@ def _create_user(args) -> int:
     init_db(url)
     try:
         with session_scope(url) as s:
-            user = core.create_user(s, args.username, args.role, password, args.unit, args.full_name)
+            user = create_user(s, args.username, args.role, password, args.unit, args.full_name)
             name, role = user.username, user.role
-    except core.ReviewError as exc:
+    except ReviewError as exc:
         raise CliError(str(exc)) from exc
-    print(f"Đã tạo tài khoản '{name}' ({core.ROLES[role]}) / created account '{name}' ({role})")
+    print(f"Đã tạo tài khoản '{name}' ({Role(role).vi}) / created account '{name}' ({role})")
     return 0
 
 
 def _verify(args) -> int:
-    from sqlalchemy.exc import DBAPIError
+    # lazy: the audit chain and the warehouse would add 1-2 s to every `dti` command
+    from sqlalchemy.exc import DBAPIError  # noqa: PLC0415
 
-    from application.cli import CliError
-    from dti import audit
-    from dti.settings import get_settings
-    from dti.warehouse.db import session_scope
-    from dti.warehouse.models import Decision
+    from dti import audit  # noqa: PLC0415
+    from dti.appraisal.decision_history import decision_count  # noqa: PLC0415
+    from dti.warehouse import session_scope  # noqa: PLC0415
 
     try:
         with session_scope(get_settings().database_url) as s:
             problems = audit.verify(s)
-            count = s.query(Decision).count()
+            count = decision_count(s)
     except DBAPIError as exc:
         raise CliError(
             "Không đọc được nhật ký quyết định trong kho dữ liệu (chưa tạo? chạy `dti db upgrade`) "

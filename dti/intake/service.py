@@ -22,14 +22,14 @@ from dti.settings import TZ, get_settings
 from dti.warehouse import Warehouse
 from dti.warehouse.models import IntakeFile, QuarantineRow, Submission
 
-__all__ = ["ImportResult", "IntakeError", "RowChecks", "import_file", "scan_inbox"]
+__all__ = ["ImportResult", "IntakeError", "RowChecks", "choose_mapping", "import_file", "scan_inbox"]
 
 
 def _now() -> dt.datetime:
     return dt.datetime.now(TZ)
 
 
-def _choose_mapping(workbook: Workbook, filename: str) -> Mapping:
+def choose_mapping(workbook: Workbook, filename: str) -> Mapping:
     """The mapping whose required headers a sheet carries; the native form wins ties."""
     mappings = load_mappings()
     order = sorted(mappings, key=lambda m: (m != NATIVE_MAPPING, m))
@@ -114,7 +114,7 @@ def _read(named: Path, data: bytes, sha: str, chosen: Mapping | None, max_bytes:
     """The file's sheets, the mapping that reads them and the rows it finds; any failure is a refusal."""
     try:
         workbook = read_file(named, data, max_bytes=max_bytes)
-        chosen = chosen or _choose_mapping(workbook, named.name)
+        chosen = chosen or choose_mapping(workbook, named.name)
         return workbook, chosen, extract(workbook, chosen, named.name)
     except FileRejected:
         raise

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import io
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 
 import sqlalchemy as sa
 
 from application.cli import main as cli_main
-from dti import appraisal as core
+from dti.appraisal.accounts import authenticate
 from dti.warehouse.db import session_scope
 from dti.warehouse.models import User
 from tests.review_fixtures import seed_review
@@ -23,7 +29,7 @@ def test_create_user_reads_the_password_from_stdin(warehouse, monkeypatch, capsy
     with session_scope(warehouse) as s:
         u = s.execute(sa.select(User).where(User.username == "vanthu.d03")).scalar_one()
         assert (u.role, u.unit_code) == ("submitter", "D03")
-        assert core.authenticate(s, "vanthu.d03", "mot-mat-khau-rat-dai") is not None
+        assert authenticate(s, "vanthu.d03", "mot-mat-khau-rat-dai") is not None
 
 
 def test_create_user_errors_are_for_people(warehouse, monkeypatch, capsys):
@@ -42,13 +48,6 @@ def test_audit_verify_on_an_empty_log(warehouse, capsys):
 
 
 def test_review_serve_answers_on_loopback(warehouse, tmp_path):
-    import os
-    import socket
-    import subprocess
-    import sys
-    import time
-    import urllib.request
-
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
+import threading
 import zipfile
 from decimal import Decimal
 
@@ -10,8 +12,14 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import Workbook
 
-from dti import appraisal as core
 from dti import audit
+from dti.appraisal.accounts import authenticate, create_user
+from dti.appraisal.claims import get_claim
+from dti.appraisal.decision_history import decision_state, pending_by_claim
+from dti.appraisal.decisions import decide, review_pending
+from dti.appraisal.errors import ReviewError
+from dti.appraisal.evidence import evidence_download, evidence_for, evidence_snapshot, store_evidence
+from dti.warehouse import init_db
 from dti.warehouse.db import session_scope
 from dti.warehouse.models import ClaimLedgerRow, Decision, EvidenceFile, ExplanationRequest, UnitScore
 from tests.review_fixtures import PASSWORD, PERIOD, seed_review, user
@@ -25,8 +33,8 @@ def world(warehouse):
 
 def _decide(url, username, unit, code, action, reason="Có căn cứ", value=None, version=None):
     with session_scope(url) as s:
-        row = core.get_claim(s, PERIOD, unit, code)
-        return core.decide(
+        row = get_claim(s, PERIOD, unit, code)
+        return decide(
             s,
             user(url, username),
             row,
@@ -103,7 +111,7 @@ def test_request_evidence_changes_no_value_and_asks_the_unit(world):
 )
 def test_bad_decisions_are_refused_and_nothing_is_recorded(world, kwargs, status, text):
     args = {"action": "keep_claim", "reason": "Có căn cứ", "value": None} | kwargs
-    with pytest.raises(core.ReviewError) as err:
+    with pytest.raises(ReviewError) as err:
         _decide(world, "hoidong1", "D01", "F5", args["action"], args["reason"], args["value"])
     assert err.value.status == status and text in err.value.message_vi
     with session_scope(world) as s:
@@ -112,7 +120,7 @@ def test_bad_decisions_are_refused_and_nothing_is_recorded(world, kwargs, status
 
 def test_only_council_members_decide(world):
     for username in ("canbo", "donvi1", "quantri"):
-        with pytest.raises(core.ReviewError) as err:
+        with pytest.raises(ReviewError) as err:
             _decide(world, username, "D01", "F5", "keep_claim")
         assert err.value.status == 403
 
@@ -120,7 +128,7 @@ def test_only_council_members_decide(world):
 @pytest.mark.parametrize("phase", ["self_assessment", "submitted", "final", "published"])
 def test_decisions_only_in_appraisal_or_explanation(warehouse, phase):
     seed_review(warehouse, phase=phase)
-    with pytest.raises(core.ReviewError) as err:
+    with pytest.raises(ReviewError) as err:
         _decide(warehouse, "hoidong1", "D01", "F5", "keep_claim")
     assert err.value.status == 409 and "giai đoạn" in err.value.message_vi
 
@@ -132,23 +140,23 @@ def test_four_eyes_holds_a_large_change_until_another_member_approves(world):
     assert _claim(world, "D01", "F12").verified_points == Decimal("18")
     assert _score(world, "D01").verified_total == Decimal("54")
     # Another decision on the same claim waits for the pending one.
-    with pytest.raises(core.ReviewError) as err:
+    with pytest.raises(ReviewError) as err:
         _decide(world, "hoidong2", "D01", "F12", "accept_objective")
     assert err.value.status == 409
     version = _claim(world, "D01", "F12").version
-    with session_scope(world) as s, pytest.raises(core.ReviewError) as err:
-        core.review_pending(s, user(world, "hoidong1"), out.decision.id, True, "tự duyệt", version)
+    with session_scope(world) as s, pytest.raises(ReviewError) as err:
+        review_pending(s, user(world, "hoidong1"), out.decision.id, True, "tự duyệt", version)
     assert err.value.status == 403 and "bốn mắt" in err.value.message_vi
     with session_scope(world) as s:
-        assert core.pending_by_claim(s, PERIOD) == {("D01", "F12"): out.decision.id}
+        assert pending_by_claim(s, PERIOD) == {("D01", "F12"): out.decision.id}
     with session_scope(world) as s:
-        approval = core.review_pending(s, user(world, "hoidong2"), out.decision.id, True, "Đồng ý", version)
+        approval = review_pending(s, user(world, "hoidong2"), out.decision.id, True, "Đồng ý", version)
     assert approval.applied and approval.decision.approves_id == out.decision.id
     assert _claim(world, "D01", "F12").verified_points == Decimal("28.5")
     assert _score(world, "D01").verified_total == Decimal("64.5")
     with session_scope(world) as s:
-        assert core.pending_by_claim(s, PERIOD) == {}
-        assert core.decision_state(s, s.get(Decision, out.decision.id)) == "approved_later"
+        assert pending_by_claim(s, PERIOD) == {}
+        assert decision_state(s, s.get(Decision, out.decision.id)) == "approved_later"
         assert audit.verify(s) == []
 
 
@@ -156,7 +164,7 @@ def test_a_rejected_override_changes_nothing(world):
     out = _decide(world, "hoidong1", "D01", "F12", "keep_claim")
     version = _claim(world, "D01", "F12").version
     with session_scope(world) as s:
-        core.review_pending(s, user(world, "hoidong2"), out.decision.id, False, "Không đủ căn cứ", version)
+        review_pending(s, user(world, "hoidong2"), out.decision.id, False, "Không đủ căn cứ", version)
     assert _claim(world, "D01", "F12").verified_points == Decimal("18")
     # The claim is free again.
     assert _decide(world, "hoidong2", "D01", "F12", "accept_objective").applied
@@ -169,7 +177,7 @@ def test_four_eyes_threshold_is_configurable(world, monkeypatch):
 
 def test_stale_form_version_is_refused_and_nothing_is_overwritten(world):
     first = _decide(world, "hoidong1", "D01", "F5", "keep_claim", version=1)
-    with pytest.raises(core.ReviewError) as err:
+    with pytest.raises(ReviewError) as err:
         _decide(world, "hoidong2", "D01", "F5", "accept_objective", version=1)
     assert err.value.status == 409 and "CHƯA được lưu" in err.value.message_vi
     row = _claim(world, "D01", "F5")
@@ -184,10 +192,10 @@ def test_two_sessions_deciding_at_once_cannot_overwrite_each_other(world):
         row_a = sa_.get(ClaimLedgerRow, ("D01", PERIOD, "F5"))
         row_b = sb.get(ClaimLedgerRow, ("D01", PERIOD, "F5"))
         assert row_a.version == row_b.version == 1
-        core.decide(sa_, a_user, row_a, "keep_claim", "Giữ", 1)
+        decide(sa_, a_user, row_a, "keep_claim", "Giữ", 1)
         sa_.commit()
-        with pytest.raises(core.ReviewError) as err:
-            core.decide(sb, b_user, row_b, "set_value", "Ấn định", 1, value=Decimal("0.5"))
+        with pytest.raises(ReviewError) as err:
+            decide(sb, b_user, row_b, "set_value", "Ấn định", 1, value=Decimal("0.5"))
         sb.rollback()
     assert err.value.status == 409
     row = _claim(world, "D01", "F5")
@@ -203,13 +211,13 @@ def test_two_sessions_deciding_at_once_cannot_overwrite_each_other(world):
 def test_passwords_are_argon2_hashed_and_checked(warehouse):
     seed_review(warehouse)
     with session_scope(warehouse) as s:
-        u = core.create_user(s, "HoiDong3", "council", "mot-mat-khau-dai")
+        u = create_user(s, "HoiDong3", "council", "mot-mat-khau-dai")
         assert u.username == "hoidong3" and u.password_hash.startswith("$argon2id$")
         assert "mot-mat-khau-dai" not in u.password_hash
     with session_scope(warehouse) as s:
-        assert core.authenticate(s, "hoidong3", "mot-mat-khau-dai").username == "hoidong3"
-        assert core.authenticate(s, "hoidong3", "sai-mat-khau-roi") is None
-        assert core.authenticate(s, "khong-ton-tai", PASSWORD) is None
+        assert authenticate(s, "hoidong3", "mot-mat-khau-dai").username == "hoidong3"
+        assert authenticate(s, "hoidong3", "sai-mat-khau-roi") is None
+        assert authenticate(s, "khong-ton-tai", PASSWORD) is None
 
 
 @pytest.mark.parametrize(
@@ -224,8 +232,8 @@ def test_passwords_are_argon2_hashed_and_checked(warehouse):
     ],
 )
 def test_bad_accounts_are_refused_with_a_reason(world, args, text):
-    with session_scope(world) as s, pytest.raises(core.ReviewError) as err:
-        core.create_user(s, *args)
+    with session_scope(world) as s, pytest.raises(ReviewError) as err:
+        create_user(s, *args)
     assert text in err.value.message_vi
 
 
@@ -272,8 +280,7 @@ def open_world(warehouse):
 def test_accepted_evidence_is_stored_content_addressed(open_world, name, tmp_path):
     data, content_type = SAMPLES[name]
     with session_scope(open_world) as s:
-        ev = core.store_evidence(s, user(open_world, "donvi1"), data, name, "D01", PERIOD, "F5")
-    import hashlib
+        ev = store_evidence(s, user(open_world, "donvi1"), data, name, "D01", PERIOD, "F5")
 
     sha = hashlib.sha256(data).hexdigest()
     assert ev.sha256 == sha and ev.content_type == content_type and ev.size == len(data)
@@ -293,8 +300,8 @@ def test_accepted_evidence_is_stored_content_addressed(open_world, name, tmp_pat
     ],
 )
 def test_bad_evidence_is_refused_by_content(open_world, name, data, status, text):
-    with session_scope(open_world) as s, pytest.raises(core.ReviewError) as err:
-        core.store_evidence(s, user(open_world, "donvi1"), data, name, "D01", PERIOD)
+    with session_scope(open_world) as s, pytest.raises(ReviewError) as err:
+        store_evidence(s, user(open_world, "donvi1"), data, name, "D01", PERIOD)
     assert err.value.status == status and text in err.value.message_vi
     with session_scope(open_world) as s:
         assert s.query(EvidenceFile).count() == 0
@@ -303,55 +310,53 @@ def test_bad_evidence_is_refused_by_content(open_world, name, data, status, text
 def test_evidence_over_the_size_limit_is_refused(open_world, monkeypatch):
     monkeypatch.setenv("DTI_MAX_UPLOAD_BYTES", "100")
     data = b"%PDF-1.7\n" + b"0" * 200
-    with session_scope(open_world) as s, pytest.raises(core.ReviewError) as err:
-        core.store_evidence(s, user(open_world, "donvi1"), data, "lon.pdf", "D01", PERIOD)
+    with session_scope(open_world) as s, pytest.raises(ReviewError) as err:
+        store_evidence(s, user(open_world, "donvi1"), data, "lon.pdf", "D01", PERIOD)
     assert err.value.status == 413 and "209" in err.value.message_vi and "100" in err.value.message_vi
 
 
 @pytest.mark.parametrize("phase", ["appraisal", "final", "published"])
 def test_evidence_is_frozen_during_appraisal_and_after_final(warehouse, phase):
     seed_review(warehouse, phase=phase)
-    with session_scope(warehouse) as s, pytest.raises(core.ReviewError) as err:
-        core.store_evidence(s, user(warehouse, "donvi1"), SAMPLES["ke-hoach.pdf"][0], "a.pdf", "D01", PERIOD)
+    with session_scope(warehouse) as s, pytest.raises(ReviewError) as err:
+        store_evidence(s, user(warehouse, "donvi1"), SAMPLES["ke-hoach.pdf"][0], "a.pdf", "D01", PERIOD)
     assert err.value.status == 409 and "khoá" in err.value.message_vi
 
 
 def test_a_submitter_cannot_file_evidence_for_another_unit(open_world):
-    with session_scope(open_world) as s, pytest.raises(core.ReviewError) as err:
-        core.store_evidence(s, user(open_world, "donvi1"), SAMPLES["ke-hoach.pdf"][0], "a.pdf", "D02", PERIOD)
+    with session_scope(open_world) as s, pytest.raises(ReviewError) as err:
+        store_evidence(s, user(open_world, "donvi1"), SAMPLES["ke-hoach.pdf"][0], "a.pdf", "D02", PERIOD)
     assert err.value.status == 403
 
 
 def test_the_same_document_can_be_filed_by_two_units_and_is_stored_once(open_world, tmp_path):
     plan = SAMPLES["ke-hoach.pdf"][0]  # e.g. the province's plan, which many units cite
     with session_scope(open_world) as s:
-        first = core.store_evidence(s, user(open_world, "donvi1"), plan, "kh-tinh.pdf", "D01", PERIOD, "F5")
-        again = core.store_evidence(s, user(open_world, "donvi1"), plan, "kh-tinh.pdf", "D01", PERIOD, "F5")
-        other = core.store_evidence(s, user(open_world, "donvi2"), plan, "ke-hoach.pdf", "D02", PERIOD, "F5")
+        first = store_evidence(s, user(open_world, "donvi1"), plan, "kh-tinh.pdf", "D01", PERIOD, "F5")
+        again = store_evidence(s, user(open_world, "donvi1"), plan, "kh-tinh.pdf", "D01", PERIOD, "F5")
+        other = store_evidence(s, user(open_world, "donvi2"), plan, "ke-hoach.pdf", "D02", PERIOD, "F5")
         assert again.id == first.id  # filing the same file twice is one filing
         assert other.id != first.id and other.sha256 == first.sha256 and other.unit_code == "D02"
-        assert [f.filename for f in core.evidence_for(s, "D02", PERIOD)] == ["ke-hoach.pdf"]
+        assert [f.filename for f in evidence_for(s, "D02", PERIOD)] == ["ke-hoach.pdf"]
         # Each unit downloads its own filing; a file only D02 filed stays D02's.
-        assert core.evidence_download(s, user(open_world, "donvi2"), first.sha256).unit_code == "D02"
-        assert core.evidence_download(s, user(open_world, "donvi1"), first.sha256).unit_code == "D01"
-        own = core.store_evidence(s, user(open_world, "donvi2"), SAMPLES["anh.png"][0], "anh.png", "D02", PERIOD)
-        with pytest.raises(core.ReviewError) as err:
-            core.evidence_download(s, user(open_world, "donvi1"), own.sha256)
+        assert evidence_download(s, user(open_world, "donvi2"), first.sha256).unit_code == "D02"
+        assert evidence_download(s, user(open_world, "donvi1"), first.sha256).unit_code == "D01"
+        own = store_evidence(s, user(open_world, "donvi2"), SAMPLES["anh.png"][0], "anh.png", "D02", PERIOD)
+        with pytest.raises(ReviewError) as err:
+            evidence_download(s, user(open_world, "donvi1"), own.sha256)
         assert err.value.status == 403
-        assert core.evidence_download(s, user(open_world, "hoidong1"), own.sha256).unit_code == "D02"
+        assert evidence_download(s, user(open_world, "hoidong1"), own.sha256).unit_code == "D02"
     assert len(list((tmp_path / "data" / "files" / "evidence").rglob("*.pdf"))) == 1  # one copy of the bytes
 
 
 def test_new_evidence_changes_the_snapshot_a_decision_is_bound_to(open_world):
     with session_scope(open_world) as s:
-        before = core.evidence_snapshot(s, core.get_claim(s, PERIOD, "D01", "F5"))
+        before = evidence_snapshot(s, get_claim(s, PERIOD, "D01", "F5"))
     with session_scope(open_world) as s:
-        core.store_evidence(
-            s, user(open_world, "donvi1"), SAMPLES["anh.png"][0], "anh.png", "D01", PERIOD, "F5"
-        )
+        store_evidence(s, user(open_world, "donvi1"), SAMPLES["anh.png"][0], "anh.png", "D01", PERIOD, "F5")
     with session_scope(open_world) as s:
-        after = core.evidence_snapshot(s, core.get_claim(s, PERIOD, "D01", "F5"))
-        unrelated = core.evidence_snapshot(s, core.get_claim(s, PERIOD, "D02", "F5"))
+        after = evidence_snapshot(s, get_claim(s, PERIOD, "D01", "F5"))
+        unrelated = evidence_snapshot(s, get_claim(s, PERIOD, "D02", "F5"))
     assert before != after
     out = _decide(open_world, "hoidong1", "D01", "F5", "keep_claim")
     assert out.decision.evidence_snapshot == after != unrelated
@@ -360,19 +365,15 @@ def test_new_evidence_changes_the_snapshot_a_decision_is_bound_to(open_world):
 def test_approval_is_refused_when_evidence_changed_since_the_proposal(open_world):
     out = _decide(open_world, "hoidong1", "D01", "F12", "keep_claim")
     with session_scope(open_world) as s:
-        core.store_evidence(
-            s, user(open_world, "donvi1"), SAMPLES["anh.png"][0], "anh.png", "D01", PERIOD, "F12"
-        )
+        store_evidence(s, user(open_world, "donvi1"), SAMPLES["anh.png"][0], "anh.png", "D01", PERIOD, "F12")
     version = _claim(open_world, "D01", "F12").version
-    with session_scope(open_world) as s, pytest.raises(core.ReviewError) as err:
-        core.review_pending(s, user(open_world, "hoidong2"), out.decision.id, True, "Đồng ý", version)
+    with session_scope(open_world) as s, pytest.raises(ReviewError) as err:
+        review_pending(s, user(open_world, "hoidong2"), out.decision.id, True, "Đồng ý", version)
     assert err.value.status == 409 and "Minh chứng" in err.value.message_vi
 
 
 def _race(url: str, unit: str) -> list:
     """Two council members press "decide" on the same claim at the same moment, from two threads."""
-    import threading
-
     engine = sa.create_engine(url)
     factory = sa.orm.sessionmaker(bind=engine, expire_on_commit=False)
     barrier = threading.Barrier(2, timeout=20)
@@ -386,10 +387,10 @@ def _race(url: str, unit: str) -> list:
         try:
             row = session.get(ClaimLedgerRow, (unit, PERIOD, "F5"))
             barrier.wait()
-            core.decide(session, decider, row, action, f"Quyết định của {username}", 1, value=value)
+            decide(session, decider, row, action, f"Quyết định của {username}", 1, value=value)
             session.commit()
             results[i] = "ok"
-        except core.ReviewError as exc:
+        except ReviewError as exc:
             session.rollback()
             results[i] = exc.status
         finally:
@@ -430,8 +431,6 @@ def test_simultaneous_decisions_on_postgresql_leave_one_winner(pg_warehouse):
 
 @pytest.mark.mariadb
 def test_simultaneous_decisions_on_mariadb_leave_one_winner(mariadb_url, monkeypatch):
-    from dti.warehouse import init_db
-
     monkeypatch.setenv("DTI_DATABASE_URL", mariadb_url)
     init_db(mariadb_url)
     seed_review(mariadb_url)

@@ -55,7 +55,8 @@ def server(warehouse):
 @pytest.fixture
 def page():
     _require_chromium()
-    from playwright.sync_api import sync_playwright
+    # lazy: Playwright is loaded only once Chromium is known to be there
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, timeout=30_000)

@@ -5,18 +5,29 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-import sys
 import types
 from decimal import Decimal
 
+import openpyxl
 import pytest
 from openpyxl import load_workbook
 
 from dti import audit
+from dti.appraisal import claims
+from dti.intake.template import write_template
 from dti.warehouse import Warehouse
 from dti.warehouse.db import session_scope
-from dti.warehouse.models import ClaimLedgerRow, Decision, EvidenceFile, ExplanationRequest, UnitScore, User
-from review import create_app
+from dti.warehouse.models import (
+    ClaimLedgerRow,
+    Decision,
+    EvidenceFile,
+    ExplanationRequest,
+    IntakeFile,
+    UnitScore,
+    User,
+)
+from review import create_app, units
+from review.security import LoginThrottle
 from tests.review_fixtures import PASSWORD, PERIOD, SCRIPT_NAME, seed_review
 
 PDF = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n%%EOF\n"
@@ -431,9 +442,7 @@ def test_self_assessment_upload_lists_every_rejected_row(app, monkeypatch):
             ],
         )
 
-    fake = types.ModuleType("dti.intake.service")
-    fake.import_file = import_file
-    monkeypatch.setitem(sys.modules, "dti.intake.service", fake)
+    monkeypatch.setattr(units, "import_file", import_file)
     b = Browser(app, "canbo")
     b.get("/nop-bieu-mau")
     r = b.post("/nop-bieu-mau", {"file": (io.BytesIO(b"a,b\n1,2\n"), "../../tu-danh-gia.csv")})
@@ -444,10 +453,6 @@ def test_self_assessment_upload_lists_every_rejected_row(app, monkeypatch):
 
 
 def _filled_form(tmp_path, unit: str) -> bytes:
-    import openpyxl
-
-    from dti.intake.template import write_template
-
     path = write_template(Warehouse(), unit, PERIOD, out=tmp_path / f"form-{unit}.xlsx")
     wb = openpyxl.load_workbook(path)
     ws = wb["Tự đánh giá"]
@@ -482,8 +487,6 @@ def test_a_unit_uploads_its_form_through_the_real_intake(warehouse, tmp_path):
     # Another unit's form is refused before anything is imported.
     r = b.post("/nop-bieu-mau", {"file": (io.BytesIO(_filled_form(tmp_path, "D02")), "tu-danh-gia-D02.xlsx")})
     assert r.status_code == 403 and "chỉ nộp được cho đơn vị D01" in r.get_data(as_text=True)
-    from dti.warehouse.models import IntakeFile
-
     with session_scope(warehouse) as s:
         assert s.query(IntakeFile).count() == 1
 
@@ -493,14 +496,6 @@ def test_forms_are_refused_once_appraisal_starts(app, tmp_path):
     b.get("/nop-bieu-mau")
     r = b.post("/nop-bieu-mau", {"file": (io.BytesIO(_filled_form(tmp_path, "D01")), "tu-danh-gia-D01.xlsx")})
     assert r.status_code == 409 and "không nhận biểu mẫu" in r.get_data(as_text=True)
-
-
-def test_self_assessment_upload_says_when_intake_is_missing(app, monkeypatch):
-    monkeypatch.setitem(sys.modules, "dti.intake.service", None)
-    b = Browser(app, "donvi1")
-    b.get("/nop-bieu-mau")
-    r = b.post("/nop-bieu-mau", {"file": (io.BytesIO(b"a"), "x.csv")})
-    assert r.status_code == 503 and "chưa được cài đặt" in r.get_data(as_text=True)
 
 
 # --- public page and export ----------------------------------------------------------------
@@ -586,20 +581,16 @@ def test_admin_locks_an_account_and_its_session_ends(app, warehouse):
 
 
 def test_an_unexpected_failure_shows_a_plain_page_without_internals(app, monkeypatch):
-    from dti import appraisal
-
     def broken(*args, **kwargs):
         raise RuntimeError("secret internal detail")
 
-    monkeypatch.setattr(appraisal, "queue", broken)
+    monkeypatch.setattr(claims, "queue", broken)
     r = Browser(app, "canbo").get("/hang-doi")
     text = r.get_data(as_text=True)
     assert r.status_code == 500 and "Lỗi máy chủ" in text and "secret internal detail" not in text
 
 
 def test_repeated_wrong_passwords_lock_that_username_for_a_while(warehouse):
-    from review.security import LoginThrottle
-
     seed_review(warehouse)
     now = [1000.0]
     app = create_app(
@@ -617,7 +608,7 @@ def test_repeated_wrong_passwords_lock_that_username_for_a_while(warehouse):
 
 def test_every_route_but_log_in_and_the_public_page_refuses_anonymous_visitors(app):
     """A guard for new routes: anything added without a log-in check fails here."""
-    open_routes = {"static", "login", "public", "home", "logout"}
+    open_routes = {"static", "auth.login", "public.results", "auth.home", "auth.logout"}
     client = app.test_client()
     checked = 0
     for rule in app.url_map.iter_rules():

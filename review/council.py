@@ -1,0 +1,140 @@
+"""The council's pages: the discrepancy queue, a claim with everything behind it, decisions, four-eyes
+approvals and explanation requests."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+
+from dti.appraisal import claims, decision_history, decisions, evidence, explanations, records
+from dti.appraisal.accounts import EXPLANATION_ROLES
+from dti.appraisal.errors import ReviewError
+from dti.appraisal.phases import get_phase, periods
+from dti.vocabulary import Action, Role
+from review.formatting import fmt_points
+from review.web import db, form_int, login_required, period_arg
+
+bp = Blueprint("council", __name__)
+
+
+def _claim_url(period: str, unit: str, indicator: str) -> str:
+    return url_for("council.claim", period=period, unit=unit, indicator=indicator)
+
+
+@bp.get("/hang-doi")
+@login_required()
+def queue():
+    with db() as s:
+        period = period_arg(s)
+        outcome = request.args.get("ket-qua") or ""
+        outcomes = claims.queue_outcomes(outcome)
+        rows = claims.queue(s, period, g.user, outcomes) if period else []
+        return render_template(
+            "queue.html",
+            rows=rows,
+            names=claims.unit_names(s),
+            period=period,
+            periods=periods(s),
+            outcome=outcome,
+            phase=get_phase(s, period) if period else None,
+            pending=decision_history.pending_by_claim(s, period) if period else {},
+        )
+
+
+@bp.get("/chi-tieu/<period>/<unit>/<indicator>")
+@login_required()
+def claim(period, unit, indicator):
+    with db() as s:
+        row = claims.claim_for(s, g.user, period, unit, indicator)
+        history = decision_history.history(s, row)
+        return render_template(
+            "claim.html",
+            row=row,
+            unit=claims.find_unit(s, row.unit_code),
+            leaf=claims.leaf_of(row),
+            phase=get_phase(s, row.period),
+            decisions=history,
+            states=decision_history.decision_states(s, history),
+            pending=decision_history.pending_decision(s, row),
+            requests=explanations.explanation_requests(s, row.unit_code, row.period, row.indicator_code),
+            files=evidence.evidence_for_claim(s, row),
+            records=records.source_records(s, row),
+            record_total=len(row.record_ids or []),
+            citations=records.citations_for(s, row),
+            snapshot=evidence.evidence_snapshot(s, row),
+            threshold=decisions.four_eyes_points(),
+            can_decide=g.user.role == Role.COUNCIL,
+        )
+
+
+def _flash_decision(result: decisions.DecisionResult, action: str) -> None:
+    if result.applied and action != Action.REQUEST_EVIDENCE:
+        flash(
+            f"Đã ghi quyết định #{result.decision.id}: điểm thẩm định {fmt_points(result.points_before)} → "
+            f"{fmt_points(result.points_after)}",
+            "ok",
+        )
+    elif result.applied:
+        flash(f"Đã ghi quyết định #{result.decision.id} và gửi yêu cầu giải trình cho đơn vị", "ok")
+    else:
+        flash(
+            f"Quyết định #{result.decision.id} thay đổi quá {decisions.four_eyes_points()} điểm: "
+            "đang chờ một thành viên Hội đồng khác phê duyệt",
+            "warn",
+        )
+
+
+@bp.post("/chi-tieu/<period>/<unit>/<indicator>/quyet-dinh")
+@login_required(Role.COUNCIL)
+def decide(period, unit, indicator):
+    action = request.form.get("action", "")
+    value = decisions.parse_value(request.form.get("value")) if action == Action.SET_VALUE else None
+    with db() as s:
+        row = claims.claim_for(s, g.user, period, unit, indicator)
+        result = decisions.decide(
+            s,
+            g.user,
+            row,
+            action,
+            request.form.get("reason", ""),
+            form_int("version"),
+            value=value,
+            message=request.form.get("message"),
+        )
+        _flash_decision(result, action)
+        target = _claim_url(row.period, row.unit_code, row.indicator_code)
+    return redirect(target)
+
+
+@bp.post("/quyet-dinh/<int:decision_id>/phe-duyet")
+@login_required(Role.COUNCIL)
+def approve(decision_id):
+    verdict = request.form.get("verdict")
+    if verdict not in ("approve", "reject"):
+        raise ReviewError("Cần chọn phê duyệt hoặc từ chối", "choose approve or reject")
+    with db() as s:
+        result = decisions.review_pending(
+            s,
+            g.user,
+            decision_id,
+            verdict == "approve",
+            request.form.get("reason", ""),
+            form_int("version"),
+        )
+        d = result.decision
+        flash(
+            f"Đã {'phê duyệt' if verdict == 'approve' else 'từ chối'} quyết định #{decision_id} (#{d.id})",
+            "ok",
+        )
+        target = _claim_url(d.period, d.unit_code, d.indicator_code)
+    return redirect(target)
+
+
+@bp.post("/chi-tieu/<period>/<unit>/<indicator>/yeu-cau-giai-trinh")
+@login_required(*EXPLANATION_ROLES)
+def request_explanation(period, unit, indicator):
+    with db() as s:
+        row = claims.claim_for(s, g.user, period, unit, indicator)
+        req = explanations.request_explanation(s, g.user, row, request.form.get("message", ""))
+        flash(f"Đã gửi yêu cầu giải trình #{req.id} cho đơn vị {row.unit_code}", "ok")
+        target = _claim_url(row.period, row.unit_code, row.indicator_code)
+    return redirect(target)
