@@ -10,7 +10,6 @@ import platform
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from application.bench.stages import PERIOD
 from simulators.generator import SCALES
 
 # The national scale runs one province partition and extrapolates: partitions are independent.
@@ -81,7 +80,7 @@ def machine() -> dict:
             "python": platform.python_version(), "platform": platform.platform()}
 
 
-def build_report(scale: str, seed: int, url: str, http: bool, results: list[StageResult],
+def build_report(scale: str, seed: int, period: str, url: str, http: bool, results: list[StageResult],
                  incremental: dict | None) -> dict:
     """The whole report, as out/bench.json holds it: the rows, a summary and each target it has figures for."""
     e2e = [r for r in results if r.in_e2e]
@@ -116,7 +115,7 @@ def build_report(scale: str, seed: int, url: str, http: bool, results: list[Stag
         checks["http_records_per_s"] = {"value": ingest.rows_per_s, "target": TARGETS["http_records_per_s"],
                                         "met": ingest.rows_per_s >= TARGETS["http_records_per_s"]}
     return {
-        "scale": scale, "scale_definition": asdict(SCALES[scale]), "seed": seed, "period": PERIOD,
+        "scale": scale, "scale_definition": asdict(SCALES[scale]), "seed": seed, "period": period,
         "note": SCALE_NOTES.get(scale, ""), "extrapolation_factor": factor,
         "warehouse": url.split(":", 1)[0], "machine": machine(),
         "columns": list(COLUMNS), "stages": [r.row() for r in results],

@@ -31,6 +31,7 @@ from application.bench.report import (
 )
 from application.bench.stages import (
     IMPORT_PROBE,
+    PERIOD,
     PERIOD_STAGES,
     SEED,
     SOURCES,
@@ -58,7 +59,7 @@ class Sitting:
     seed: int
     wanted: list[str]
     wh: Warehouse
-    work: Path  # the sources the sync reads: a copy of the generated ones, since the incremental night edits them
+    work: Path  # the sources the sync reads: a copy of the generated ones, which the incremental night edits
     reports_dir: Path
     timeout_s: float
     parallel_sync: bool
@@ -108,12 +109,12 @@ def _wanted_stages(scale: str, stages: list[str] | None) -> list[str]:
     return wanted
 
 
-def _prepare_sources(b: Sitting, pristine: Path) -> None:
+def _prepare_sources(sitting: Sitting, pristine: Path) -> None:
     """Every run starts from the pristine sources and an empty warehouse: the incremental night
     changes the sources, and a warm warehouse would turn the full sync into a no-op."""
-    syncing, url = "sync" in b.wanted, b.wh.url
-    if syncing or not b.work.exists():
-        _copy_sources(pristine, b.work)
+    syncing, url = "sync" in sitting.wanted, sitting.wh.url
+    if syncing or not sitting.work.exists():
+        _copy_sources(pristine, sitting.work)
     if syncing and url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
     elif not syncing and url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
@@ -121,108 +122,111 @@ def _prepare_sources(b: Sitting, pristine: Path) -> None:
                          f"include the 'sync' stage")
 
 
-def _sync(b: Sitting, label: str, urls: dict | None, note: str) -> StageResult:
+def _sync(sitting: Sitting, label: str, urls: dict | None, note: str) -> StageResult:
     """The three sync assets, at once or one by one: a row per source (not in the total) and one row
     for the whole sync (in the total, its wall the time until the last source finished)."""
-    fns = {source: (lambda s=source: stage_sync(b.work, b.wh, urls, s)) for source in SOURCES}
+    fns = {source: (lambda s=source: stage_sync(sitting.work, sitting.wh, urls, s)) for source in SOURCES}
     t0 = time.perf_counter()
-    if b.parallel_sync:
-        done = run_in_children({f"{label}_{s}": fn for s, fn in fns.items()}, b.timeout_s)
+    if sitting.parallel_sync:
+        done = run_in_children({f"{label}_{s}": fn for s, fn in fns.items()}, sitting.timeout_s)
         done = {s: done[f"{label}_{s}"] for s in fns}
     else:
-        done = {s: b.child(f"{label}_{s}", fn) for s, fn in fns.items()}
+        done = {s: sitting.child(f"{label}_{s}", fn) for s, fn in fns.items()}
     wall = time.perf_counter() - t0
-    how = "song song / at once" if b.parallel_sync else "lần lượt / one after the other"
+    how = "song song / at once" if sitting.parallel_sync else "lần lượt / one after the other"
     if label == "sync":
         for source, r in done.items():
             via = "HTTP" if urls and source != "DOC" else ("SQL" if source == "DOC" else "in-process")
-            b.record(StageResult.measured(f"sync_{source.lower()}", r, in_e2e=False, note=f"{note} ({via}) + GX; {how}"))
+            sitting.record(StageResult.measured(f"sync_{source.lower()}", r, in_e2e=False,
+                                                note=f"{note} ({via}) + GX; {how}"))
     whole = StageResult(label, sum(r["rows"] for r in done.values()), wall,
-                        max(r["peak_rss_mb"] for r in done.values()), cpu_s=sum(r["cpu_s"] for r in done.values()),
-                        note=f"{note}: DVC, DOC, SEC {how}")
+                        max(r["peak_rss_mb"] for r in done.values()),
+                        cpu_s=sum(r["cpu_s"] for r in done.values()), note=f"{note}: DVC, DOC, SEC {how}")
     if label == "sync":
-        b.record(whole)
+        sitting.record(whole)
     return whole
 
 
-def _floor(b: Sitting, metrics: StageResult | None) -> None:
+def _floor(sitting: Sitting, metrics: StageResult | None) -> None:
     """The DuckDB floor's row, and its ratio beside the metrics stage it is compared with."""
-    r = b.child("floor", lambda: stage_floor(b.wh))
+    r = sitting.child("floor", lambda: stage_floor(sitting.wh))
     note = (f"DuckDB: nạp / load {r['load_s']:.2f} s, truy vấn / query {r['query_s']:.2f} s; "
             f"khớp / matches {r['compared'] - r['mismatches']}/{r['compared']}")
-    b.record(StageResult("floor_metrics", r["rows"], r["query_s"], r["peak_rss_mb"], cpu_s=r["query_cpu_s"],
-                         in_e2e=False, note=note,
-                         extra={"load_s": r["load_s"], "mismatches": r["mismatches"], "compared": r["compared"]}))
+    extra = {"load_s": r["load_s"], "mismatches": r["mismatches"], "compared": r["compared"]}
+    sitting.record(StageResult("floor_metrics", r["rows"], r["query_s"], r["peak_rss_mb"],
+                               cpu_s=r["query_cpu_s"], in_e2e=False, note=note, extra=extra))
     if metrics is not None:
         metrics.floor_s = r["query_s"]
         metrics.note = f"so với sàn / vs floor: {r['mismatches']} lệch / mismatches"
-        b.log(f"  ↳ metrics / floor = {metrics.ratio}×")
+        sitting.log(f"  ↳ metrics / floor = {metrics.ratio}×")
 
 
-def _period(b: Sitting) -> None:
-    """The period's stages in the order dti.verification.steps runs them, the floor right after the metrics."""
+def _period(sitting: Sitting) -> None:
+    """The period's stages in the order dti.verification.steps runs them, the floor after the metrics."""
     metrics = None
     for name in PERIOD_STAGES:
-        if name in b.wanted:
-            r = b.child(name, lambda n=name: stage_period(b.wh, b.reports_dir, n))
-            res = b.record(StageResult.measured(name, r))
+        if name in sitting.wanted:
+            r = sitting.child(name, lambda n=name: stage_period(sitting.wh, sitting.reports_dir, n))
+            res = sitting.record(StageResult.measured(name, r))
             if name == "metrics":
                 metrics = res
-        if name == "metrics" and "floor" in b.wanted:
-            _floor(b, metrics)
+        if name == "metrics" and "floor" in sitting.wanted:
+            _floor(sitting, metrics)
 
 
-def _incremental(b: Sitting, urls: dict | None, full_sync_s: float) -> dict:
+def _incremental(sitting: Sitting, urls: dict | None, full_sync_s: float) -> dict:
     """One night's changes synced the same way as the full sync, measured against it."""
-    touched = change_one_night(b.work, b.seed)
-    night = _sync(b, "incremental_sync", urls, note=f"{touched} bản ghi đổi / records touched")
+    touched = change_one_night(sitting.work, sitting.seed)
+    night = _sync(sitting, "incremental_sync", urls, note=f"{touched} bản ghi đổi / records touched")
     share = night.wall_s / full_sync_s if full_sync_s else None
     night.in_e2e = False
     night.note += f"; {(share or 0) * 100:.1f}% thời gian đồng bộ đầy đủ / of the full sync"
-    b.record(night)
+    sitting.record(night)
     return {"touched": touched, "records": night.rows, "wall_s": night.wall_s, "full_sync_s": full_sync_s,
             "share_of_full": share}
 
 
-def _run_stages(b: Sitting, urls: dict | None) -> dict | None:
+def _run_stages(sitting: Sitting, urls: dict | None) -> dict | None:
     """Every stage after generation, in order; returns the incremental night's figures when it ran."""
-    syncing = "sync" in b.wanted
-    if "load" in b.wanted or syncing:
-        r = b.child("load", lambda: stage_load(b.work, b.wh))
-        b.record(StageResult.measured("load", r, in_e2e=False,
-                                      note="chuẩn bị: đơn vị + tự đánh giá từ bộ sinh / setup: generated units + "
-                                           "self-reports, not in the total"))
-    if "ingest_http" in b.wanted and urls:
-        r = b.child("ingest_http", lambda: stage_ingest_http(urls))
-        b.record(StageResult.measured("ingest_http", r, in_e2e=False,
-                                      note="chỉ đọc HTTP DVC, không ghi / DVC over HTTP, fetch only"))
+    syncing = "sync" in sitting.wanted
+    if "load" in sitting.wanted or syncing:
+        r = sitting.child("load", lambda: stage_load(sitting.work, sitting.wh))
+        sitting.record(StageResult.measured(
+            "load", r, in_e2e=False,
+            note="chuẩn bị: đơn vị + tự đánh giá từ bộ sinh / setup: generated units + "
+                 "self-reports, not in the total"))
+    if "ingest_http" in sitting.wanted and urls:
+        r = sitting.child("ingest_http", lambda: stage_ingest_http(urls))
+        sitting.record(StageResult.measured("ingest_http", r, in_e2e=False,
+                                            note="chỉ đọc HTTP DVC, không ghi / DVC over HTTP, fetch only"))
     full_sync_s = 0.0
     if syncing:
-        full_sync_s = _sync(b, "sync", urls, note="đồng bộ đầy đủ / full sync").wall_s
+        full_sync_s = _sync(sitting, "sync", urls, note="đồng bộ đầy đủ / full sync").wall_s
     else:
         # Without a new sync the warehouse may hold an earlier run's replicas: set them to `history`.
-        r = b.child("history", lambda: stage_history(b.wh, b.history))
-        if b.history > 1 or r["removed"]:
-            b.record(StageResult.measured("history", r, in_e2e=False,
-                                          note=f"lịch sử nhân ×{b.history} trong kho / warehouse history "
-                                               f"replicated ×{b.history}"))
-    _period(b)
-    if "incremental" in b.wanted and syncing:
-        return _incremental(b, urls, full_sync_s)
+        r = sitting.child("history", lambda: stage_history(sitting.wh, sitting.history))
+        if sitting.history > 1 or r["removed"]:
+            times = sitting.history
+            sitting.record(StageResult.measured(
+                "history", r, in_e2e=False,
+                note=f"lịch sử nhân ×{times} trong kho / warehouse history replicated ×{times}"))
+    _period(sitting)
+    if "incremental" in sitting.wanted and syncing:
+        return _incremental(sitting, urls, full_sync_s)
     return None
 
 
-def _write(b: Sitting, out_dir: Path, report: dict) -> None:
+def _write(sitting: Sitting, out_dir: Path, report: dict) -> None:
     write_json(out_dir / "bench.json", report)
     # A copy per scale, so the S and M figures of one sitting both stay on disk.
-    suffix = f"-history{b.history}" if b.history > 1 else ""
-    write_json(out_dir / "bench-runs" / f"bench-{b.scale}{suffix}.json", report)
+    suffix = f"-history{sitting.history}" if sitting.history > 1 else ""
+    write_json(out_dir / "bench-runs" / f"bench-{sitting.scale}{suffix}.json", report)
     # Again in full: the compute rows' floor ratios are known only once the floor has run.
-    b.log("")
-    b.log(format_header())
+    sitting.log("")
+    sitting.log(format_header())
     for row in report["stages"]:
-        b.log(format_row(row))
-    b.log(format_summary(report))
+        sitting.log(format_row(row))
+    sitting.log(format_summary(report))
 
 
 def _imports_row(timeout_s: float) -> StageResult:
@@ -257,20 +261,22 @@ def run_bench(scale: str = "S", *, stages: list[str] | None = None, seed: int = 
     if "generate" not in wanted and not _generated(pristine, scale, seed):
         raise BenchError(f"chưa có dữ liệu quy mô {scale} tại {pristine}: thêm giai đoạn 'generate' / "
                          f"no generated data at that path: include the 'generate' stage")
-    b = Sitting(scale, seed, wanted, Warehouse(url), root / "work", out_dir / "bench-reports" / scale, timeout_s,
-                parallel_sync, history, log or (lambda text: print(text, flush=True)))
+    sitting = Sitting(scale, seed, wanted, Warehouse(url), work=root / "work",
+                      reports_dir=out_dir / "bench-reports" / scale, timeout_s=timeout_s,
+                      parallel_sync=parallel_sync, history=history,
+                      log=log or (lambda text: print(text, flush=True)))
     imports = _imports_row(timeout_s)
-    b.log(format_header())
-    b.record(imports)
+    sitting.log(format_header())
+    sitting.record(imports)
     if "generate" in wanted and (regenerate or not _generated(pristine, scale, seed)):
-        r = b.child("generate", lambda: stage_generate(pristine, scale, seed))
-        b.record(StageResult.measured("generate", r, in_e2e=False,
-                                      note="tạo dữ liệu, ngoài tổng / data generation, not in the total"))
-    _prepare_sources(b, pristine)
+        r = sitting.child("generate", lambda: stage_generate(pristine, scale, seed))
+        sitting.record(StageResult.measured("generate", r, in_e2e=False,
+                                            note="tạo dữ liệu, ngoài tổng / data generation, not in the total"))
+    _prepare_sources(sitting, pristine)
     serving = http and ("sync" in wanted or "ingest_http" in wanted)
-    with (LoopbackSimulators(b.work) if serving else contextlib.nullcontext()) as sims:
-        incremental = _run_stages(b, sims.urls if sims else None)
-    report = build_report(scale, seed, url, http, b.results, incremental)
+    with (LoopbackSimulators(sitting.work) if serving else contextlib.nullcontext()) as sims:
+        incremental = _run_stages(sitting, sims.urls if sims else None)
+    report = build_report(scale, seed, PERIOD, url, http, sitting.results, incremental)
     report["history_multiplier"] = history
-    _write(b, out_dir, report)
+    _write(sitting, out_dir, report)
     return report
