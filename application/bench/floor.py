@@ -10,12 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+import duckdb
+import pandas as pd
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
 
 from dti.framework import Period
 from dti.settings import TZ
-from dti.warehouse.db import get_engine
+from dti.verification.units import period_units
+from dti.warehouse import Warehouse
 from dti.warehouse.models import (
     ObjectiveMetric,
     RawDocument,
@@ -181,13 +183,11 @@ ORDER BY 1, 2
 """
 
 
-def unit_windows(url: str, period: str) -> list[tuple]:
+def unit_windows(wh: Warehouse, period: str) -> list[tuple]:
     """(unit, first day, last day, first instant, last instant) for every unit assessed in `period`."""
-    from dti.verification.units import period_units
-
     per = Period.parse(period)
     out = []
-    with Session(get_engine(url)) as s:
+    with wh.session() as s:
         for code, _utype, fw in period_units(s, period):
             start, end = per.window(fw)
             out.append((code, start, end, dt.datetime.combine(start, dt.time(0, 0), TZ),
@@ -195,14 +195,11 @@ def unit_windows(url: str, period: str) -> list[tuple]:
     return out
 
 
-def load_raw(url: str, period: str):
+def load_raw(wh: Warehouse, period: str) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB holding the raw tables (the columns the metrics use) and the unit windows."""
-    import duckdb
-    import pandas as pd
-
     db = duckdb.connect(":memory:")
     db.execute("SET TimeZone = 'UTC'")
-    windows = pd.DataFrame(unit_windows(url, period),
+    windows = pd.DataFrame(unit_windows(wh, period),
                            columns=["unit_code", "start_day", "end_day", "start_ts", "end_ts"])
     windows["start_ts"] = pd.to_datetime(windows["start_ts"], utc=True)
     windows["end_ts"] = pd.to_datetime(windows["end_ts"], utc=True)
@@ -210,7 +207,7 @@ def load_raw(url: str, period: str):
     db.execute("CREATE TABLE unit_windows AS SELECT unit_code, CAST(start_day AS DATE) AS start_day, "
                "CAST(end_day AS DATE) AS end_day, start_ts, end_ts FROM windows_df")
     db.unregister("windows_df")
-    with get_engine(url).connect() as conn:
+    with wh.engine.connect() as conn:
         for table, (model, columns) in FLOOR_TABLES.items():
             # In (unit, source id) order, whatever index the warehouse would read: DuckDB groups sorted rows
             # faster (at S, 0.39 s against 0.53 s in table order), so the floor is the harder yardstick of the two.
@@ -229,18 +226,18 @@ def load_raw(url: str, period: str):
     return db
 
 
-def floor_metrics(db) -> list[tuple]:
+def floor_metrics(db: duckdb.DuckDBPyConnection) -> list[tuple]:
     """(unit, metric, numerator, denominator, sample ids) for every unit and metric; denominator None for
     counts. The sample ids are what the pipeline stores beside each value: the first 100 source ids, in byte
     order, of the records that fail the metric (none for reuse, the snapshot for the inventory rates)."""
     return db.execute(FLOOR_SQL).fetchall()
 
 
-def compare_with_warehouse(rows: list[tuple], url: str, period: str) -> tuple[int, int]:
+def compare_with_warehouse(rows: list[tuple], wh: Warehouse, period: str) -> tuple[int, int]:
     """How many stored objective values the floor disagrees with (value or sample ids), out of how many compared."""
     floor = {(u, m): (num, den, list(ids or [])) for u, m, num, den, ids in rows}
     mismatches = compared = 0
-    with Session(get_engine(url)) as s:
+    with wh.session() as s:
         stored = s.execute(sa.select(ObjectiveMetric.unit_code, ObjectiveMetric.metric, ObjectiveMetric.value,
                                      ObjectiveMetric.numerator, ObjectiveMetric.denominator, ObjectiveMetric.record_ids)
                            .where(ObjectiveMetric.period == period, ObjectiveMetric.value.is_not(None))).all()

@@ -21,7 +21,7 @@ def run(args) -> int:
     kwargs = {"seed": args.seed} if args.seed is not None else {}
     try:
         run_bench(args.scale, stages=stages or None, url=args.database_url, regenerate=args.regenerate,
-                  http=False if args.in_process else None, history=args.history,
+                  http=not args.in_process, history=args.history,
                   parallel_sync=not args.sequential_sync, **kwargs)
     except BenchError as exc:
         raise CliError(str(exc)) from exc

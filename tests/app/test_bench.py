@@ -6,10 +6,17 @@ import json
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
-from application.bench import run_bench
-from application.bench.runner import COLUMNS, SEED, StageResult, _data_root, _format_header, _format_row
+from application.bench import STAGES, BenchError, run_bench
+from application.bench.floor import compare_with_warehouse, floor_metrics, load_raw
+from application.bench.report import COLUMNS, StageResult, format_header, format_row
+from application.bench.runner import _data_root
+from application.bench.stages import PERIOD, PERIOD_ASSETS, PERIOD_STAGES, SEED
 from application.cli import main
+from dti.verification.steps import PERIOD_STEPS
+from dti.warehouse import Warehouse
+from dti.warehouse.models import ObjectiveMetric
 
 
 def _stages(report: dict) -> dict[str, dict]:
@@ -77,7 +84,7 @@ def test_floor_matches_pipeline_in_process(tmp_path):
     assert compared["rows"] > 50
     assert "0 lệch / mismatches" in stages["metrics"]["note"]
     assert stages["metrics"]["rows"] > 0
-    _a_changed_sample_id_is_a_mismatch(f"sqlite:///{_data_root('tiny', SEED) / 'warehouse.db'}")
+    _a_changed_sample_id_is_a_mismatch(Warehouse(f"sqlite:///{_data_root('tiny', SEED) / 'warehouse.db'}"))
 
     # Three times the history, on the same warehouse without a new sync: the floor still agrees.
     again = run_bench("tiny", stages=["metrics", "floor"], http=False, history=3, log=lambda _text: None)
@@ -95,20 +102,12 @@ def test_floor_matches_pipeline_in_process(tmp_path):
                    )["history"]["rows"] * 2 == more["history"]["rows"]
 
 
-def _a_changed_sample_id_is_a_mismatch(url: str) -> None:
+def _a_changed_sample_id_is_a_mismatch(wh: Warehouse) -> None:
     """The floor computes the sample record ids too, and a stored id list that differs is counted."""
-    import sqlalchemy as sa
-    from sqlalchemy.orm import Session
-
-    from application.bench.floor import compare_with_warehouse, floor_metrics, load_raw
-    from application.bench.runner import PERIOD
-    from dti.warehouse.db import get_engine
-    from dti.warehouse.models import ObjectiveMetric
-
-    rows = floor_metrics(load_raw(url, PERIOD))
-    assert compare_with_warehouse(rows, url, PERIOD)[0] == 0
+    rows = floor_metrics(load_raw(wh, PERIOD))
+    assert compare_with_warehouse(rows, wh, PERIOD)[0] == 0
     assert sum(len(ids or []) for *_rest, ids in rows) > 100
-    with Session(get_engine(url)) as s, s.begin():
+    with wh.transaction() as s:
         metric = s.scalars(sa.select(ObjectiveMetric).where(ObjectiveMetric.period == PERIOD,
                                                             ObjectiveMetric.metric == "dvc_on_time_rate",
                                                             ObjectiveMetric.value.is_not(None))
@@ -116,8 +115,8 @@ def _a_changed_sample_id_is_a_mismatch(url: str) -> None:
         kept, key = list(metric.record_ids), (metric.unit_code, metric.period, metric.indicator_code)
         assert kept
         metric.record_ids = kept[1:]
-    assert compare_with_warehouse(rows, url, PERIOD)[0] == 1
-    with Session(get_engine(url)) as s, s.begin():
+    assert compare_with_warehouse(rows, wh, PERIOD)[0] == 1
+    with wh.transaction() as s:
         s.get(ObjectiveMetric, key).record_ids = kept
 
 
@@ -126,9 +125,19 @@ def test_rows_per_second_and_ratio_are_computed_from_the_measurements():
     row = res.row()
     assert row["rows_per_s"] == 500.0
     assert row["ratio"] == 4.0
-    assert _format_header().split()[:7] == list(COLUMNS[:7])
-    assert _format_row(row).split()[:3] == ["metrics", "1,000", "2.00"]
+    assert format_header().split()[:7] == list(COLUMNS[:7])
+    assert format_row(row).split()[:3] == ["metrics", "1,000", "2.00"]
     assert StageResult("x", 0, 0.0, 1.0).row()["rows_per_s"] is None
+
+
+def test_period_stages_follow_the_order_of_the_period_steps():
+    for name, (_stage, asset, _model) in PERIOD_ASSETS.items():
+        assert asset.key.to_user_string() == name
+    steps = [PERIOD_ASSETS[name][0] for name, _run in PERIOD_STEPS]
+    assert list(PERIOD_STAGES) == [*steps, "reports"] == ["metrics", "ledger", "scores", "reports"]
+    # `--stages` lists them in the same order, the floor beside the metrics it is compared with.
+    assert [s for s in STAGES if s in PERIOD_STAGES] == list(PERIOD_STAGES)
+    assert STAGES.index("floor") == STAGES.index("metrics") + 1
 
 
 def test_cli_refuses_an_unknown_scale_or_stage(capsys):
@@ -149,8 +158,6 @@ def test_bench_without_generated_data_says_which_stage_is_missing(capsys):
 @pytest.mark.slow
 @pytest.mark.postgres
 def test_bench_on_postgres_refuses_a_warehouse_already_synced(pg_url):
-    from application.bench import BenchError
-
     first = run_bench("tiny", stages=["generate", "load", "sync", "metrics", "floor"], url=pg_url, http=False,
                       log=lambda _text: None)
     assert first["warehouse"].startswith("postgresql")

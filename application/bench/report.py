@@ -1,0 +1,168 @@
+"""What the bench reports: a row per stage, the targets it is held to, the machine it ran on, the
+printed table and out/bench.json (whose keys and stage names other tools read).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from simulators.generator import SCALES
+
+# The national scale runs one province partition and extrapolates: partitions are independent.
+NATIONAL_PROVINCES = 34
+SCALE_NOTES = {
+    "N": f"1 tỉnh chạy thật, nhân tuyến tính ×{NATIONAL_PROVINCES} / one province measured, "
+         f"wall and rows extrapolated linearly ×{NATIONAL_PROVINCES}; RSS is per partition",
+}
+TARGETS = {
+    "end_to_end_s": 60.0,  # at S, excluding data generation
+    "peak_rss_mb": 2048.0,
+    "floor_ratio": 3.0,
+    "incremental_share": 0.05,
+    "http_records_per_s": 50_000.0,
+}
+COLUMNS = ("stage", "rows", "wall_s", "cpu_s", "rows_per_s", "peak_rss_mb", "floor_s", "ratio", "in_e2e", "note")
+WIDTHS = (18, 10, 9, 9, 11, 12, 8, 7, 5)
+
+
+@dataclass
+class StageResult:
+    stage: str
+    rows: int
+    wall_s: float
+    peak_rss_mb: float
+    floor_s: float | None = None
+    cpu_s: float | None = None  # this process's CPU time: wall far above it means the machine was busy
+    in_e2e: bool = True
+    note: str = ""
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def measured(cls, stage: str, child: dict, **kwargs) -> StageResult:
+        """A row from what a forked child reported (run_in_child): its rows, wall, CPU and peak RSS."""
+        return cls(stage, child["rows"], child["wall_s"], child["peak_rss_mb"], cpu_s=child["cpu_s"], **kwargs)
+
+    @property
+    def rows_per_s(self) -> float | None:
+        return round(self.rows / self.wall_s, 1) if self.wall_s > 0 else None
+
+    @property
+    def ratio(self) -> float | None:
+        return round(self.wall_s / self.floor_s, 2) if self.floor_s else None
+
+    def row(self) -> dict:
+        return {"stage": self.stage, "rows": self.rows, "wall_s": round(self.wall_s, 3),
+                "cpu_s": round(self.cpu_s, 3) if self.cpu_s is not None else None,
+                "rows_per_s": self.rows_per_s, "peak_rss_mb": round(self.peak_rss_mb, 1),
+                "floor_s": round(self.floor_s, 3) if self.floor_s is not None else None, "ratio": self.ratio,
+                "in_e2e": self.in_e2e, "note": self.note}
+
+
+def machine() -> dict:
+    mem_kb = 0
+    with open("/proc/meminfo", encoding="ascii") as fh:
+        for line in fh:
+            if line.startswith("MemTotal:"):
+                mem_kb = int(line.split()[1])
+    cpu = ""
+    with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as fh:
+        for line in fh:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    # Other work on the machine skews wall times; the load average says how much there was.
+    return {"cpus": os.cpu_count(), "cpu_model": cpu, "memory_gb": round(mem_kb / 1024 / 1024, 1),
+            "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
+            "python": platform.python_version(), "platform": platform.platform()}
+
+
+def build_report(scale: str, seed: int, period: str, url: str, http: bool, results: list[StageResult],
+                 incremental: dict | None) -> dict:
+    """The whole report, as out/bench.json holds it: the rows, a summary and each target it has figures for."""
+    e2e = [r for r in results if r.in_e2e]
+    total = sum(r.wall_s for r in e2e)
+    peak = max((r.peak_rss_mb for r in results), default=0.0)
+    factor = NATIONAL_PROVINCES if scale == "N" else 1
+    summary = {
+        "end_to_end_s": round(total, 2),
+        "end_to_end_rows": sum(r.rows for r in e2e),
+        "peak_rss_mb": round(peak, 1),
+        "ingestion": ("http" if http else "in-process") if any(r.stage.startswith("sync_") for r in results)
+        else "none",
+    }
+    if factor > 1:
+        summary["extrapolated_end_to_end_s"] = round(total * factor, 1)
+    ingest = next((r for r in results if r.stage == "ingest_http"), None)
+    metrics = next((r for r in results if r.stage == "metrics"), None)
+    checks = {"peak_rss_mb": {"value": summary["peak_rss_mb"], "target": TARGETS["peak_rss_mb"],
+                              "met": peak <= TARGETS["peak_rss_mb"]}}
+    synced = any(r.stage.startswith("sync_") for r in results)
+    if scale == "S" and synced:  # the target is for the whole pipeline, not a subset of stages
+        checks["end_to_end_s"] = {"value": summary["end_to_end_s"], "target": TARGETS["end_to_end_s"],
+                                  "met": total <= TARGETS["end_to_end_s"]}
+    if metrics is not None and metrics.ratio is not None:
+        checks["floor_ratio"] = {"value": metrics.ratio, "target": TARGETS["floor_ratio"],
+                                 "met": metrics.ratio <= TARGETS["floor_ratio"]}
+    if incremental and incremental["share_of_full"] is not None:
+        share = round(incremental["share_of_full"], 4)
+        checks["incremental_share"] = {"value": share, "target": TARGETS["incremental_share"],
+                                       "met": share <= TARGETS["incremental_share"]}
+    if ingest is not None and ingest.rows_per_s is not None:
+        checks["http_records_per_s"] = {"value": ingest.rows_per_s, "target": TARGETS["http_records_per_s"],
+                                        "met": ingest.rows_per_s >= TARGETS["http_records_per_s"]}
+    return {
+        "scale": scale, "scale_definition": asdict(SCALES[scale]), "seed": seed, "period": period,
+        "note": SCALE_NOTES.get(scale, ""), "extrapolation_factor": factor,
+        "warehouse": url.split(":", 1)[0], "machine": machine(),
+        "columns": list(COLUMNS), "stages": [r.row() for r in results],
+        "incremental": {k: (round(v, 4) if isinstance(v, float) else v) for k, v in (incremental or {}).items()},
+        "summary": summary, "targets": checks,
+    }
+
+
+def write_json(path: Path, report: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(report, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    tmp.replace(path)
+
+
+def _cell(value, width: int) -> str:
+    if value is None:
+        text = "–"
+    elif isinstance(value, bool):
+        text = "yes" if value else "no"
+    elif isinstance(value, float):
+        text = f"{value:,.2f}" if value < 1000 else f"{value:,.0f}"
+    elif isinstance(value, int):
+        text = f"{value:,}"
+    else:
+        text = str(value)
+    return text.rjust(width) if not isinstance(value, str) else text.ljust(width)
+
+
+def format_header() -> str:
+    return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(COLUMNS, WIDTHS, strict=False))
+                     ) + "  note"
+
+
+def format_row(row: dict) -> str:
+    cells = [_cell(row[c], w) for c, w in zip(COLUMNS, WIDTHS, strict=False)]
+    return "  ".join(cells) + "  " + row["note"]
+
+
+def format_summary(report: dict) -> str:
+    s = report["summary"]
+    lines = [f"Tổng đầu-cuối / end to end (không gồm tạo dữ liệu / excl. generation): {s['end_to_end_s']:.2f} s, "
+             f"RSS đỉnh / peak RSS {s['peak_rss_mb']:.0f} MB, nạp / ingestion: {s['ingestion']}"]
+    if "extrapolated_end_to_end_s" in s:
+        lines.append(f"Ngoại suy toàn quốc / national extrapolation ×{report['extrapolation_factor']}: "
+                     f"{s['extrapolated_end_to_end_s']:.0f} s")
+    for name, check in sorted(report["targets"].items()):
+        mark = "ĐẠT / met" if check["met"] else "CHƯA ĐẠT / missed"
+        lines.append(f"  {name}: {check['value']} (mục tiêu / target {check['target']}) — {mark}")
+    return "\n".join(lines)
