@@ -8,10 +8,10 @@ from dti.sync.engine import (
     SyncIncomplete,
     SyncResult,
     get_watermark,
-    record_checksum,
     sync_entity,
     sync_source,
 )
+from dti.sync.loading import record_checksum
 
 __all__ = [
     "ENTITY_MODELS",

@@ -12,21 +12,19 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import inspect
-import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-import orjson
 from sqlalchemy.orm import Session
 
 from dti.settings import TZ, read_int
 from dti.sync.errors import SourceCutShort
+from dti.sync.loading import Loaded, Owners, load, sync_day
 from dti.sync.writers import indexes_after_first_load, sqlite_cache, writer_for
-from dti.units import SplitUnitError, UnitRegistry, load_registry
-from dti.vocabulary import QuarantineReason, SyncVerdict
+from dti.units import UnitRegistry, load_registry
+from dti.vocabulary import SyncVerdict
 from dti.warehouse.db import get_engine
 from dti.warehouse.models import (
-    QuarantinedRecord,
     RawDocument,
     RawDossier,
     RawIncident,
@@ -51,12 +49,6 @@ SOURCE_ENTITIES = {
     "DOC": ("documents", "staff"),
     "SEC": ("incidents", "inventories"),
 }
-# Records per chunk; each chunk is written and committed on its own. SQLite has one writer at a time and a
-# transaction holds that lock from its first write to its commit, so the lock is taken only to write a whole
-# chunk (≈0.5 s for 50,000 dossiers) and the syncs running beside it build their chunks meanwhile. Each commit
-# costs tens of milliseconds (the dirtied pages go to the WAL): 5,000-record chunks cost a million-dossier sync
-# ≈9 s in commits, 50,000-record ones ≈2 s.
-CHUNK = 50_000
 # Re-read a little before the watermark: records written in the same second as the last one seen
 # would otherwise be missed. Upserts make the overlap harmless.
 OVERLAP = dt.timedelta(seconds=1)
@@ -95,130 +87,11 @@ class SyncIncomplete(Exception):
         self.result = result
 
 
-def record_checksum(record: dict) -> str:
-    """SHA-256 (hex) of the record as JSON with sorted keys (orjson: times and dates in ISO 8601,
-    other unknown types as str()). Deterministic for equal records, whichever source they came from."""
-    try:
-        payload = orjson.dumps(record, default=str, option=orjson.OPT_SORT_KEYS)
-    except orjson.JSONEncodeError:  # what orjson cannot write (an int beyond 64 bits...): the json module can
-        payload = json.dumps(record, sort_keys=True, default=str, ensure_ascii=False).encode("utf-8")
-    return hashlib.sha256(payload).hexdigest()
-
-
 def get_watermark(session: Session, source: str, entity: str, unit: str = "*") -> dt.datetime | None:
     wm = session.get(SyncWatermark, (source, entity, unit))
     if wm is None:
         return None
     return wm.watermark
-
-
-def sync_day(fetched_at: dt.datetime) -> dt.date:
-    """The local day a sync maps unit codes on: links effective by then are followed, later ones not yet."""
-    return fetched_at.astimezone(TZ).date()
-
-
-class _Owners:
-    """Unit codes as records carry them, each resolved once to the code its records are kept under
-    (UnitRegistry.owner on `day`): `known` holds those resolved, `split` those kept as they are because
-    their unit was split."""
-
-    def __init__(self, registry: UnitRegistry, day: dt.date):
-        self.registry, self.day = registry, day
-        self.known: dict[str, str] = {}
-        self.split: set[str] = set()
-
-    def resolve(self, code: str) -> str:
-        try:
-            owner = self.registry.owner(code, self.day)
-        except SplitUnitError:
-            self.split.add(code)
-            owner = code
-        self.known[code] = owner
-        return owner
-
-
-@dataclass
-class _Loaded:
-    """What a load has done so far (kept up to date, so a pull cut short still says how far it got)."""
-
-    watermark: dt.datetime | None
-    records: int = 0
-    tombstones: int = 0
-    remapped: int = 0
-    unmapped: int = 0
-    received: int = 0
-    quarantined: int = 0
-
-
-def _quarantine(session: Session, source: str, entity: str, batch_id: str, record: dict, limit: dt.datetime,
-                at: dt.datetime) -> None:
-    """Keep a record whose time lies beyond `limit` (the sync's clock plus the allowed skew), whole."""
-    session.add(QuarantinedRecord(
-        source=source, entity=entity, batch_id=batch_id, source_id=str(record["source_id"])[:128],
-        unit_code=record.get("unit_code"), reason=QuarantineReason.TIME_IN_FUTURE,
-        detail=f"cập nhật lúc / updated at {record['updated_at'].isoformat()} > {limit.isoformat()}",
-        record=json.loads(orjson.dumps(record, default=str)), quarantined_at=at))
-
-
-def _load(
-    session: Session,
-    write: Callable,
-    stream: Iterable[dict],
-    owners: _Owners,
-    batch_id: str,
-    fetched_at: dt.datetime,
-    done: _Loaded,
-    where: tuple[str, str],
-) -> _Loaded:
-    """Write the stream chunk by chunk, each chunk committed on its own, counting into `done` as it goes;
-    `done.watermark` ends as the newest updated_at loaded. A record updated beyond the sync's clock plus the
-    allowed skew is quarantined: never loaded, and it never moves the watermark."""
-    pending: dict[str, dict] = {}
-    known, resolve, split = owners.known, owners.resolve, owners.split
-    records = tombstones = remapped = unmapped = 0
-    watermark = done.watermark
-    # The sync's clock is the later of the wall clock and fetched_at (a replayed night passes an older one).
-    limit = max(fetched_at, dt.datetime.now(TZ)) + dt.timedelta(seconds=read_int("DTI_SYNC_CLOCK_SKEW_S"))
-    for record in stream:
-        done.received += 1
-        if record["updated_at"] > limit:
-            _quarantine(session, *where, batch_id, record, limit, fetched_at)
-            done.quarantined += 1
-            continue
-        sid = record["source_id"]
-        row = dict(record)
-        code = record["unit_code"]
-        unit_now = known.get(code)
-        if unit_now is None:
-            unit_now = resolve(code)
-        row["source_unit_code"] = code
-        row["unit_code"] = unit_now
-        remapped += unit_now != code
-        if split:  # rare: no set lookup per record otherwise
-            unmapped += code in split
-        row["checksum"] = record_checksum(record)
-        row["batch_id"] = batch_id
-        row["fetched_at"] = fetched_at
-        pending[sid] = row  # a record repeated in the stream counts once; the last copy wins
-        tombstones += bool(record.get("deleted"))
-        ts = record["updated_at"]
-        if watermark is None or ts > watermark:
-            watermark = ts
-        if len(pending) >= CHUNK:
-            write(list(pending.values()))
-            session.commit()
-            records += len(pending)
-            pending.clear()
-            done.records, done.tombstones, done.remapped, done.unmapped = records, tombstones, remapped, unmapped
-    write(list(pending.values()))
-    records += len(pending)
-    # The records received are the records upserted, a record repeated within a chunk counted once. No
-    # set of every id is kept: it grew with the source (≈130 bytes a record, 650 MB at 5 M dossiers). A
-    # record the stream repeats across chunks is a newer version (the clients drop pages served again),
-    # written again and counted again.
-    done.records, done.tombstones, done.remapped, done.unmapped = records, tombstones, remapped, unmapped
-    done.watermark = watermark
-    return done
 
 
 def _record_batch(
@@ -228,7 +101,7 @@ def _record_batch(
     batch_id: str,
     fetched_at: dt.datetime,
     status: str,
-    loaded: _Loaded | None = None,
+    loaded: Loaded | None = None,
     error: str | None = None,
     expected: int | None = None,
 ) -> None:
@@ -279,7 +152,7 @@ def sync_entity(
     with Session(engine) as s, s.begin():
         _record_batch(s, source, entity, batch_id, fetched_at, "running")
     since = None
-    done = _Loaded(None)
+    done = Loaded(None)
     # Each chunk is committed on its own, so the warehouse's write lock is held for one chunk at a time:
     # on SQLite the three sources sync side by side (the nightly job's steps run at once) and other writers
     # (check history, the review app) are never locked out for a whole sync. A sync that fails part-way
@@ -295,26 +168,20 @@ def sync_entity(
             wm = None if full else get_watermark(session, source, entity, unit)
             since = (wm - max(OVERLAP, lookback or OVERLAP)) if wm else None
             registry = registry if registry is not None else load_registry(session)
-            owners = _Owners(registry, sync_day(fetched_at))
+            owners = Owners(registry, sync_day(fetched_at))
             done.watermark = wm
+            where = (source, entity, batch_id, fetched_at)
             try:
-                _load(session, writer_for(session, model), fetch(since), owners, batch_id, fetched_at, done,
-                      (source, entity))
+                load(session, writer_for(session, model), fetch(since), owners, batch_id, fetched_at, done,
+                     (source, entity))
             except SourceCutShort as exc:
                 session.commit()  # what arrived is kept (upserts); the watermark is not moved
-                result = _result(source, entity, batch_id, done, since, owners, None,
-                                 SyncVerdict.INCOMPLETE, _reason(exc))
-                _record_batch(session, source, entity, batch_id, fetched_at, "incomplete", done, str(exc)[:2000])
-                session.commit()
-                raise SyncIncomplete(result, str(exc)) from exc
+                _incomplete(session, where, done, since, owners, None, _reason(exc), str(exc))
             count = expected() if expected is not None else None
             shortfall = _shortfall(count, done)
             if shortfall:
-                result = _result(source, entity, batch_id, done, since, owners, count, SyncVerdict.INCOMPLETE,
-                                 "count_shortfall")
-                _record_batch(session, source, entity, batch_id, fetched_at, "incomplete", done, shortfall, count)
-                session.commit()
-                raise SyncIncomplete(result, f"[{source}] {entity}: {shortfall}")
+                _incomplete(session, where, done, since, owners, count, "count_shortfall",
+                            f"[{source}] {entity}: {shortfall}")
             if done.watermark is not None:
                 session.merge(
                     SyncWatermark(
@@ -336,7 +203,17 @@ def sync_entity(
     return _result(source, entity, batch_id, done, since, owners, count, SyncVerdict.COMPLETE, "")
 
 
-def _shortfall(expected: int | None, done: _Loaded) -> str:
+def _incomplete(session: Session, where: tuple, done: Loaded, since, owners: Owners, count: int | None,
+                reason: str, message: str) -> None:
+    """Record the batch as incomplete with its counts, and raise SyncIncomplete carrying the result."""
+    source, entity, batch_id, fetched_at = where
+    result = _result(source, entity, batch_id, done, since, owners, count, SyncVerdict.INCOMPLETE, reason)
+    _record_batch(session, source, entity, batch_id, fetched_at, "incomplete", done, message[:2000], count)
+    session.commit()
+    raise SyncIncomplete(result, message)
+
+
+def _shortfall(expected: int | None, done: Loaded) -> str:
     """Why the records received fall short of the source's own count for the window ("" when they do not)."""
     if expected is None:
         return ""
@@ -351,7 +228,7 @@ def _reason(exc: Exception) -> str:
     return getattr(exc, "reason", "") or type(exc).__name__
 
 
-def _result(source: str, entity: str, batch_id: str, done: _Loaded, since, owners: _Owners, expected: int | None,
+def _result(source: str, entity: str, batch_id: str, done: Loaded, since, owners: Owners, expected: int | None,
             verdict: str, reason: str) -> SyncResult:
     return SyncResult(source, entity, batch_id, done.records, done.tombstones, done.remapped, done.watermark, since,
                       done.unmapped, tuple(sorted(owners.split)), expected, done.received, done.quarantined,

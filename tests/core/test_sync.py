@@ -18,7 +18,7 @@ from connectors.doc.client import DocumentDb
 from connectors.dvc.client import DossierApi
 from connectors.sec.client import SecurityApi, SecurityCsvExport
 from dti.settings import TZ
-from dti.sync import engine, sync_entity, sync_source
+from dti.sync import loading, sync_entity, sync_source
 from dti.sync.engine import OVERLAP
 from dti.warehouse import init_db
 from dti.warehouse.db import get_engine
@@ -231,7 +231,7 @@ def _dossiers_then(province, at: int, action):
 def test_a_sync_holds_the_warehouse_write_lock_one_chunk_at_a_time(wh, province, monkeypatch):
     """SQLite has one writer at a time: another writer (a second source's sync, check history, the
     review app) must get its turn between chunks, not wait for a whole sync."""
-    monkeypatch.setattr(engine, "CHUNK", 200)
+    monkeypatch.setattr(loading, "CHUNK", 200)
     path = wh.removeprefix("sqlite:///")
 
     def other_writer():
@@ -254,7 +254,7 @@ def test_a_sync_holds_the_warehouse_write_lock_one_chunk_at_a_time(wh, province,
 
 
 def test_a_failure_after_some_chunks_keeps_them_but_not_the_watermark(wh, province, monkeypatch):
-    monkeypatch.setattr(engine, "CHUNK", 200)
+    monkeypatch.setattr(loading, "CHUNK", 200)
 
     def lost():
         raise SourceError("DVC", "mất kết nối giữa chừng / connection lost mid-stream")
@@ -352,7 +352,7 @@ def test_a_first_load_builds_the_secondary_indexes_at_the_end_whatever_happens(
 ):
     """Into an empty table the rows go in without the secondary indexes (built once at the end), so the
     table must have every one of them afterwards, also when the sync failed after committing some chunks."""
-    monkeypatch.setattr(engine, "CHUNK", 200)
+    monkeypatch.setattr(loading, "CHUNK", 200)
     wanted = {ix.name for ix in RawDossier.__table__.indexes}
     assert wanted and _indexes(wh, "raw_dossiers") == wanted
     dropped = []
