@@ -15,7 +15,8 @@ from assets.checks import check_results, merge_outcomes, specs
 from assets.partitions import nightly_partitions
 from assets.scope import Scope, night_scopes
 from dti.settings import TZ
-from dti.sync import sync_source
+from dti.sync import SyncIncomplete, SyncResult, sync_source
+from dti.vocabulary import SyncVerdict
 from expectations.common import record_history
 from expectations.raw_sources import SUITES, validate_source
 
@@ -42,18 +43,32 @@ def _sync_one(context: dg.AssetExecutionContext, scope: Scope, source: str, fetc
     error = None
     results = []
     try:
-        results = sync_source(source, fetcher, url=scope.warehouse.url, batch_prefix=prefix, fetched_at=dt.datetime.now(TZ))
+        results = sync_source(source, fetcher, url=scope.warehouse.url, batch_prefix=prefix,
+                              fetched_at=dt.datetime.now(TZ))
+    except SyncIncomplete as exc:  # what arrived is kept, but the claims stay unverifiable
+        results = exc.results
+        error = f"{SyncVerdict.INCOMPLETE.vi} / incomplete: {exc}"
+        context.log.error(f"Đồng bộ {source} {scope.label()} không đầy đủ / sync incomplete: {exc}")
     except Exception as exc:  # noqa: BLE001 - any failure of a source makes its claims unverifiable
         error = f"{type(exc).__name__}: {exc}"
         context.log.error(f"Đồng bộ {source} {scope.label()} thất bại / sync failed: {error}")
     metadata = {"batch_prefix": prefix, "records": sum(r.records for r in results)}
     for r in results:
+        metadata.update({f"{r.entity}_{k}": v for k, v in sync_counts(r).items()})
         metadata[f"{r.entity}_records"] = r.records
         metadata[f"{r.entity}_tombstones"] = r.tombstones
         metadata[f"{r.entity}_remapped_units"] = r.remapped_units
+        metadata[f"{r.entity}_unmapped_units"] = r.unmapped_units
     outcome = validate_source(scope.warehouse, source, batch_prefix=prefix if not error else "none")
     record_history(scope.warehouse, outcome, asset=asset, partition=scope.key, run_id=context.run_id)
     return metadata, error, outcome
+
+
+def sync_counts(result: SyncResult) -> dict:
+    """The count check of one entity as metadata: expected (-1: the source does not say), received,
+    stored, quarantined, and the verdict."""
+    return {"expected": result.expected if result.expected is not None else -1, "received": result.received,
+            "stored": result.stored, "quarantined": result.quarantined, "verdict": str(result.verdict)}
 
 
 def run_sync(context: dg.AssetExecutionContext, source: str, resource_key: str, asset: str):

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from dti.framework import load_all
 from dti.settings import TZ
-from dti.warehouse.models import SourceStatus
+from dti.vocabulary import SyncVerdict
+from dti.warehouse.models import SourceStatus, SyncBatch
 
 SOURCES = ("DVC", "DOC", "SEC")
 DEFAULT_STALE_AFTER_HOURS = 48
@@ -65,11 +66,36 @@ def source_freshness(session: Session, as_of: dt.datetime, limit_hours: int | No
         raise ValueError(f"as_of {as_of!r} cần múi giờ / must carry a time zone")
     limit = stale_after_hours() if limit_hours is None else limit_hours
     rows = {r.source: r for r in session.scalars(sa.select(SourceStatus))}
+    counts = last_counts(session)
     out = []
     for source in sorted(set(SOURCES) | set(rows)):
         r = rows.get(source)
         if r is None:
-            out.append(describe(source, None, as_of, limit, ok=False, error=None))
+            row = describe(source, None, as_of, limit, ok=False, error=None)
         else:
-            out.append(describe(source, r.last_success_at, as_of, limit, ok=bool(r.ok), error=r.error))
+            row = describe(source, r.last_success_at, as_of, limit, ok=bool(r.ok), error=r.error)
+        row["state"] = (r.state or (SyncVerdict.COMPLETE if r.ok else SyncVerdict.FAILED)) if r else None
+        row["entities"] = counts.get(source, [])
+        out.append(row)
+    return out
+
+
+def last_counts(session: Session) -> dict[str, list[dict]]:
+    """Each source's entities as its latest sync left them: expected (None: the source does not say),
+    received, stored, quarantined and the verdict, newest batch per entity."""
+    latest = (sa.select(SyncBatch.source, SyncBatch.entity, sa.func.max(SyncBatch.started_at).label("at"))
+              .where(SyncBatch.status != "running").group_by(SyncBatch.source, SyncBatch.entity).subquery())
+    rows = session.execute(
+        sa.select(SyncBatch).join(latest, sa.and_(SyncBatch.source == latest.c.source,
+                                                  SyncBatch.entity == latest.c.entity,
+                                                  SyncBatch.started_at == latest.c.at))
+        .order_by(SyncBatch.source, SyncBatch.entity, SyncBatch.batch_id)).scalars()
+    out: dict[str, list[dict]] = {}
+    for b in rows:
+        entities = out.setdefault(b.source, [])
+        if entities and entities[-1]["entity"] == b.entity:
+            continue  # several units' batches of one night: the first stands for the entity
+        entities.append({"entity": b.entity, "expected": b.expected, "received": b.received, "stored": b.records,
+                         "quarantined": b.quarantined, "verdict": b.status,
+                         "verdict_vi": SyncVerdict.label(b.status)})
     return out

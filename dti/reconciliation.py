@@ -18,6 +18,8 @@ from dti.vocabulary import Action, Outcome, Reason
 
 ZERO = Decimal("0")
 OUTCOMES = tuple(Outcome)
+# Reasons a system of record gave no usable value (as opposed to having no records of the unit).
+SOURCE_TROUBLE = (Reason.SOURCE_FAILED, Reason.SOURCE_INCOMPLETE, Reason.RECORDS_QUARANTINED, Reason.SOURCE_STALE)
 
 
 @dataclass
@@ -133,6 +135,8 @@ def reconcile_claim(fw: Framework, leaf: Leaf, unit_code: str, unit_type: str, p
     if claimed is None or claimed.value is None:
         claim.outcome = "missing_self_report"
         claim.reasons = ["missing_self_report"]
+        if metric is not None and metric.reason and metric.reason.split(":")[0] in SOURCE_TROUBLE:
+            claim.reasons.append(metric.reason)  # no objective value either: the source is why
         if claim.objective_value is not None:
             claim.verified_value = claim.objective_value
             claim.verified_points = score_leaf(leaf, claim.objective_value)

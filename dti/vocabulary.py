@@ -112,6 +112,8 @@ class Reason(Term):
                      "the system of record could not be read")
     SOURCE_INCOMPLETE = ("source_incomplete", "Hệ thống nguồn trả dữ liệu không đầy đủ (đồng bộ dở dang)",
                          "the system of record sent incomplete data (the sync did not complete)")
+    RECORDS_QUARANTINED = ("records_quarantined", "Hệ thống nguồn gửi bản ghi bất thường của đơn vị (đã cách ly)",
+                           "the system of record sent records of the unit that were set aside (quarantined)")
     SOURCE_STALE = "source_stale", "Dữ liệu hệ thống nguồn đã cũ", "the system of record's data is out of date"
     NO_RECORDS = ("no_records", "Hệ thống nguồn không có bản ghi của đơn vị trong kỳ",
                   "the system of record has no records of the unit in the period")

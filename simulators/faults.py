@@ -25,6 +25,18 @@ MISSING = "missing"  # a field of the response dropped (schema drift)
 UNAUTHORIZED = "401"
 NOT_FOUND = "404"
 TRICKLE = "trickle"  # the body arrives in small pieces, each pause shorter than the read timeout
+# What a hostile or broken vendor system does (issue 15): each must leave claims unverifiable, never wrong.
+CURSOR_BACK = "cursor-back"  # from the second page on, the next cursor points back to the first page's
+FRESH_CURSORS = "fresh-cursors"  # after the last page, fresh cursors that serve the same data again, forever
+BOOL_SPELLING = "bool-spelling"  # booleans written "Co" / "Khong" (no accents: not an accepted spelling)
+FUTURE_RECORD = "future-record"  # one dossier updated 9999-12-31
+FRACTION_INT = "fraction-int"  # 6.9 where a whole number is due
+LIST_CODE = "list-code"  # a list where a procedure code is due
+GZIP_BOMB = "gzip-bomb"  # a 0.75 MB gzip body that inflates to 768 MiB of JSON whitespace, sent unasked
+HTML_200 = "html-200"  # an HTML error page with status 200
+EMPTY_200 = "empty-200"  # status 200 with an empty body
+DATA_NULL = "data-null"  # {"data": null}
+HUGE_RETRY_AFTER = "huge-retry-after"  # 429 with Retry-After: one day
 
 RECOVERABLE = (RATE_LIMIT, UNAVAILABLE, SLOW, TRUNCATED, REPEAT, EMPTY)
 
@@ -87,6 +99,22 @@ PROFILES: dict[str, FaultProfile] = {
         ),
         FaultProfile("auth-401", always={"*": (UNAUTHORIZED,)}, description="mọi token bị từ chối / 401"),
         FaultProfile("gone-404", always={"*": (NOT_FOUND,)}, description="API không tồn tại / 404"),
+        *(FaultProfile(name, always={"DVC": (kind,)}, description=text) for name, kind, text in (
+            ("cursor-back", CURSOR_BACK, "DVC: con trỏ quay về trang đầu / the cursor goes back to the first page"),
+            ("fresh-cursors", FRESH_CURSORS, "DVC: con trỏ mới mãi trên cùng dữ liệu / endless fresh cursors "
+                                             "over the same data"),
+            ("bool-spelling", BOOL_SPELLING, "DVC: giá trị Có/Không viết 'Co'/'Khong' / booleans as 'Co'/'Khong'"),
+            ("future-record", FUTURE_RECORD, "DVC: một hồ sơ cập nhật ngày 9999-12-31 / one dossier updated "
+                                             "9999-12-31"),
+            ("fraction-int", FRACTION_INT, "DVC: 6,9 ở trường số nguyên / 6.9 for a whole number"),
+            ("list-code", LIST_CODE, "DVC: danh sách thay cho mã TTHC / a list where a code is due"),
+            ("gzip-bomb", GZIP_BOMB, "DVC: 0,75 MB gzip nở thành 768 MiB / a 0.75 MB gzip inflating to 768 MiB"),
+            ("html-200", HTML_200, "DVC: trang HTML với mã 200 / an HTML page with 200"),
+            ("empty-200", EMPTY_200, "DVC: mã 200, nội dung rỗng / 200 with an empty body"),
+            ("data-null", DATA_NULL, 'DVC: {"data": null}'),
+            ("truncated-json", TRUNCATED, "DVC: JSON mọi trang bị cắt / every page's JSON cut short"),
+            ("huge-retry-after", HUGE_RETRY_AFTER, "DVC: 429 với Retry-After một ngày / 429, Retry-After: 1 day"),
+        )),
         FaultProfile(
             "trickle",
             scheduled=(TRICKLE,),

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from dti.framework import Framework, Leaf
 from dti.settings import TZ
 from dti.vocabulary import Reason, SyncVerdict
-from dti.warehouse.models import SourceStatus, SyncWatermark
+from dti.warehouse.models import QuarantinedRecord, SourceStatus, SyncBatch, SyncWatermark
 
 SOURCES = ("DVC", "DOC", "SEC")
 
@@ -44,6 +44,7 @@ class SourceHealth:
     error: str | None
     snapshot_id: str | None
     state: str | None = None  # SyncVerdict of the last sync (None: never synced)
+    quarantined: dict[str, int] = field(default_factory=dict)  # unit -> records its latest sync set aside
 
 
 def source_health(conn) -> dict[str, SourceHealth]:
@@ -55,6 +56,7 @@ def source_health(conn) -> dict[str, SourceHealth]:
             SyncWatermark.source, SyncWatermark.entity
         )
     ).all()
+    held = _quarantined(conn)
     for source in SOURCES:
         s = statuses.get(source)
         # The snapshot is named by what was read (each entity's watermark), not by when: two syncs of
@@ -68,7 +70,24 @@ def source_health(conn) -> dict[str, SourceHealth]:
             s.error if s else "chưa đồng bộ / never synced",
             snap,
             (s.state or (SyncVerdict.COMPLETE if s.ok else SyncVerdict.FAILED)) if s else None,
+            held.get(source, {}),
         )
+    return out
+
+
+def _quarantined(conn) -> dict[str, dict[str, int]]:
+    """Per source and unit, the records the latest sync of each entity set aside: the unit's figures from
+    that source lack them, so its claims cannot be verified until a sync loads them."""
+    latest = (sa.select(SyncBatch.source, SyncBatch.entity, sa.func.max(SyncBatch.started_at).label("at"))
+              .where(SyncBatch.status != "running").group_by(SyncBatch.source, SyncBatch.entity).subquery())
+    batches = sa.select(SyncBatch.batch_id).join(latest, sa.and_(
+        SyncBatch.source == latest.c.source, SyncBatch.entity == latest.c.entity, SyncBatch.started_at == latest.c.at))
+    q = QuarantinedRecord
+    out: dict[str, dict[str, int]] = {}
+    for source, unit, n in conn.execute(
+            sa.select(q.source, q.unit_code, sa.func.count()).where(q.batch_id.in_(batches))
+            .group_by(q.source, q.unit_code)):
+        out.setdefault(source, {})[unit] = n
     return out
 
 
@@ -108,6 +127,10 @@ def judge(
         mv.status = "unavailable"
         why = Reason.SOURCE_INCOMPLETE if h.state == SyncVerdict.INCOMPLETE else Reason.SOURCE_FAILED
         mv.reason = f"{why}: {h.error or 'không rõ / unknown'}"
+        return mv
+    if unit_code in h.quarantined:
+        mv.status = "unavailable"
+        mv.reason = f"{Reason.RECORDS_QUARANTINED}: {h.quarantined[unit_code]}"
         return mv
     age_h = (as_of - h.last_success_at).total_seconds() / 3600 if h.last_success_at else None
     if age_h is not None and age_h > fw.policy.stale_after_hours:

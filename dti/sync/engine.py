@@ -85,6 +85,7 @@ class SyncIncomplete(Exception):
     def __init__(self, result: SyncResult, message: str):
         super().__init__(message)
         self.result = result
+        self.results = [result]  # sync_source puts the entities synced before it in front
 
 
 def get_watermark(session: Session, source: str, entity: str, unit: str = "*") -> dt.datetime | None:

@@ -72,12 +72,12 @@ class Loaded:
     quarantined: int = 0
 
 
-def _quarantine(session: Session, source: str, entity: str, batch_id: str, record: dict, limit: dt.datetime,
-                at: dt.datetime) -> None:
+def _quarantine(session: Session, source: str, entity: str, batch_id: str, record: dict, owner: str,
+                limit: dt.datetime, at: dt.datetime) -> None:
     """Keep a record whose time lies beyond `limit` (the sync's clock plus the allowed skew), whole."""
     session.add(QuarantinedRecord(
         source=source, entity=entity, batch_id=batch_id, source_id=str(record["source_id"])[:128],
-        unit_code=record.get("unit_code"), reason=QuarantineReason.TIME_IN_FUTURE,
+        unit_code=owner, reason=QuarantineReason.TIME_IN_FUTURE,
         detail=f"cập nhật lúc / updated at {record['updated_at'].isoformat()} > {limit.isoformat()}",
         record=json.loads(orjson.dumps(record, default=str)), quarantined_at=at))
 
@@ -104,7 +104,8 @@ def load(
     for record in stream:
         done.received += 1
         if record["updated_at"] > limit:
-            _quarantine(session, *where, batch_id, record, limit, fetched_at)
+            code = record["unit_code"]
+            _quarantine(session, *where, batch_id, record, known.get(code) or resolve(code), limit, fetched_at)
             done.quarantined += 1
             continue
         sid = record["source_id"]

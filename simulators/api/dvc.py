@@ -4,6 +4,7 @@ an opaque keyset cursor, with Vietnamese field names and coded values."""
 from __future__ import annotations
 
 import json
+import zlib
 
 from simulators import faults as F
 from simulators.api.handler import SystemHandler
@@ -29,6 +30,8 @@ class DvcHandler(SystemHandler):
         entity = path[len(PREFIX) :] if path.startswith(PREFIX) else ""
         if entity not in DVC_FIELDS:
             return self._error(404, f"không có tài nguyên / no such resource: {path}")
+        if fault in HOSTILE_BODIES:
+            return HOSTILE_BODIES[fault](self)
         stream = (path, query.get("updated_since"), query.get("unit"), query.get("limit"))
         if not query.get("cursor"):
             self.served.last_body.pop(stream, None)  # a new pass: nothing of an earlier one is repeated
@@ -58,6 +61,10 @@ class DvcHandler(SystemHandler):
         next_cursor = encode_cursor(rows[-1][0], rows[-1][1], page + 1) if more else None
         if not more and fault == F.ENDLESS:
             next_cursor = encode_cursor("", "", 0)  # back to the start: the client has seen all this
+        if not more and fault == F.FRESH_CURSORS:
+            next_cursor = encode_cursor("", "", page + 1)  # the same data again, under a cursor never seen
+        if more and page >= 1 and fault == F.CURSOR_BACK:
+            next_cursor = query["cursor"]  # points back at the page just served: it never moves on
         if not more and fault == F.ENDLESS_EMPTY:
             last = rows[-1][:2] if rows else ((keyset[0], keyset[1]) if keyset else ("", ""))
             next_cursor = encode_cursor(last[0], last[1], page + 1)
@@ -69,6 +76,65 @@ class DvcHandler(SystemHandler):
             + json.dumps(next_cursor).encode("ascii")
             + b"}"
         )
+        if fault in RECORD_FAULTS and entity == "dossiers":
+            payload = RECORD_FAULTS[fault](json.loads(payload), page)
         body = self._json(200, payload, truncate=fault == F.TRUNCATED, trickle=fault == F.TRICKLE)
         if fault != F.TRUNCATED:
             self.served.last_body[stream] = body
+
+
+# --- a hostile vendor system (simulators.faults, issue 15) ---------------------------------------
+
+
+def _spoil_booleans(payload: dict, page: int) -> dict:
+    for item in payload["data"]:
+        for wire in (DVC_FIELDS["dossiers"][name] for name in sorted(DVC_BOOLS)):
+            if isinstance(item.get(wire), bool):
+                item[wire] = "Co" if item[wire] else "Khong"
+    return payload
+
+
+def _first_record(change: dict):
+    def spoil(payload: dict, page: int) -> dict:
+        if page == 0 and payload["data"]:
+            payload["data"][0].update(change)
+        return payload
+
+    return spoil
+
+
+RECORD_FAULTS = {
+    F.BOOL_SPELLING: _spoil_booleans,
+    F.FUTURE_RECORD: _first_record({"NgayCapNhat": "9999-12-31T00:00:00+07:00"}),
+    F.FRACTION_INT: _first_record({"SoThanhPhan": 6.9}),
+    F.LIST_CODE: _first_record({"MaTTHC": ["1.000001", "1.000002"]}),
+}
+_BOMB: list[bytes] = []
+
+
+def _gzip_bomb() -> bytes:
+    """768 MiB of valid JSON (an empty page padded with whitespace), gzipped once into ≈0.75 MB."""
+    if not _BOMB:
+        pack = zlib.compressobj(9, zlib.DEFLATED, 31)
+        parts = [pack.compress(b'{"data":[')]
+        spaces = b" " * (1 << 20)
+        parts += [pack.compress(spaces) for _ in range(768)]
+        parts += [pack.compress(b'],"next_cursor":null}'), pack.flush()]
+        _BOMB.append(b"".join(parts))
+    return _BOMB[0]
+
+
+def _send_bomb(handler: SystemHandler) -> None:
+    # Sent gzipped whatever the client asked for, as a broken proxy would.
+    handler.served.count("bomb")
+    handler._send_raw(200, _gzip_bomb(), {"Content-Encoding": "gzip"})
+
+
+HOSTILE_BODIES = {
+    F.HTML_200: lambda h: h._send_raw(200, b"<html><body>He thong dang bao tri</body></html>",
+                                      {"Content-Type": "text/html"}),
+    F.EMPTY_200: lambda h: h._send_raw(200, b"", {}),
+    F.DATA_NULL: lambda h: h._json(200, {"data": None, "next_cursor": None}),
+    F.HUGE_RETRY_AFTER: lambda h: h._error(429, "quá nhiều yêu cầu / too many requests", {"Retry-After": "86400"}),
+    F.GZIP_BOMB: _send_bomb,
+}

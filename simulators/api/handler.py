@@ -93,6 +93,19 @@ class SystemHandler(BaseHTTPRequestHandler):
         except DISCONNECTS:
             self.close_connection = True  # the client gave up (e.g. its read timeout): nothing to do
 
+    def _send_raw(self, status: int, body: bytes, headers: dict[str, str]) -> None:
+        """Exactly these bytes and headers, whatever the client asked for (hostile fault profiles)."""
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", headers.pop("Content-Type", "application/json; charset=utf-8"))
+            self.send_header("Content-Length", str(len(body)))
+            for key, value in headers.items():
+                self.send_header(key, value)
+            self.end_headers()
+            self.wfile.write(body)
+        except DISCONNECTS:
+            self.close_connection = True
+
     def _json(
         self,
         status: int,

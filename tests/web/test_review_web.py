@@ -408,7 +408,8 @@ def test_self_assessment_upload_lists_every_rejected_row(app, monkeypatch):
     seen = {}
 
     def import_file(
-        path, mapping=None, *, url=None, submitted_at=None, uploaded_by=None, unit=None, period=None
+        path, mapping=None, *, wh=None, row_checks=None, submitted_at=None, uploaded_by=None, unit=None,
+        period=None,
     ):
         seen.update(name=path.name, uploaded_by=uploaded_by, unit=unit)
         return types.SimpleNamespace(
