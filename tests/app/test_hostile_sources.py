@@ -5,8 +5,10 @@ Every ledger row must equal the clean run's, or be unverifiable with a reason co
 
 from __future__ import annotations
 
+import os
 import resource
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -47,12 +49,15 @@ def province(tmp_path_factory):
     return root
 
 
-def _run(root, tmp_path, monkeypatch, profile: str) -> dict:
-    """`dti sync` then `dti run` against the simulators serving `profile`; returns exit codes and ledger."""
-    url = f"sqlite:///{tmp_path / f'{profile}.db'}"
-    wh = Warehouse(url).migrate()
-    load_units(root, url)
-    load_self_reports(root, url)
+def _run(root, tmp_path, monkeypatch, profile: str, url: str | None = None) -> dict:
+    """`dti sync` then `dti run` against the simulators serving `profile`; returns exit codes and ledger.
+    `url`: a warehouse already loaded with the province's units and self-reports."""
+    fresh = url is None
+    wh = Warehouse(url or f"sqlite:///{tmp_path / f'{profile}.db'}").migrate()
+    url = wh.url
+    if fresh:
+        load_units(root, url)
+        load_self_reports(root, url)
     with SimulatorServer(root, faults=profile, seed=5) as sims:
         for name, value in {
             "DTI_DATABASE_URL": url, "DTI_OUT_DIR": str(tmp_path / f"out-{profile}"),
@@ -72,7 +77,9 @@ def _run(root, tmp_path, monkeypatch, profile: str) -> dict:
         rows = {k: (r.outcome, r.objective_value, r.verified_value, r.verified_points, r.reason, r.snapshot_id)
                 for k, r in ledger.items()}
         state = (status.state, status.error)
-    return {"sync": sync_rc, "run": run_rc, "rows": rows, "sync_s": sync_s, "state": state, "wh": wh}
+    out = tmp_path / f"out-{profile}"
+    csvs = {name: (out / name).read_bytes() for name in ("claim_ledger.csv", "verified_scores.csv")}
+    return {"sync": sync_rc, "run": run_rc, "rows": rows, "sync_s": sync_s, "state": state, "wh": wh, "csv": csvs}
 
 
 @pytest.fixture(scope="module")
@@ -160,3 +167,34 @@ def test_a_gzip_bomb_is_refused_within_500_mb(province, gzip):
     rss = int(done.stdout.split("rss_mb")[1])
     assert rss < 500
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024 < 4096  # the server side stayed sane too
+
+
+@pytest.mark.slow
+def test_a_sync_killed_midway_then_rerun_gives_the_same_outputs(province, clean, tmp_path, monkeypatch):
+    """kill -9 while the dossiers are being paged in (small pages make that take seconds), then sync again."""
+    url = f"sqlite:///{tmp_path / 'killed.db'}"
+    Warehouse(url).migrate()
+    load_units(province, url)
+    load_self_reports(province, url)
+    with SimulatorServer(province, faults="none", seed=5) as sims:
+        env = {**os.environ, "DTI_DATABASE_URL": url, "DTI_DVC_BASE_URL": sims.dvc_url, "DTI_DVC_TOKEN": sims.token,
+               "DTI_SEC_BASE_URL": sims.sec_url, "DTI_SEC_TOKEN": sims.token, "DTI_DOC_DATABASE_URL": sims.doc_url,
+               "DTI_HTTP_PAGE_SIZE": "3"}
+        proc = subprocess.Popen([sys.executable, "-m", "application.cli", "sync"], env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wh = Warehouse(url)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with wh.session() as s:
+                if s.scalar(sa.select(sa.func.count()).select_from(SyncBatch).where(
+                        SyncBatch.status == "running", SyncBatch.entity == "dossiers")):
+                    break
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(30)
+    with wh.session() as s:
+        assert s.scalar(sa.select(sa.func.count()).select_from(SyncBatch).where(SyncBatch.status == "running",
+                                                                             SyncBatch.entity == "dossiers"))
+    again = _run(province, tmp_path, monkeypatch, "none", url=url)  # the same warehouse, after the kill
+    assert again["sync"] == 0 and again["run"] == 0
+    assert again["csv"] == clean["csv"]
