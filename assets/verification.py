@@ -15,6 +15,7 @@ from assets.checks import check_results, specs
 from assets.partitions import period_partitions, source_deps
 from assets.resources import WarehouseResource
 from assets.scope import period_scope
+from dti.publication import PeriodFrozen
 from dti.settings import TZ
 from dti.verification.steps import PeriodRun, measure, reconcile, score
 from dti.verification.store import self_report_rows
@@ -34,6 +35,14 @@ def _as_of(config: PeriodConfig) -> dt.datetime:
     return dt.datetime.fromisoformat(config.as_of) if config.as_of else dt.datetime.now(TZ)
 
 
+def _step(step, scope, **kwargs) -> PeriodRun:
+    """Run one step of the period; a published period is refused with the reason, and never retried."""
+    try:
+        return step(scope.warehouse, PeriodRun(scope.key), **kwargs)
+    except PeriodFrozen as exc:
+        raise dg.Failure(description=str(exc), allow_retries=False) from exc
+
+
 def _table(rows: list[tuple], header: tuple) -> dg.MetadataValue:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
@@ -49,7 +58,7 @@ def build_verification_assets(partitions_def: dg.PartitionsDefinition, provinces
               description="Số liệu khách quan theo đơn vị × chỉ số / objective metrics per unit and indicator")
     def objective_metrics(context: dg.AssetExecutionContext, config: PeriodConfig, warehouse: WarehouseResource):
         scope = period_scope(context, warehouse)
-        run = measure(scope.warehouse, PeriodRun(scope.key), as_of=_as_of(config))
+        run = _step(measure, scope, as_of=_as_of(config))
         units, metrics = run.units, run.metrics
         status = collections.Counter(m.status for m in metrics)
         return dg.MaterializeResult(metadata={
@@ -79,7 +88,7 @@ def build_verification_assets(partitions_def: dg.PartitionsDefinition, provinces
               description="Sổ đối chiếu tự đánh giá với số liệu hệ thống / the claim ledger")
     def claim_ledger(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         scope = period_scope(context, warehouse)
-        run = reconcile(scope.warehouse, PeriodRun(scope.key))
+        run = _step(reconcile, scope)
         units, claims, info = run.units, run.claims, run.info
         outcome = ledger_suite.validate_ledger(claims)
         counts = collections.Counter(c.outcome for c in claims)
@@ -99,7 +108,7 @@ def build_verification_assets(partitions_def: dg.PartitionsDefinition, provinces
               description="Điểm đã thẩm định và xếp hạng / verified scores and rankings")
     def verified_scores(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         scope = period_scope(context, warehouse)
-        run = score(scope.warehouse, PeriodRun(scope.key))
+        run = _step(score, scope)
         scores = run.scores
         outcome = scores_suite.validate_scores(scores, [u[0] for u in run.units])
         top = sorted(scores, key=lambda r: (r.verified_rank, r.unit_code))[:10]

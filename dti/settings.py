@@ -93,6 +93,9 @@ GROUPS: dict[str, tuple[Setting, ...]] = {
     "review": (
         _s("DTI_REVIEW_SECRET_KEY", "", "Secret that signs the review app's session cookies; default: generated "
                                         "once into $DTI_DATA_DIR/review-secret.key (0600)"),
+        _s("DTI_AUDIT_KEY", "", "Key of the audit log's HMAC chain (32+ characters); default: generated once into "
+                                "$DTI_DATA_DIR/audit.key (0600). Keep it, and audit checkpoints, where those who "
+                                "can write the warehouse cannot"),
         _s("DTI_REVIEW_FOUR_EYES_POINTS", "10", "A council decision changing verified points by more than this "
                                                 "waits for a second council member (four-eyes)"),
         _s("DTI_REVIEW_SECURE_COOKIE", "false", "Set to true when the review app is served over HTTPS, so the "

@@ -1,12 +1,17 @@
-"""Administration: accounts (create, lock, unlock) and moving a period from phase to phase."""
+"""Administration: accounts (create, lock, unlock), moving a period from phase to phase, publishing a
+period and reopening a published one (asked by an administrator, approved by a second person)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
+from dti import publication
 from dti.appraisal import accounts
 from dti.appraisal.claims import unit_choices
-from dti.appraisal.phases import phases_by_period, set_phase
+from dti.appraisal.errors import ReviewError
+from dti.appraisal.phases import check_period, phases_by_period, set_phase
 from dti.vocabulary import Phase, Role
 from review.web import db, login_required
 
@@ -18,7 +23,9 @@ bp = Blueprint("admin", __name__)
 def index():
     with db() as s:
         return render_template(
-            "admin.html", users=accounts.users(s), phases=phases_by_period(s), units=unit_choices(s)
+            "admin.html", users=accounts.users(s), phases=phases_by_period(s), units=unit_choices(s),
+            publications=publication.listing(s),
+            reopenings={p: publication.pending_reopening(s, p) for p in phases_by_period(s)},
         )
 
 
@@ -59,4 +66,54 @@ def change_phase():
             signed_off=request.form.get("signed_off") == "1",
         )
         flash(f"Kỳ {row.period}: giai đoạn '{Phase(row.phase).vi}'", "ok")
+    return redirect(url_for("admin.index"))
+
+
+def _publication_error(exc: publication.PublicationError) -> ReviewError:
+    return ReviewError(exc.message_vi, exc.message_en, 409)
+
+
+@bp.post("/quan-tri/cong-bo")
+@login_required(Role.ADMIN)
+def publish():
+    try:
+        signed_on = dt.date.fromisoformat(request.form.get("signed_on", ""))
+    except ValueError as exc:
+        raise ReviewError("Ngày ký cần dạng YYYY-MM-DD", "the signing date must look like YYYY-MM-DD") from exc
+    with db() as s:
+        period = check_period(request.form.get("period", ""))
+        try:
+            pub = publication.publish(s, period, request.form.get("decision", ""), signed_on,
+                                      request.form.get("signer"), g.user.username)
+        except publication.PublicationError as exc:
+            raise _publication_error(exc) from exc
+        except publication.PeriodFrozen as exc:
+            raise ReviewError(exc.message_vi, exc.message_en, 409) from exc
+        flash(f"Đã công bố kỳ {period} (lần {pub.version}) theo Quyết định {pub.decision_number}", "ok")
+    return redirect(url_for("admin.index"))
+
+
+@bp.post("/quan-tri/mo-lai")
+@login_required(Role.ADMIN)
+def request_reopening():
+    with db() as s:
+        period = check_period(request.form.get("period", ""))
+        try:
+            publication.request_reopening(s, period, request.form.get("reason", ""), g.user.username)
+        except publication.PublicationError as exc:
+            raise _publication_error(exc) from exc
+        flash(f"Đã yêu cầu mở lại kỳ {period}; cần một người thứ hai phê duyệt", "ok")
+    return redirect(url_for("admin.index"))
+
+
+@bp.post("/quan-tri/mo-lai/phe-duyet")
+@login_required(Role.ADMIN, Role.COUNCIL)
+def approve_reopening():
+    with db() as s:
+        period = check_period(request.form.get("period", ""))
+        try:
+            publication.approve_reopening(s, period, g.user.username)
+        except publication.PublicationError as exc:
+            raise _publication_error(exc) from exc
+        flash(f"Kỳ {period} đã mở lại để đính chính; bản công bố cũ vẫn xem được", "ok")
     return redirect(url_for("admin.index"))

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, request
 
-from dti.appraisal.phases import check_period, published_phase
-from dti.appraisal.scores import rankings
+from dti import publication
+from dti.appraisal.errors import ReviewError
+from dti.appraisal.phases import check_period
 from review.web import db
 
 bp = Blueprint("public", __name__)
@@ -13,9 +14,16 @@ bp = Blueprint("public", __name__)
 
 @bp.get("/cong-khai/<period>")
 def results(period):
+    """The published copy, never the live tables: `?ban=N` reads an earlier publication of the period."""
     period = check_period(period)
     with db() as s:
-        phase = published_phase(s, period)
-        return render_template(
-            "public.html", rows=rankings(s, period), period=period, phase=phase, public=True
-        )
+        wanted = request.args.get("ban", "")
+        pub = publication.current(s, period) if not wanted.isdigit() else None
+        if wanted.isdigit() or pub is None:
+            try:
+                pub, rows = publication.version_rows(s, period, int(wanted) if wanted.isdigit() else 0)
+            except publication.PublicationError as exc:
+                raise ReviewError("Kết quả kỳ này chưa được công bố", "these results are not published", 404) from exc
+        else:
+            rows = publication.frozen_scores(s, period)
+        return render_template("public.html", rows=rows, period=period, pub=pub, public=True)

@@ -17,6 +17,8 @@ COMMAND_MODULES = [
     "application.cli.simulate_cmd",
     "application.cli.ops_cmd",
     "application.cli.review_cmd",
+    "application.cli.audit_cmd",
+    "application.cli.period_cmd",
     "application.cli.bench_cmd",
     "application.cli.db_cmd",
 ]

@@ -1,4 +1,4 @@
-"""`dti review serve|create-user` and `dti audit verify`: the council web app, accounts, the audit check."""
+"""`dti review serve|create-user`: the council web app and its accounts."""
 
 from __future__ import annotations
 
@@ -28,9 +28,3 @@ def register(sub) -> None:
     )
     create.set_defaults(func=Action("application.cli.review_run:create_account"))
     review.set_defaults(func=lambda args: review.print_help() or 2)
-
-    audit_log = sub.add_parser("audit", help="Nhật ký quyết định / decision audit log")
-    asub = audit_log.add_subparsers(dest="audit_command", metavar="SUBCOMMAND")
-    verify = asub.add_parser("verify", help="Kiểm tra chuỗi băm / verify the hash chain")
-    verify.set_defaults(func=Action("application.cli.review_run:verify"))
-    audit_log.set_defaults(func=lambda args: audit_log.print_help() or 2)

@@ -6,17 +6,14 @@ from __future__ import annotations
 import getpass
 import sys
 
-from sqlalchemy.exc import DBAPIError
 from werkzeug.serving import make_server
 
 from application.cli import CliError
-from dti import audit
 from dti.appraisal import accounts
-from dti.appraisal.decision_history import decision_count
 from dti.appraisal.errors import ReviewError
 from dti.settings import get_settings
 from dti.vocabulary import Role
-from dti.warehouse import Warehouse, init_db, session_scope
+from dti.warehouse import Warehouse, init_db
 from review import create_app
 
 
@@ -49,29 +46,4 @@ def create_account(args) -> int:
     except ReviewError as exc:
         raise CliError(str(exc)) from exc
     print(f"Đã tạo tài khoản '{name}' ({Role(role).vi}) / created account '{name}' ({role})")
-    return 0
-
-
-def verify(args) -> int:
-    try:
-        with session_scope(get_settings().database_url) as s:
-            problems = audit.verify(s)
-            count = decision_count(s)
-    except DBAPIError as exc:
-        raise CliError(
-            "Không đọc được nhật ký quyết định trong kho dữ liệu (chưa tạo? chạy `dti db upgrade`) "
-            f"/ cannot read the decision log (not created? run `dti db upgrade`): {exc.orig}"
-        ) from exc
-    if problems:
-        for problem in problems:
-            print(f"LỖI / ERROR {problem}", file=sys.stderr)
-        print(
-            f"Nhật ký quyết định KHÔNG toàn vẹn: {len(problems)} vấn đề trên {count} quyết định / "
-            f"the decision log is NOT intact: {len(problems)} problem(s) in {count} decision(s)",
-            file=sys.stderr,
-        )
-        return 1
-    print(
-        f"Nhật ký quyết định toàn vẹn: {count} quyết định / the decision log is intact: {count} decision(s)"
-    )
     return 0

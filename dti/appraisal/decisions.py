@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import wraps
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
@@ -20,6 +21,7 @@ from dti.appraisal.errors import ReviewError
 from dti.appraisal.evidence import evidence_snapshot
 from dti.appraisal.phases import DECISION_PHASES, get_phase
 from dti.appraisal.scores import VALUE_SCALE, points_for, recompute_for_unit
+from dti.publication import latest as latest_publication
 from dti.reconciliation import DecisionError, decided_value
 from dti.settings import read
 from dti.text import clean
@@ -249,7 +251,8 @@ def decide(
     before = row.verified_points
     new_value = _new_value(row, action, value)
     new_points = points_for(session, row, new_value)
-    change = abs((new_points or Decimal(0)) - (before or Decimal(0)))
+    # Four eyes on the claim, not the step: what counts is the change since the council first touched it.
+    change = abs((new_points or Decimal(0)) - (_baseline(session, row, before) or Decimal(0)))
     needs_second = change > four_eyes_points()
     decision = _append(
         session,
@@ -260,12 +263,28 @@ def decide(
         value=new_value,
         reason=reason,
         status=DecisionStatus.PENDING_APPROVAL if needs_second else DecisionStatus.EFFECTIVE,
+        points_before=before,
+        points_after=None if needs_second else new_points,
     )
     if needs_second:
         _hold(session, row)
         return DecisionResult(decision, False, before, before)
     _apply(session, row, decision, new_value, new_points)
     return DecisionResult(decision, True, before, new_points)
+
+
+def _baseline(session: Session, row: ClaimLedgerRow, now: Decimal | None) -> Decimal | None:
+    """The claim's verified points before the council's first decision on it — since the period's latest
+    publication, for a reopened period. `now` when the council has not decided on it yet."""
+    query = select(Decision).where(
+        Decision.period == row.period, Decision.unit_code == row.unit_code,
+        Decision.indicator_code == row.indicator_code, Decision.action != Action.REQUEST_EVIDENCE,
+        Decision.approves_id.is_(None)).order_by(Decision.id).limit(1)
+    published = latest_publication(session, row.period)
+    if published is not None:
+        query = query.where(Decision.decided_at > published.published_at)
+    first = session.scalars(query).first()
+    return first.points_before if first is not None and first.points_before is not None else now
 
 
 def _pending_for_review(session: Session, user: User, decision_id: int) -> tuple[Decision, ClaimLedgerRow]:
@@ -343,6 +362,8 @@ def review_pending(
         reason=reason,
         status=DecisionStatus.APPROVED if approve else DecisionStatus.REJECTED,
         approves_id=pending.id,
+        points_before=row.verified_points,
+        points_after=points_for(session, row, pending.value) if approve else None,
     )
     before = row.verified_points
     if not approve:

@@ -8,8 +8,9 @@ from sqlalchemy.orm import Session
 
 from dti.appraisal.accounts import require_role
 from dti.appraisal.errors import ReviewError
-from dti.audit import utc_now
+from dti.audit import seal, utc_now
 from dti.framework.periods import Period
+from dti.publication import PeriodFrozen, refuse_if_published
 from dti.vocabulary import Phase, Role
 from dti.warehouse.models import ClaimLedgerRow, PeriodPhase, User
 
@@ -51,16 +52,28 @@ def set_phase(session: Session, period: str, phase: str, user: User, signed_off:
             f"Giai đoạn '{phase}' không hợp lệ, cần một trong {', '.join(PHASES)}",
             f"phase '{phase}' is invalid, expected one of {', '.join(PHASES)}",
         )
+    if phase == Phase.PUBLISHED:
+        raise ReviewError(
+            "Công bố kết quả là một quyết định có số, ngày và người ký: dùng `dti period publish` hoặc nút Công bố",
+            "publishing is a decision with a number, a date and a signer: use `dti period publish` or Publish",
+        )
+    try:
+        refuse_if_published(session, period)
+    except PeriodFrozen as exc:
+        raise ReviewError(exc.message_vi, exc.message_en, 409) from exc
     row = session.get(PeriodPhase, period)
     if row is None:
         row = PeriodPhase(period=period)
         session.add(row)
+    before = row.phase
     row.phase = phase
     # Moving back to an earlier phase withdraws the sign-off.
     row.signed_off = bool(signed_off) and phase in SIGN_OFF_PHASES
     row.changed_by = user.username
     row.changed_at = utc_now()
     session.flush()
+    seal(session, "phase", f"phase:{period}:{row.changed_at:%Y%m%dT%H%M%S}:{phase}",
+         {"period": period, "from": before, "to": phase, "signed_off": row.signed_off, "by": user.username})
     return row
 
 
@@ -81,15 +94,3 @@ def periods(session: Session) -> list[str]:
 
 def phases_by_period(session: Session) -> dict[str, PeriodPhase]:
     return {p: get_phase(session, p) for p in periods(session)}
-
-
-def published_phase(session: Session, period: str) -> PeriodPhase:
-    """The phase row of a period whose results are published; anything else is not found."""
-    row = session.get(PeriodPhase, period)
-    if row is None or row.phase != Phase.PUBLISHED:
-        raise ReviewError(
-            f"Kết quả kỳ {period} chưa được công bố",
-            f"the results of {period} are not published",
-            404,
-        )
-    return row

@@ -18,6 +18,7 @@ from dti.intake.results import ImportResult, RowChecks
 from dti.intake.store import add_submission, json_number
 from dti.intake.unit_checks import check_sheet_units, fill_unit_period, native_contexts
 from dti.intake.validate import UnitContext, criteria_tree, validate_external, validate_native
+from dti.publication import current as current_publication
 from dti.settings import TZ
 from dti.warehouse.models import CheckResult, EvidenceCitation, IntakeFile, QuarantineRow, SelfReport
 
@@ -55,6 +56,24 @@ def quality_gate(records: list[Record], sha: str, checked_at: dt.datetime, sessi
     return failing
 
 
+def refuse_published(session, records: list[Record]) -> None:
+    """Rows for a published period are refused (kept in quarantine with the reason), never written."""
+    published: dict[str, object] = {}
+    for rec in records:
+        period = rec.fields.get("period")
+        if not rec.accepted or not period:
+            continue
+        if period not in published:
+            published[period] = current_publication(session, str(period))
+        pub = published[period]
+        if pub is not None:
+            rec.problem("period", period, "period_published",
+                        f"kỳ {period} đã công bố theo Quyết định {pub.decision_number} ngày {pub.signed_on:%d/%m/%Y}; "
+                        "không nhận thêm số liệu",
+                        f"period {period} was published by decision {pub.decision_number} of "
+                        f"{pub.signed_on.isoformat()}; it takes no more data")
+
+
 def save_records(session, extracted: Extracted, mapping: Mapping, workbook: Workbook, base: dict, sha: str,
                  stored: str, submitted_at: dt.datetime, unit: str | None, period: str | None,
                  row_checks: RowChecks) -> ImportResult:
@@ -71,6 +90,7 @@ def save_records(session, extracted: Extracted, mapping: Mapping, workbook: Work
         check_sheet_units(session, records, mapping, submitted_at)
         validate_external(records, mapping)
     quality = quality_gate(records, sha, received_at, session, row_checks)
+    refuse_published(session, records)
 
     row = session.get(IntakeFile, sha)  # present when an earlier attempt refused the whole file
     if row is None:

@@ -11,12 +11,13 @@ from sqlalchemy.orm import Session
 
 from dti.framework import load_all
 from dti.freshness import source_freshness
+from dti.publication import frozen_rows
 from dti.reconciliation import Claim
 from dti.scoring.unit_scores import UnitScoreRow, count_outcomes
 from dti.settings import TZ
-from dti.verification.store import load_ledger
+from dti.verification.store import load_ledger, load_scores
 from dti.vocabulary import Direction, Outcome, Severity, UnitType
-from dti.warehouse.models import Unit, UnitScore
+from dti.warehouse.models import Unit
 
 OUTCOME_VI = Outcome.labels()
 SEVERITY_VI = Severity.labels()
@@ -42,21 +43,13 @@ class ReportContext:
                                            c.indicator_code))
 
 
-def _score_rows(session: Session, period: str) -> list[UnitScoreRow]:
-    out = []
-    for r in session.scalars(sa.select(UnitScore).where(UnitScore.period == period).order_by(UnitScore.unit_code)):
-        row = UnitScoreRow(r.unit_code, r.period, r.framework_id, r.unit_type, r.max_points, r.self_total,
-                           r.verified_total, r.self_dti, r.verified_dti, r.self_rank, r.verified_rank, r.rank_change)
-        row.movers = list(r.movers or [])
-        row.by_main_index = dict(r.by_main_index or {})
-        out.append(row)
-    return out
-
-
 def gather(session: Session, period: str, as_of: dt.datetime | None = None) -> ReportContext:
-    claims = load_ledger(session, period)
-    scores = _score_rows(session, period)
-    names = {u.code: u.name_vi for u in session.scalars(sa.select(Unit))}
+    frozen = frozen_rows(session, period)
+    if frozen is not None:  # a published period is shown as it was published
+        claims, scores, names = frozen
+    else:
+        claims, scores = load_ledger(session, period), load_scores(session, period)
+        names = {u.code: u.name_vi for u in session.scalars(sa.select(Unit))}
     frameworks = load_all()
     ind: dict[tuple[str, str], str] = {}
     mains: dict[tuple[str, str], str] = {}

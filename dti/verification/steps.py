@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from dti.framework import load_all
 from dti.metrics import MetricValue, compute_metrics
+from dti.publication import refuse_if_published
 from dti.reconciliation import Claim, build_ledger
 from dti.scoring.unit_scores import UnitScoreRow, score_units
 from dti.verification.citations import check_citations
@@ -41,8 +42,15 @@ class PeriodRun:
     info: dict = field(default_factory=dict)
 
 
+def _open(wh: Warehouse, period: str) -> None:
+    """A published period is frozen: no step writes to it (its published copy stays byte for byte)."""
+    with wh.session() as s:
+        refuse_if_published(s, period)
+
+
 def measure(wh: Warehouse, run: PeriodRun, *, as_of: dt.datetime | None = None) -> PeriodRun:
     """Objective metrics of every assessed unit, computed from the raw records and stored."""
+    _open(wh, run.period)
     with wh.session() as s:
         run.units = period_units(s, run.period)
     run.metrics = compute_metrics(run.period, run.units, url=wh.url, as_of=as_of)
@@ -53,6 +61,7 @@ def measure(wh: Warehouse, run: PeriodRun, *, as_of: dt.datetime | None = None) 
 def reconcile(wh: Warehouse, run: PeriodRun, *, as_of: dt.datetime | None = None) -> PeriodRun:
     """The claim ledger: citations checked, self-reports and stored metrics reconciled, council
     decisions re-applied; stored."""
+    _open(wh, run.period)
     frameworks = load_all()
     with wh.session() as s, s.begin():
         citations = check_citations(s, run.period)
@@ -69,6 +78,7 @@ def reconcile(wh: Warehouse, run: PeriodRun, *, as_of: dt.datetime | None = None
 
 def score(wh: Warehouse, run: PeriodRun, *, as_of: dt.datetime | None = None) -> PeriodRun:
     """Verified scores and rankings from the stored ledger; stored."""
+    _open(wh, run.period)
     with wh.session() as s:
         run.units = period_units(s, run.period)
         run.claims = load_ledger(s, run.period)

@@ -138,21 +138,35 @@ def store_ledger(wh: Warehouse, period: str, claims: list[Claim]) -> None:
 
 
 def load_ledger(session: Session, period: str) -> list[Claim]:
-    out = []
-    for r in session.scalars(sa.select(ClaimLedgerRow).where(ClaimLedgerRow.period == period)
-                             .order_by(ClaimLedgerRow.unit_code, ClaimLedgerRow.indicator_code)):
-        c = Claim(unit_code=r.unit_code, period=r.period, indicator_code=r.indicator_code,
-                  framework_id=r.framework_id, main_index_code=r.main_index_code, source=r.source, measure=r.measure,
-                  max_points=r.max_points, outcome=r.outcome, self_value=r.self_value, self_points=r.self_points,
-                  objective_value=r.objective_value, objective_numerator=r.objective_numerator,
-                  objective_denominator=r.objective_denominator, record_count=r.record_count,
-                  difference=r.difference, tolerance=r.tolerance, direction=r.direction, severity=r.severity,
-                  points_at_stake=r.points_at_stake, verified_value=r.verified_value,
-                  verified_points=r.verified_points, reasons=[x for x in (r.reason or "").split(";") if x],
-                  snapshot_id=r.snapshot_id, record_ids=list(r.record_ids or []), citations=list(r.citations or []),
-                  decision_id=r.decision_id)
-        out.append(c)
-    return out
+    return [claim_from_row(r) for r in session.scalars(
+        sa.select(ClaimLedgerRow).where(ClaimLedgerRow.period == period)
+        .order_by(ClaimLedgerRow.unit_code, ClaimLedgerRow.indicator_code))]
+
+
+def claim_from_row(r: ClaimLedgerRow) -> Claim:
+    return Claim(unit_code=r.unit_code, period=r.period, indicator_code=r.indicator_code,
+                 framework_id=r.framework_id, main_index_code=r.main_index_code, source=r.source, measure=r.measure,
+                 max_points=r.max_points, outcome=r.outcome, self_value=r.self_value, self_points=r.self_points,
+                 objective_value=r.objective_value, objective_numerator=r.objective_numerator,
+                 objective_denominator=r.objective_denominator, record_count=r.record_count,
+                 difference=r.difference, tolerance=r.tolerance, direction=r.direction, severity=r.severity,
+                 points_at_stake=r.points_at_stake, verified_value=r.verified_value,
+                 verified_points=r.verified_points, reasons=[x for x in (r.reason or "").split(";") if x],
+                 snapshot_id=r.snapshot_id, record_ids=list(r.record_ids or []), citations=list(r.citations or []),
+                 decision_id=r.decision_id)
+
+
+def load_scores(session: Session, period: str) -> list[UnitScoreRow]:
+    return [score_from_row(r) for r in session.scalars(
+        sa.select(UnitScore).where(UnitScore.period == period).order_by(UnitScore.unit_code))]
+
+
+def score_from_row(r: UnitScore) -> UnitScoreRow:
+    row = UnitScoreRow(r.unit_code, r.period, r.framework_id, r.unit_type, r.max_points, r.self_total,
+                       r.verified_total, r.self_dti, r.verified_dti, r.self_rank, r.verified_rank, r.rank_change)
+    row.movers = list(r.movers or [])
+    row.by_main_index = dict(r.by_main_index or {})
+    return row
 
 
 def store_scores(wh: Warehouse, period: str, rows: list[UnitScoreRow]) -> None:

@@ -31,12 +31,23 @@ from dti.warehouse.models.raw import (
     metrics_index_name,
 )
 from dti.warehouse.models.reference import FrameworkVersion, Unit, UnitLink
-from dti.warehouse.models.review import Alert, BlobStore, Decision, ExplanationRequest, PeriodPhase, User
+from dti.warehouse.models.review import (
+    Alert,
+    AuditEntry,
+    BlobStore,
+    Decision,
+    ExplanationRequest,
+    PeriodPhase,
+    Publication,
+    Reopening,
+    User,
+    WebSession,
+)
 
 __all__ = [
-    "NAMING", "POINTS", "VALUE", "Alert", "Base", "BlobStore", "CheckResult", "ClaimLedgerRow", "Decision",
+    "NAMING", "POINTS", "VALUE", "Alert", "AuditEntry", "Base", "BlobStore", "CheckResult", "ClaimLedgerRow", "Decision",
     "EvidenceCitation", "EvidenceFile", "ExplanationRequest", "FrameworkVersion", "IntakeFile", "ObjectiveMetric",
-    "PeriodPhase", "QuarantineRow", "QuarantinedRecord", "RawDocument", "RawDossier", "RawIncident", "RawInventory", "RawProcedure",
+    "PeriodPhase", "Publication", "QuarantineRow", "QuarantinedRecord", "Reopening", "RawDocument", "RawDossier", "RawIncident", "RawInventory", "RawProcedure",
     "RawStaff", "SelfReport", "SourceStatus", "Submission", "SyncBatch", "SyncWatermark", "UTCDateTime",
-    "UniqueConstraint", "Unit", "UnitLink", "UnitScore", "User", "metrics_index_name",
+    "UniqueConstraint", "Unit", "UnitLink", "UnitScore", "User", "WebSession", "metrics_index_name",
 ]

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from sqlalchemy import (
     Boolean,
+    Date,
     Integer,
     LargeBinary,
     String,
@@ -14,7 +15,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from dti.warehouse.models.base import VALUE, Base, UTCDateTime
+from dti.warehouse.models.base import POINTS, VALUE, Base, UTCDateTime
 
 
 class User(Base):
@@ -58,6 +59,70 @@ class Decision(Base):
     approves_id: Mapped[int | None] = mapped_column(Integer)  # four-eyes: the decision this approves
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The claim's verified points before and after this decision (sealed in the audit log with it).
+    points_before: Mapped[Decimal | None] = mapped_column(POINTS)
+    points_after: Mapped[Decimal | None] = mapped_column(POINTS)
+
+
+class AuditEntry(Base):
+    """The keyed audit log: each entry's MAC covers its payload and the previous entry's MAC, with a key
+    kept outside the warehouse, so someone who can write the database cannot forge or re-chain it."""
+
+    __tablename__ = "audit_entries"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(24))  # decision / publication / reopening / phase
+    subject: Mapped[str] = mapped_column(String(128), index=True)
+    payload: Mapped[str] = mapped_column(Text)  # canonical JSON
+    prev_mac: Mapped[str] = mapped_column(String(64))
+    mac: Mapped[str] = mapped_column(String(64), unique=True)
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class Publication(Base):
+    """A period's results as the People's Committee published them: the decision that did, and a frozen
+    copy of the ledger, scores, rankings and framework versions with its hash. A reopened period keeps
+    its earlier publications readable; publishing again adds a version."""
+
+    __tablename__ = "publications"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    period: Mapped[str] = mapped_column(String(16), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    decision_number: Mapped[str] = mapped_column(String(128))
+    signed_on: Mapped[dt.date] = mapped_column(Date)
+    signer: Mapped[str | None] = mapped_column(String(255))
+    published_by: Mapped[str] = mapped_column(String(128))
+    published_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    snapshot: Mapped[bytes] = mapped_column(LargeBinary)  # canonical JSON of what was published
+    snapshot_sha256: Mapped[str] = mapped_column(String(64))
+    audit_seq: Mapped[int] = mapped_column(Integer)  # the audit log's head when published (a checkpoint)
+    audit_mac: Mapped[str] = mapped_column(String(64))
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())  # reopened after it
+
+
+class Reopening(Base):
+    """A correction after publication: asked by an administrator, approved by a second person."""
+
+    __tablename__ = "period_reopenings"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    period: Mapped[str] = mapped_column(String(16), index=True)
+    publication_id: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    requested_by: Mapped[str] = mapped_column(String(128))
+    requested_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    approved_by: Mapped[str | None] = mapped_column(String(128))
+    approved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class WebSession(Base):
+    """A log-in of the review app, kept on the server: log-out revokes it; it ends after an idle spell
+    and, however active, after an absolute lifetime. The cookie carries only its id."""
+
+    __tablename__ = "web_sessions"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the token the cookie holds
+    user_id: Mapped[int] = mapped_column(Integer, index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 
 class ExplanationRequest(Base):

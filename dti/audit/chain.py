@@ -1,8 +1,6 @@
-"""The council's audit trail: decisions are appended to a sha256 hash chain and can be verified.
-
-Each decision's hash covers its own fields and the previous decision's hash, so editing, deleting or
-reordering any row breaks the chain from that row on.
-"""
+"""The decisions' own hash chain: each decision's sha256 covers its fields and the previous decision's
+hash, so editing, deleting or reordering a row breaks the chain from that row on. (Someone who can write
+the database can recompute it; the keyed log in dti.audit.sealed is what they cannot forge.)"""
 
 from __future__ import annotations
 
@@ -10,14 +8,13 @@ import datetime as dt
 import hashlib
 import json
 import secrets
-from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from dti.text import nfc
-from dti.warehouse.models import ClaimLedgerRow, Decision
+from dti.warehouse.models import Decision
 
 GENESIS = "0" * 64
 # Every field a decision is judged by; `hash` itself is the only column left out.
@@ -69,6 +66,12 @@ def decision_fields(decision: Decision) -> dict:
     return {name: getattr(decision, name) for name in HASHED_FIELDS}
 
 
+def decision_payload(decision: Decision) -> dict:
+    """What the keyed log seals of a decision: its fields, its hash, and the points it moved."""
+    return {**decision_fields(decision), "hash": decision.hash, "points_before": decision.points_before,
+            "points_after": decision.points_after}
+
+
 def compute_hash(fields: dict) -> str:
     return hashlib.sha256(canonical_json(fields).encode("utf-8")).hexdigest()
 
@@ -107,71 +110,3 @@ def append(session: Session, **fields) -> Decision:
     decision.hash = compute_hash(decision_fields(decision))
     session.flush()
     return decision
-
-
-@dataclass(frozen=True)
-class Problem:
-    decision_id: int | None
-    kind: str  # edited / broken_chain / missing / unknown_reference
-    message_vi: str
-    message_en: str
-
-    def __str__(self) -> str:
-        where = f"quyết định #{self.decision_id}" if self.decision_id is not None else "nhật ký"
-        return f"{where}: {self.message_vi} / {self.message_en}"
-
-
-def verify(session: Session) -> list[Problem]:
-    """Every problem found in the chain, in id order; an empty list means the log is intact."""
-    problems: list[Problem] = []
-    rows = session.execute(select(Decision).order_by(Decision.id)).scalars().all()
-    expected_prev = GENESIS
-    ids: set[int] = set()
-    for row in rows:
-        ids.add(row.id)
-        if row.prev_hash != expected_prev:
-            problems.append(
-                Problem(
-                    row.id,
-                    "broken_chain",
-                    f"mắt xích bị đứt: prev_hash {row.prev_hash[:12]}… không khớp quyết định liền trước "
-                    f"({expected_prev[:12]}…) — có dòng bị xoá, chèn hoặc đổi thứ tự",
-                    f"broken chain: prev_hash {row.prev_hash[:12]}… does not match the previous "
-                    f"decision ({expected_prev[:12]}…) — a row was deleted, inserted or reordered",
-                )
-            )
-        actual = compute_hash(decision_fields(row))
-        if actual != row.hash:
-            problems.append(
-                Problem(
-                    row.id,
-                    "edited",
-                    f"nội dung đã bị sửa: hash lưu {row.hash[:12]}…, tính lại {actual[:12]}…",
-                    f"contents were edited: stored hash {row.hash[:12]}…, recomputed {actual[:12]}…",
-                )
-            )
-        expected_prev = row.hash
-    # A deleted last row leaves no successor to break; the claims and approvals that cite it still do.
-    refs = session.execute(
-        select(ClaimLedgerRow.decision_id).where(ClaimLedgerRow.decision_id.is_not(None)).distinct()
-    ).scalars()
-    for ref in sorted(set(refs) - ids):
-        problems.append(
-            Problem(
-                ref,
-                "missing",
-                "bảng kết quả thẩm định trỏ tới quyết định này nhưng nó không còn trong nhật ký (bị xoá)",
-                "the claim ledger cites this decision but it is no longer in the log (deleted)",
-            )
-        )
-    for row in rows:
-        if row.approves_id is not None and row.approves_id not in ids:
-            problems.append(
-                Problem(
-                    row.approves_id,
-                    "missing",
-                    f"quyết định #{row.id} phê duyệt quyết định này nhưng nó không còn trong nhật ký (bị xoá)",
-                    f"decision #{row.id} approves this decision but it is no longer in the log (deleted)",
-                )
-            )
-    return problems
