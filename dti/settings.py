@@ -98,6 +98,14 @@ GROUPS: dict[str, tuple[Setting, ...]] = {
                                 "can write the warehouse cannot"),
         _s("DTI_REVIEW_FOUR_EYES_POINTS", "10", "A council decision changing verified points by more than this "
                                                 "waits for a second council member (four-eyes)"),
+        _s("DTI_REVIEW_IDLE_MINUTES", "30", "A review log-in unused this many minutes ends"),
+        _s("DTI_REVIEW_SESSION_HOURS", "8", "A review log-in ends this many hours after it began, however active"),
+        _s("DTI_REVIEW_LIMIT_STORAGE", "memory://", "Where log-in attempts are counted: memory:// (one server "
+                                                    "process) or redis://host:6379 (shared by every process)"),
+        _s("DTI_REVIEW_LOGIN_LIMIT", "5 per 15 minutes", "Log-in attempts allowed per account"),
+        _s("DTI_REVIEW_CLIENT_LIMIT", "30 per 15 minutes", "Log-in attempts allowed per client address"),
+        _s("DTI_REVIEW_HASHING_SLOTS", "2", "Password hashes computed at once (each takes 64 MiB)"),
+        _s("DTI_REVIEW_CONNECTION_LIMIT", "100", "Open connections `dti review serve` accepts at once"),
         _s("DTI_REVIEW_SECURE_COOKIE", "false", "Set to true when the review app is served over HTTPS, so the "
                                                 "session cookie is only sent over TLS"),
     ),

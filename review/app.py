@@ -21,7 +21,7 @@ from dti.warehouse import Warehouse
 from review import admin, auth, council, public, scores, units
 from review.errors import http_error, review_error, server_error
 from review.formatting import FILTERS
-from review.security import CSRF_FIELD, LoginThrottle, add_headers, check_csrf, csrf_token, secret_key
+from review.security import CSRF_FIELD, LoginLimits, add_headers, check_csrf, csrf_token, secret_key
 
 BLUEPRINTS = (auth.bp, council.bp, units.bp, scores.bp, admin.bp, public.bp)
 # What the templates read their labels and role and phase rules from.
@@ -58,7 +58,7 @@ def create_app(settings: Settings | None = None, url: str | None = None, config:
         MAX_CONTENT_LENGTH=settings.max_upload_bytes + 1024 * 1024,
         DATABASE_URL=url or settings.database_url,
         DTI_SETTINGS=settings,
-        LOGIN_THROTTLE=LoginThrottle(),
+        LOGIN_LIMITS=LoginLimits.from_settings(),
     )
     app.config.update(config or {})
     app.config.setdefault("WAREHOUSE", Warehouse(app.config["DATABASE_URL"]))

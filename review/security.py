@@ -1,17 +1,18 @@
 """Web security pieces of the review app: the secret key, CSRF tokens and their check on every form,
-response headers, and the log-in throttle."""
+response headers, and the limits on log-in attempts."""
 
 from __future__ import annotations
 
-import os
 import secrets
-import threading
 import time
-from collections import deque
-from pathlib import Path
 
+import limits
+import limits.storage
+import limits.strategies
 from flask import g, request, session
 
+from dti.appraisal.accounts import normalise_username
+from dti.audit.sealed import secret_file
 from dti.settings import Settings, read
 from review.errors import error_page
 
@@ -23,15 +24,7 @@ def secret_key(settings: Settings) -> str:
     configured = read("DTI_REVIEW_SECRET_KEY")
     if configured:
         return configured
-    path = Path(settings.data_dir) / "review-secret.key"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text(encoding="ascii").strip()
-    with os.fdopen(fd, "w", encoding="ascii") as fh:
-        fh.write(secrets.token_urlsafe(48))
-    return path.read_text(encoding="ascii").strip()
+    return secret_file(settings.data_dir / "review-secret.key", lambda: secrets.token_urlsafe(48))
 
 
 def csrf_token() -> str:
@@ -80,42 +73,33 @@ def add_headers(response):
     return response
 
 
-class LoginThrottle:
-    """After `limit` failed log-ins for one username within `window` seconds, refuse it for the rest
-    of the window. In memory: one review server process is the deployment this app targets."""
+class LoginLimits:
+    """Log-in attempts counted per account (its normalised name) and per client address, in a store that
+    parallel requests cannot race (each attempt is one atomic hit: the in-process memory store, or Redis
+    when several processes serve the app). Every attempt counts; a successful log-in clears its account."""
 
-    def __init__(self, limit: int = 5, window: float = 900.0, clock=time.monotonic):
-        self.limit = limit
-        self.window = window
-        self.clock = clock
-        self._failures: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
+    def __init__(self, storage_uri: str, per_account: str, per_client: str):
+        self.storage = limits.storage.storage_from_string(storage_uri)
+        self.window = limits.strategies.MovingWindowRateLimiter(self.storage)
+        self.per_account = limits.parse(per_account)
+        self.per_client = limits.parse(per_client)
 
-    def _recent(self, key: str, now: float) -> deque[float]:
-        failures = self._failures.setdefault(key, deque())
-        while failures and now - failures[0] >= self.window:
-            failures.popleft()
-        return failures
+    @classmethod
+    def from_settings(cls) -> LoginLimits:
+        return cls(read("DTI_REVIEW_LIMIT_STORAGE"), read("DTI_REVIEW_LOGIN_LIMIT"), read("DTI_REVIEW_CLIENT_LIMIT"))
 
-    def wait_seconds(self, username: str) -> int:
-        """Seconds until this username may try again; 0 when it may try now."""
-        key = username.strip().lower()
-        with self._lock:
-            now = self.clock()
-            failures = self._recent(key, now)
-            if len(failures) < self.limit:
-                return 0
-            return max(1, int(failures[-self.limit] + self.window - now))
-
-    def failed(self, username: str) -> None:
-        key = username.strip().lower()
-        with self._lock:
-            now = self.clock()
-            self._recent(key, now).append(now)
-            # Bound memory when someone sprays random usernames.
-            if len(self._failures) > 10_000:
-                self._failures.clear()
+    def attempt(self, username: str, client: str) -> int:
+        """Count one attempt; 0 when it may go ahead, else the seconds until the account or client may try."""
+        account = normalise_username(username)
+        allowed = [self.window.hit(self.per_account, "login-account", account),
+                   self.window.hit(self.per_client, "login-client", client or "?")]
+        if all(allowed):
+            return 0
+        waits = [self.window.get_window_stats(limit, scope, key).reset_time - time.time()
+                 for ok, limit, scope, key in zip(allowed, (self.per_account, self.per_client),
+                                                  ("login-account", "login-client"), (account, client or "?"),
+                                                  strict=True) if not ok]
+        return max(1, int(max(waits)))
 
     def succeeded(self, username: str) -> None:
-        with self._lock:
-            self._failures.pop(username.strip().lower(), None)
+        self.storage.clear(self.per_account.key_for("login-account", normalise_username(username)))

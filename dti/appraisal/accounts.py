@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
+import unicodedata
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -11,7 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dti.appraisal.errors import ReviewError, forbidden
+from dti.appraisal.sessions import revoke_all
 from dti.audit import utc_now
+from dti.settings import read_int
 from dti.text import clean, nfc
 from dti.vocabulary import Role
 from dti.warehouse.models import Unit, User
@@ -30,8 +34,40 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("không-có-người-dùng-này")
 
 
+_slots: list[threading.BoundedSemaphore] = []
+_slots_lock = threading.Lock()
+
+
+def _hashing_slot() -> threading.BoundedSemaphore:
+    """At most DTI_REVIEW_HASHING_SLOTS password hashes at once: each takes 64 MiB, so 48 log-ins at the
+    same moment would otherwise take 3 GB."""
+    with _slots_lock:
+        if not _slots:
+            _slots.append(threading.BoundedSemaphore(max(1, read_int("DTI_REVIEW_HASHING_SLOTS"))))
+        return _slots[0]
+
+
+def _hashing(fn, *args):
+    slot = _hashing_slot()
+    if not slot.acquire(timeout=30):
+        raise ReviewError("Máy chủ đang bận xác thực; hãy thử lại sau ít phút",
+                          "the server is busy checking passwords; try again in a few minutes", 503)
+    try:
+        return fn(*args)
+    finally:
+        slot.release()
+
+
+def normalise_username(text: str | None) -> str:
+    """The one form a username is stored, compared and throttled in: NFKC, invisible format characters
+    (a zero-width space, a byte-order mark) removed, trimmed, case-folded."""
+    folded = unicodedata.normalize("NFKC", text or "")
+    folded = "".join(ch for ch in folded if unicodedata.category(ch) != "Cf")
+    return folded.strip().casefold()
+
+
 def hash_password(password: str) -> str:
-    return _hasher.hash(nfc(password))
+    return _hashing(_hasher.hash, nfc(password))
 
 
 def _check_unit_code(session: Session, role: str, unit_code: str | None) -> None:
@@ -61,7 +97,7 @@ def create_user(
     unit_code: str | None = None,
     full_name: str | None = None,
 ) -> User:
-    username = (clean(username) or "").lower()
+    username = normalise_username(username)
     if not _USERNAME.match(username):
         raise ReviewError(
             f"Tên đăng nhập '{username}' không hợp lệ: 2–64 ký tự a-z, 0-9, '.', '_', '-'",
@@ -110,17 +146,19 @@ def set_active(session: Session, admin: User, user_id: int, active: bool) -> Use
             409,
         )
     target.active = bool(active)
+    if not target.active:
+        revoke_all(session, target.id)
     session.flush()
     return target
 
 
 def authenticate(session: Session, username: str, password: str) -> User | None:
     """The active user with this username and password, or None (same cost either way)."""
-    username = (clean(username) or "").lower()
+    username = normalise_username(username)
     user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
     stored = user.password_hash if user is not None and user.active else _DUMMY_HASH
     try:
-        _hasher.verify(stored, nfc(password or ""))
+        _hashing(_hasher.verify, stored, nfc(password or ""))
     except (VerificationError, InvalidHashError):
         return None
     if user is None or not user.active:
@@ -133,14 +171,6 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
 def password_fingerprint(user: User) -> str:
     """A short digest of the password hash a log-in session remembers, so a new password ends it."""
     return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
-
-
-def session_user(session: Session, user_id: int, fingerprint: str | None) -> User | None:
-    """The user a log-in session belongs to, or None once the account is gone, locked or re-passworded."""
-    user = session.get(User, user_id)
-    if user is None or not user.active or fingerprint != password_fingerprint(user):
-        return None
-    return user
 
 
 def users(session: Session) -> list[User]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 import zipfile
@@ -18,7 +17,9 @@ from dti.appraisal.accounts import FILING_ROLES, can_see_unit, require_role
 from dti.appraisal.errors import ReviewError, forbidden
 from dti.appraisal.phases import check_period, evidence_open, get_phase
 from dti.appraisal.scores import VALUE_SCALE
+from dti.archives import ArchiveRefused, open_checked, read_member
 from dti.audit import utc_now
+from dti.framework import Period, framework_for_type, load_all
 from dti.settings import Settings, get_settings
 from dti.text import clean, code_key, nfc
 from dti.vocabulary import Phase
@@ -35,8 +36,9 @@ EVIDENCE_TYPES = {
 ACCEPTED = "PDF, PNG, JPEG, DOCX, XLSX, ODT"
 
 
-def sniff_type(data: bytes) -> str | None:
-    """The evidence kind the bytes really are (PDF, PNG, JPEG, DOCX, XLSX, ODT), or None."""
+def sniff_type(data: bytes, name: str = "", max_unpacked: int = 100 * 1024 * 1024) -> str | None:
+    """The evidence kind the bytes really are (PDF, PNG, JPEG, DOCX, XLSX, ODT), or None. An office file
+    is opened only once every member's size is checked (a zip bomb is refused: ArchiveRefused)."""
     if data.startswith(b"%PDF-"):
         return "pdf"
     if data.startswith(b"\x89PNG\r\n\x1a\n"):
@@ -45,15 +47,19 @@ def sniff_type(data: bytes) -> str | None:
         return "jpeg"
     if data.startswith(b"PK\x03\x04"):
         try:
-            with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            with open_checked(data, name, max_unpacked) as zf:
                 names = set(zf.namelist())
-                if "mimetype" in names and zf.read("mimetype").strip() == EVIDENCE_TYPES["odt"][0].encode():
+                if "mimetype" in names and read_member(zf, "mimetype", 256).strip() == EVIDENCE_TYPES["odt"][0].encode():
                     return "odt"
                 if "[Content_Types].xml" in names:
                     if "word/document.xml" in names:
                         return "docx"
                     if "xl/workbook.xml" in names:
                         return "xlsx"
+        except ArchiveRefused as exc:
+            if exc.code == "zip_bomb":
+                raise ReviewError(exc.message_vi, exc.message_en, 413) from None
+            return None
         except (zipfile.BadZipFile, KeyError, OSError):
             return None
     return None
@@ -86,6 +92,21 @@ def _check_filing(session: Session, user: User, unit_code: str, period: str) -> 
     return period
 
 
+def _check_indicator(session: Session, unit_code: str, period: str, code: str | None) -> str | None:
+    """An indicator a file is filed for must be one of the unit's indicators in its framework (or none:
+    a file for the whole unit)."""
+    if not code:
+        return None
+    unit = session.get(Unit, unit_code)
+    frameworks = load_all()
+    fw = frameworks.get(unit.framework_id) if unit.framework_id else None
+    fw = fw or framework_for_type(frameworks, unit.unit_type, Period.parse(period).year)
+    if fw is None or code not in {leaf.code for leaf in fw.leaves() if fw.applies(leaf, unit.unit_type)}:
+        raise ReviewError(f"Chỉ số '{code}' không có trong bộ chỉ số của đơn vị {unit_code}",
+                          f"indicator '{code}' is not in unit {unit_code}'s framework")
+    return code
+
+
 def _check_content(data: bytes, name: str, limit: int) -> str:
     """The evidence kind of an upload within the size limit whose name matches its contents."""
     if len(data) > limit:
@@ -96,7 +117,7 @@ def _check_content(data: bytes, name: str, limit: int) -> str:
         )
     if not data:
         raise ReviewError(f"Tệp '{name}' rỗng", f"file '{name}' is empty")
-    kind = sniff_type(data)
+    kind = sniff_type(data, name, 5 * limit)
     if kind is None:
         raise ReviewError(
             f"Tệp '{name}' không phải là loại được nhận ({ACCEPTED}) theo nội dung tệp",
@@ -151,7 +172,7 @@ def store_evidence(
 ) -> EvidenceFile:
     """Check and keep one evidence file, content-addressed by its sha256 under files_dir/evidence/."""
     period = _check_filing(session, user, unit_code, period)
-    indicator_code = clean(indicator_code)
+    indicator_code = _check_indicator(session, unit_code, period, clean(indicator_code))
     settings = settings or get_settings()
     name = safe_filename(filename)
     content_type, extensions = EVIDENCE_TYPES[_check_content(data, name, settings.max_upload_bytes)]
@@ -195,8 +216,8 @@ def evidence_download(session: Session, user: User, sha: str) -> EvidenceFile:
     if not rows:
         raise ReviewError("Không có tệp minh chứng này", "no such evidence file", 404)
     visible = [r for r in rows if can_see_unit(user, r.unit_code)]
-    if not visible:
-        raise forbidden()
+    if not visible:  # the same answer as for a file that does not exist: no oracle of other units' files
+        raise ReviewError("Không có tệp minh chứng này", "no such evidence file", 404)
     return visible[0]
 
 
