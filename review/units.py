@@ -145,7 +145,7 @@ def _import_form(data: bytes, filename: str):
         if g.user.role == Role.SUBMITTER:
             unit = g.user.unit_code
             with db() as s:
-                check_form_scope(s, path, data, unit, limits)
+                check_form_scope(s, path, data, unit, limits, g.user)
         try:
             return import_file(
                 path,
@@ -154,6 +154,7 @@ def _import_form(data: bytes, filename: str):
                 submitted_at=utc_now(),
                 uploaded_by=g.user.username,
                 unit=unit,
+                replace_all=request.form.get("replace_all") == "1",
             )
         except IntakeError as exc:
             raise ReviewError(str(exc), str(exc), 400) from exc

@@ -22,6 +22,9 @@ def register(sub) -> None:
     p.add_argument("--mapping", help="ánh xạ cột (mappings/*.yaml) / column mapping id or YAML path")
     p.add_argument("--unit", help="mã đơn vị nếu tệp không ghi / unit code when the file does not say")
     p.add_argument("--period", help="kỳ đánh giá nếu tệp không ghi / period when the file does not say")
+    p.add_argument("--replace-all", action="store_true",
+                   help="thay thế toàn bộ bản nộp trước (không giữ các dòng tệp này không có) / replace the earlier "
+                        "submission entirely (rows this file lacks are not carried forward)")
     p.add_argument("--json", action="store_true", help="in tóm tắt dạng JSON / print the summary as JSON")
     p.set_defaults(func=Action("application.cli.intake_run:import_one"))
 

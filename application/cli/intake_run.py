@@ -62,6 +62,10 @@ def _human(result) -> str:
             flags.append(f"không phải bản hiện hành / not current (bản mới hơn / newer: #{sub['superseded_by']})")
         lines.append(f"Bản nộp / submission #{sub['id']}: {sub['unit_code']} {sub['period']} "
                      f"({sub['rows']} chỉ số / indicators) {' '.join(flags)}".rstrip())
+        if sub.get("replaces"):
+            lines.append(f"  thay bản #{sub['replaces']} / follows #{sub['replaces']}: thêm / added "
+                         f"{sub['rows_added']}, thay / replaced {sub['rows_replaced']}, giữ lại / carried "
+                         f"{sub['rows_carried']}" + (" (thay thế toàn bộ / replace all)" if sub["replace_all"] else ""))
     for row in result.rejected_rows[:50]:
         for reason in row["reasons"]:
             lines.append(f"  - {reason['message_vi']}\n    {reason['message_en']}")
@@ -83,7 +87,7 @@ def _exit_code(result) -> int:
 def import_one(args) -> int:
     try:
         result = import_file(args.file, args.mapping, wh=Warehouse(), row_checks=check_self_reports,
-                             unit=args.unit, period=args.period)
+                             unit=args.unit, period=args.period, replace_all=args.replace_all)
     except IntakeError as exc:
         raise CliError(str(exc)) from None
     if args.json:

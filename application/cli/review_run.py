@@ -6,28 +6,37 @@ from __future__ import annotations
 import getpass
 import sys
 
-from werkzeug.serving import make_server
+from waitress import create_server
 
 from application.cli import CliError
 from dti.appraisal import accounts
 from dti.appraisal.errors import ReviewError
-from dti.settings import get_settings
+from dti.settings import get_settings, read_int
 from dti.vocabulary import Role
-from dti.warehouse import Warehouse, init_db
+from dti.warehouse import Warehouse
 from review import create_app
 
 
 def serve(args) -> int:
+    """The app on waitress, a production WSGI server: exactly --threads workers, a cap on open
+    connections, a cap on request bodies, and idle connections closed after channel_timeout."""
+    if args.threads < 1:
+        raise CliError(f"--threads phải ≥ 1 / must be at least 1, not {args.threads}")
     settings = get_settings()
-    init_db(settings.database_url)
+    Warehouse(settings.database_url).migrate()
     app = create_app(settings)
-    # A threaded werkzeug server is enough for a council of a few dozen people on one machine.
-    server = make_server(args.host, args.port, app, threaded=True)
-    print(f"Ứng dụng thẩm định DTI: http://{args.host}:{server.server_port}/ (Ctrl+C để dừng / to stop)")
+    server = create_server(app, host=args.host, port=args.port, threads=args.threads,
+                           connection_limit=read_int("DTI_REVIEW_CONNECTION_LIMIT"),
+                           max_request_body_size=settings.max_upload_bytes + 1024 * 1024, channel_timeout=30,
+                           ident="dti-review")
+    print(f"Ứng dụng thẩm định DTI: http://{args.host}:{server.effective_port}/ (Ctrl+C để dừng / to stop)",
+          flush=True)
     try:
-        server.serve_forever()
+        server.run()
+    except KeyboardInterrupt:
+        pass
     finally:
-        server.server_close()
+        server.close()
     return 0
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from dti.appraisal.errors import ReviewError, forbidden
 from dti.appraisal.sessions import revoke_all
 from dti.audit import utc_now
-from dti.settings import read_int
+from dti.settings import TZ, read_int
 from dti.text import clean, nfc
 from dti.vocabulary import Role
 from dti.warehouse.models import Unit, User
@@ -179,6 +179,24 @@ def users(session: Session) -> list[User]:
 
 def can_see_unit(user: User, unit_code: str) -> bool:
     return user.role != Role.SUBMITTER or (user.unit_code is not None and user.unit_code == unit_code)
+
+
+def require_current_unit(session: Session, user: User) -> None:
+    """A unit's account writes only while its unit is current: the account of a unit merged away (or
+    abolished) reads what it filed but files nothing more — least of all for the unit that took it over."""
+    if user.role != Role.SUBMITTER:
+        return
+    unit = session.get(Unit, user.unit_code) if user.unit_code else None
+    today = utc_now().astimezone(TZ).date()
+    if unit is None or unit.valid_from > today or (unit.valid_to is not None and unit.valid_to < today):
+        until = unit.valid_to.strftime("%d/%m/%Y") if unit is not None and unit.valid_to else "?"
+        raise ReviewError(
+            f"Đơn vị {user.unit_code} của tài khoản đã hết hiệu lực (đến {until}, ví dụ do sáp nhập); tài khoản "
+            "không nộp được số liệu hay minh chứng nữa. Hãy dùng tài khoản của đơn vị hiện hành.",
+            f"the account's unit {user.unit_code} is no longer current (until {until}, e.g. merged); the account "
+            "cannot file anything. Use an account of the current unit.",
+            403,
+        )
 
 
 def require_role(user: User, *roles: str) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from dti.appraisal.accounts import FILING_ROLES, can_see_unit, require_role
+from dti.appraisal.accounts import FILING_ROLES, can_see_unit, require_current_unit, require_role
 from dti.appraisal.errors import ReviewError, forbidden
 from dti.appraisal.phases import check_period, evidence_open, get_phase
 from dti.appraisal.scores import VALUE_SCALE
@@ -77,6 +77,7 @@ def _check_filing(session: Session, user: User, unit_code: str, period: str) -> 
     require_role(user, *FILING_ROLES)
     if not can_see_unit(user, unit_code):
         raise forbidden()
+    require_current_unit(session, user)
     period = check_period(period)
     if session.get(Unit, unit_code) is None:
         raise ReviewError(

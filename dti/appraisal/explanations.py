@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dti.appraisal.accounts import EXPLANATION_ROLES, can_see_unit, require_role
+from dti.appraisal.accounts import EXPLANATION_ROLES, can_see_unit, require_current_unit, require_role
 from dti.appraisal.errors import ReviewError, forbidden
 from dti.appraisal.evidence import store_evidence
 from dti.appraisal.phases import evidence_open, get_phase
@@ -50,6 +50,7 @@ def answer_explanation(
     require_role(user, Role.SUBMITTER)
     if not can_see_unit(user, req.unit_code):
         raise forbidden()
+    require_current_unit(session, user)
     phase = get_phase(session, req.period).phase
     if not evidence_open(phase):
         raise ReviewError(

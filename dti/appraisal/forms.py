@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from dti.appraisal.accounts import require_current_unit
 from dti.appraisal.errors import ReviewError
 from dti.appraisal.phases import check_period, forms_open, get_phase
 from dti.intake.extract import Extracted, extract
@@ -15,6 +16,7 @@ from dti.intake.service import choose_mapping
 from dti.settings import Settings
 from dti.text import clean
 from dti.vocabulary import Phase
+from dti.warehouse.models import User
 
 
 def _named(extracted: Extracted, field: str) -> set[str]:
@@ -24,8 +26,12 @@ def _named(extracted: Extracted, field: str) -> set[str]:
     return {clean(str(v)) for v in values if v}
 
 
-def check_form_scope(session: Session, path: Path, data: bytes, unit: str, settings: Settings) -> None:
-    """A unit may only file its own form, and only while its period still takes self-assessments."""
+def check_form_scope(session: Session, path: Path, data: bytes, unit: str, settings: Settings,
+                     user: User | None = None) -> None:
+    """A unit may only file its own form, only while the unit is current, and only while its period still
+    takes self-assessments."""
+    if user is not None:
+        require_current_unit(session, user)
     try:
         workbook = read_file(path, data, max_bytes=settings.max_upload_bytes)
         extracted = extract(workbook, choose_mapping(workbook, path.name), path.name)

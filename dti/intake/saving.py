@@ -8,6 +8,8 @@ import datetime as dt
 from collections import Counter
 from decimal import Decimal
 
+from sqlalchemy import select
+
 from dti.framework.periods import Period
 from dti.intake.citations import parse_citations
 from dti.intake.extract import Extracted
@@ -20,7 +22,14 @@ from dti.intake.unit_checks import check_sheet_units, fill_unit_period, native_c
 from dti.intake.validate import UnitContext, criteria_tree, validate_external, validate_native
 from dti.publication import current as current_publication
 from dti.settings import TZ
-from dti.warehouse.models import CheckResult, EvidenceCitation, IntakeFile, QuarantineRow, SelfReport
+from dti.warehouse.models import (
+    CheckResult,
+    EvidenceCitation,
+    IntakeFile,
+    QuarantineRow,
+    SelfReport,
+    Submission,
+)
 
 
 def quality_gate(records: list[Record], sha: str, checked_at: dt.datetime, session, row_checks: RowChecks
@@ -76,7 +85,7 @@ def refuse_published(session, records: list[Record]) -> None:
 
 def save_records(session, extracted: Extracted, mapping: Mapping, workbook: Workbook, base: dict, sha: str,
                  stored: str, submitted_at: dt.datetime, unit: str | None, period: str | None,
-                 row_checks: RowChecks) -> ImportResult:
+                 row_checks: RowChecks, replace_all: bool = False) -> ImportResult:
     """Check the extracted rows, then write the accepted ones as submissions (one per unit and period)
     and quarantine the rest with their reasons; the file's summary is stored beside it."""
     records = extracted.records
@@ -109,7 +118,8 @@ def save_records(session, extracted: Extracted, mapping: Mapping, workbook: Work
     submissions = []
     citations_found = 0
     for (unit_code, period_text), group in sorted(groups.items()):
-        info, cites = _write_group(session, mapping, contexts, sha, submitted_at, unit_code, period_text, group)
+        info, cites = _write_group(session, mapping, contexts, sha, submitted_at, unit_code, period_text, group,
+                                   replace_all)
         submissions.append(info)
         citations_found += cites
 
@@ -131,9 +141,9 @@ def save_records(session, extracted: Extracted, mapping: Mapping, workbook: Work
 
 
 def _write_group(session, mapping: Mapping, contexts: dict, sha: str, submitted_at: dt.datetime, unit_code: str,
-                 period_text: str, group: list[Record]) -> tuple[dict, int]:
-    """One submission: its self-report rows and the evidence citations parsed from them."""
-    found = 0
+                 period_text: str, group: list[Record], replace_all: bool = False) -> tuple[dict, int]:
+    """One submission: its self-report rows and the evidence citations parsed from them, and — unless the
+    unit replaces everything — the earlier version's rows this file does not contain, carried forward."""
     deadline, is_late, framework_id = None, False, f"sheet:{mapping.id}"
     if mapping.framework == "unit":
         ctx = contexts[(unit_code, period_text)]
@@ -143,46 +153,84 @@ def _write_group(session, mapping: Mapping, contexts: dict, sha: str, submitted_
     sub = add_submission(session, unit_code=unit_code, period=period_text, framework_id=framework_id,
                          file_sha256=sha, submitted_at=submitted_at, deadline=deadline, is_late=is_late,
                          source=mapping.source_label)
-    pending: list[tuple[SelfReport, list]] = []
-    for rec in group:
-        cites = parse_citations(rec.fields.get("evidence_text"))
-        extra = {**rec.extra, "raw": rec.raw}
-        if rec.warnings:
-            extra["warnings"] = [w.to_dict() for w in rec.warnings]
-        if cites:
-            extra["citations"] = [c.to_dict() for c in cites]
-        for fld in ("indicator_name", "group", "status", "max_points", "difference", "evidence_summary", "note",
-                    "owner", "due_date", "evidence_date"):
-            value = rec.fields.get(fld)
-            if isinstance(value, Decimal):
-                value = json_number(value)
-            elif isinstance(value, dt.date):
-                value = value.isoformat()
-            if value is not None:
-                extra[fld] = value
-        report = SelfReport(
-            submission_id=sub.id, unit_code=unit_code, period=period_text,
-            indicator_code=rec.fields["indicator_code"], value=rec.fields.get("value"),
-            numerator=rec.fields.get("numerator"), denominator=rec.fields.get("denominator"),
-            self_points=rec.fields.get("self_points"), council_points=rec.fields.get("council_points"),
-            evidence_text=rec.fields.get("evidence_text"), source_sheet=rec.sheet,
-            source_row=rec.row_number, extra=extra,
-        )
-        pending.append((report, cites))
+    pending = [(_self_report(sub, unit_code, period_text, rec), parse_citations(rec.fields.get("evidence_text")))
+               for rec in group]
     # one flush for the whole group: row-by-row flushes make large sheets slow
     session.add_all([report for report, _ in pending])
     session.flush()
+    found = 0
     for report, cites in pending:
         session.add_all([EvidenceCitation(self_report_id=report.id, raw=c.raw, number=c.number,
                                           notation=c.notation, issuer=c.issuer, doc_date=c.doc_date,
                                           check_status=None, matched_document_id=None) for c in cites])
         found += len(cites)
+    written = {rec.fields["indicator_code"] for rec in group}
+    previous = _previous(session, sub)
+    earlier = set(session.scalars(select(SelfReport.indicator_code).where(SelfReport.submission_id == previous.id))
+                  ) if previous is not None else set()
+    carried = 0 if replace_all or previous is None else _carry_forward(session, sub, previous, written)
     info = {
         "id": sub.id, "unit_code": unit_code, "period": period_text, "framework_id": framework_id,
         "rows": len(group), "deadline": deadline.isoformat() if deadline else None, "is_late": is_late,
         "is_current": sub.is_current, "superseded_by": sub.superseded_by,
+        "replaces": previous.id if previous is not None else None, "replace_all": replace_all,
+        "rows_added": len(written - earlier), "rows_replaced": len(written & earlier), "rows_carried": carried,
     }
     return info, found
+
+
+def _self_report(sub, unit_code: str, period_text: str, rec: Record) -> SelfReport:
+    cites = parse_citations(rec.fields.get("evidence_text"))
+    extra = {**rec.extra, "raw": rec.raw}
+    if rec.warnings:
+        extra["warnings"] = [w.to_dict() for w in rec.warnings]
+    if cites:
+        extra["citations"] = [c.to_dict() for c in cites]
+    for fld in ("indicator_name", "group", "status", "max_points", "difference", "evidence_summary", "note",
+                "owner", "due_date", "evidence_date"):
+        value = rec.fields.get(fld)
+        if isinstance(value, Decimal):
+            value = json_number(value)
+        elif isinstance(value, dt.date):
+            value = value.isoformat()
+        if value is not None:
+            extra[fld] = value
+    return SelfReport(
+        submission_id=sub.id, unit_code=unit_code, period=period_text,
+        indicator_code=rec.fields["indicator_code"], value=rec.fields.get("value"),
+        numerator=rec.fields.get("numerator"), denominator=rec.fields.get("denominator"),
+        self_points=rec.fields.get("self_points"), council_points=rec.fields.get("council_points"),
+        evidence_text=rec.fields.get("evidence_text"), source_sheet=rec.sheet,
+        source_row=rec.row_number, extra=extra,
+    )
+
+
+def _previous(session, sub: Submission) -> Submission | None:
+    """The version this one follows: the unit's latest earlier submission for the period."""
+    return session.scalars(
+        select(Submission).where(Submission.unit_code == sub.unit_code, Submission.period == sub.period,
+                                 Submission.id != sub.id, Submission.submitted_at <= sub.submitted_at)
+        .order_by(Submission.submitted_at.desc(), Submission.id.desc()).limit(1)).first()
+
+
+def _carry_forward(session, sub: Submission, previous: Submission, written: set[str]) -> int:
+    """Copy the earlier version's rows (and their citations) for the indicators this file leaves out."""
+    kept = session.scalars(select(SelfReport).where(SelfReport.submission_id == previous.id,
+                                                    SelfReport.indicator_code.not_in(sorted(written)))
+                           .order_by(SelfReport.id)).all()
+    copies = []
+    for old in kept:
+        columns = {c.key: getattr(old, c.key) for c in SelfReport.__table__.columns if c.key not in ("id",)}
+        columns.update(submission_id=sub.id, extra={**(old.extra or {}), "carried_from_submission": previous.id})
+        copies.append((old, SelfReport(**columns)))
+    session.add_all([new for _old, new in copies])
+    session.flush()
+    for old, new in copies:
+        for c in session.scalars(select(EvidenceCitation).where(EvidenceCitation.self_report_id == old.id)):
+            session.add(EvidenceCitation(self_report_id=new.id, raw=c.raw, number=c.number, notation=c.notation,
+                                         issuer=c.issuer, doc_date=c.doc_date, check_status=None,
+                                         matched_document_id=None))
+    return len(copies)
 
 
 def summarise(base: dict, mapping: Mapping, workbook: Workbook, extracted: Extracted, records: list[Record],
@@ -231,6 +279,9 @@ def summarise(base: dict, mapping: Mapping, workbook: Workbook, extracted: Extra
         "unmapped_columns": extracted.unmapped_columns,
         "quality_checks_failing": {k: v for k, v in sorted(quality.items()) if v},
         "submissions": submissions,
+        "rows_added": sum(s["rows_added"] for s in submissions),
+        "rows_replaced": sum(s["rows_replaced"] for s in submissions),
+        "rows_carried": sum(s["rows_carried"] for s in submissions),
     }
     if mapping.framework == "from_sheet":
         summary["criteria_tree"] = criteria_tree(records)

@@ -50,12 +50,13 @@ def choose_mapping(workbook: Workbook, filename: str) -> Mapping:
 def import_file(path: str | Path, mapping: str | None = None, *, wh: Warehouse, row_checks: RowChecks,
                 submitted_at: dt.datetime | None = None, uploaded_by: str | None = None,
                 unit: str | None = None, period: str | None = None,
-                filename: str | None = None) -> ImportResult:
+                filename: str | None = None, replace_all: bool = False) -> ImportResult:
     """Import one self-assessment file. Re-importing the same bytes reports the earlier result.
 
     `unit` and `period` fill in what the file does not say itself (foreign sheets); the file's own
     header cells and columns take precedence. `filename` is the name the unit gave the file when
-    `path` is a temporary copy (web uploads); messages and the store use it.
+    `path` is a temporary copy (web uploads); messages and the store use it. A new version of a unit's
+    submission keeps the earlier version's rows it does not contain, unless `replace_all`.
     """
     settings = get_settings()
     path = Path(path)
@@ -98,7 +99,7 @@ def import_file(path: str | Path, mapping: str | None = None, *, wh: Warehouse, 
     try:
         with wh.transaction() as session:
             result = save_records(session, extracted, chosen, workbook, base, sha, str(stored),
-                                  submitted_at, unit, period, row_checks)
+                                  submitted_at, unit, period, row_checks, replace_all)
     except IntegrityError:
         # Another process imported the same bytes at the same moment: theirs is the import.
         with wh.transaction() as session:
@@ -115,7 +116,15 @@ def _read(named: Path, data: bytes, sha: str, chosen: Mapping | None, max_bytes:
     try:
         workbook = read_file(named, data, max_bytes=max_bytes)
         chosen = chosen or choose_mapping(workbook, named.name)
-        return workbook, chosen, extract(workbook, chosen, named.name)
+        extracted = extract(workbook, chosen, named.name)
+        if not extracted.records:
+            raise FileRejected(
+                "empty_file",
+                f"tệp '{named.name}' không có dòng số liệu nào (chỉ có tiêu đề); cần ít nhất một dòng chỉ số với "
+                "mã chỉ số và giá trị tự đánh giá",
+                f"'{named.name}' has no data rows (only its headers); at least one indicator row with its code "
+                "and self-assessed value is expected")
+        return workbook, chosen, extracted
     except FileRejected:
         raise
     except Exception as exc:  # noqa: BLE001 - a hostile file must give an answer, not a traceback

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,6 +30,16 @@ def _sqlite_pragmas(dbapi_conn, _record):
     cur.close()
 
 
+def _owner_only(path: Path) -> None:
+    """Create a SQLite warehouse readable by this account only (it holds password hashes); SQLite gives
+    its journal files the same mode."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+
+
 def get_engine(url: str | None = None) -> Engine:
     """One engine per URL per process. DTI_DATABASE_URL selects the warehouse."""
     url = url or get_settings().database_url
@@ -38,7 +49,7 @@ def get_engine(url: str | None = None) -> Engine:
             if url.startswith("sqlite"):
                 path = url.split("sqlite:///", 1)[-1]
                 if path and path != ":memory:":
-                    Path(path).parent.mkdir(parents=True, exist_ok=True)
+                    _owner_only(Path(path))
                 engine = create_engine(url, connect_args={"timeout": 30})
                 event.listen(engine, "connect", _sqlite_pragmas)
             else:

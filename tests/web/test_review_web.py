@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-import time
 import types
 from decimal import Decimal
 
@@ -410,7 +409,7 @@ def test_self_assessment_upload_lists_every_rejected_row(app, monkeypatch):
 
     def import_file(
         path, mapping=None, *, wh=None, row_checks=None, submitted_at=None, uploaded_by=None, unit=None,
-        period=None,
+        period=None, replace_all=False,
     ):
         seen.update(name=path.name, uploaded_by=uploaded_by, unit=unit)
         return types.SimpleNamespace(
