@@ -47,8 +47,8 @@ def get_engine(url: str | None = None) -> Engine:
         engine = _engines.get(url)
         if engine is None:
             if url.startswith("sqlite"):
-                path = url.split("sqlite:///", 1)[-1]
-                if path and path != ":memory:":
+                path = url[len("sqlite:///"):] if url.startswith("sqlite:///") else ""
+                if path and path != ":memory:" and not path.startswith("file:"):
                     _owner_only(Path(path))
                 engine = create_engine(url, connect_args={"timeout": 30})
                 event.listen(engine, "connect", _sqlite_pragmas)
