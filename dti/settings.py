@@ -109,6 +109,12 @@ GROUPS: dict[str, tuple[Setting, ...]] = {
         _s("DTI_REVIEW_SECURE_COOKIE", "false", "Set to true when the review app is served over HTTPS, so the "
                                                 "session cookie is only sent over TLS"),
     ),
+    "appraisal": (
+        _s("DTI_RISK_JUMP_SHARE", "0.25", "A self-score this share of the indicator's maximum above the unit's "
+                                          "previous period counts as a jump (risk signal)"),
+        _s("DTI_RISK_PEER_Z", "3", "A self-score this many robust deviations (median/MAD) above its peers' counts "
+                                   "as an outlier (risk signal)"),
+    ),
     "operations": (
         _s("DTI_DEADLINE_LEAD_DAYS", "7", "Days before a round deadline during which the reports are refreshed "
                                           "daily at 06:00"),

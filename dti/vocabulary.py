@@ -138,6 +138,19 @@ class Reason(Term):
         return cls.label(reason.split(":")[0], default=reason)
 
 
+class RiskSignal(Term):
+    """Why a claim that no system measures looks worth a closer look (the council queue's risk reasons)."""
+
+    JUMP = ("jump", "Điểm tự chấm tăng mạnh so với kỳ trước", "the self-score jumped against the previous period")
+    PEER_OUTLIER = ("peer_outlier", "Cao bất thường so với các đơn vị cùng loại",
+                    "unusually high against units of the same type")
+    OVER_REPORTS_NEARBY = ("over_reports_nearby", "Đơn vị tự đánh giá cao hơn số liệu hệ thống ở chỉ số cùng nhóm",
+                           "the unit over-reports measured indicators of the same main index")
+    CITATION_PROBLEM = ("citation_problem", "Văn bản trích dẫn không có hoặc sai ngày trong hệ thống QLVB",
+                        "a cited document is missing from the document system or has another date")
+    NO_CITATION = ("no_citation", "Không trích dẫn tài liệu kiểm chứng nào", "no evidence document is cited")
+
+
 class UnitType(Term):
     DEPT_TTHC = "dept_tthc", "Sở, ban, ngành có TTHC", "department with administrative procedures"
     DEPT_NO_TTHC = "dept_no_tthc", "Sở, ban, ngành không có TTHC", "department without administrative procedures"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
-from dti.appraisal import claims, decision_history, decisions, evidence, explanations, records
+from dti.appraisal import claims, decision_history, decisions, evidence, explanations, records, risk
 from dti.appraisal.accounts import EXPLANATION_ROLES
 from dti.appraisal.errors import ReviewError
 from dti.appraisal.phases import get_phase, periods
@@ -27,10 +27,19 @@ def queue():
         period = period_arg(s)
         outcome = request.args.get("ket-qua") or ""
         outcomes = claims.queue_outcomes(outcome)
-        rows = claims.queue(s, period, g.user, outcomes) if period else []
+        # Risk and the sample are the council's working tools, not something a unit is shown.
+        assessed = risk.period_risk(s, period) if period and g.user.role != Role.SUBMITTER else None
+        rows = claims.queue(s, period, g.user, outcomes, assessed.risks if assessed else None) if period else []
+        sample_only = request.args.get("mau") == "1"
+        if sample_only and assessed:
+            rows = [r for r in rows if (k := assessed.risks.get((r.unit_code, r.indicator_code))) and k.sampled]
         return render_template(
             "queue.html",
             rows=rows,
+            risks=assessed.risks if assessed else {},
+            sample=assessed.sample if assessed else None,
+            previous=assessed.previous if assessed else None,
+            sample_only=sample_only,
             names=claims.unit_names(s),
             period=period,
             periods=periods(s),
@@ -49,6 +58,8 @@ def claim(period, unit, indicator):
         return render_template(
             "claim.html",
             row=row,
+            risk=None if g.user.role == Role.SUBMITTER
+            else risk.period_risk(s, row.period).risks.get((row.unit_code, row.indicator_code)),
             unit=claims.find_unit(s, row.unit_code),
             leaf=claims.leaf_of(row),
             phase=get_phase(s, row.period),

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from dti.appraisal.accounts import can_see_unit
 from dti.appraisal.errors import ReviewError, forbidden
 from dti.appraisal.phases import check_period
+from dti.appraisal.risk import Risk
 from dti.framework.loader import load_framework
 from dti.framework.model import Framework, Leaf
 from dti.settings import get_settings
@@ -76,20 +77,28 @@ def queue_outcomes(outcome: str | None) -> tuple[str, ...]:
 
 
 def queue(
-    session: Session, period: str, user: User, outcomes: tuple[str, ...] = QUEUE_OUTCOMES
+    session: Session,
+    period: str,
+    user: User,
+    outcomes: tuple[str, ...] = QUEUE_OUTCOMES,
+    risks: dict[tuple[str, str], Risk] | None = None,
 ) -> list[ClaimLedgerRow]:
-    """Claims that need the council, largest points at stake first; a submitter sees only its unit."""
+    """Claims that need the council; a submitter sees only its unit. With `risks` (dti.appraisal.risk), highest
+    priority (points at stake × risk) first; without, largest points at stake first. Claims without a risk
+    (no self-report) come after, by points at stake."""
     stmt = select(ClaimLedgerRow).where(ClaimLedgerRow.period == period, ClaimLedgerRow.outcome.in_(outcomes))
     if user.role == Role.SUBMITTER:
         stmt = stmt.where(ClaimLedgerRow.unit_code == (user.unit_code or ""))
     rows = list(session.execute(stmt).scalars())
-    rows.sort(
-        key=lambda r: (
-            -(r.points_at_stake if r.points_at_stake is not None else Decimal("-1")),
-            r.unit_code,
-            code_key(r.indicator_code),
-        )
-    )
+    risks = risks or {}
+
+    def order(r: ClaimLedgerRow):
+        risk = risks.get((r.unit_code, r.indicator_code))
+        stake = r.points_at_stake if r.points_at_stake is not None else Decimal("-1")
+        first = (0, -risk.priority, -risk.stake) if risk is not None else (1, 0.0, -stake)
+        return (*first, -stake, r.unit_code, code_key(r.indicator_code))
+
+    rows.sort(key=order)
     return rows
 
 
