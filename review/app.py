@@ -19,6 +19,7 @@ from dti.settings import Settings, get_settings, read_bool
 from dti.vocabulary import Direction, Phase, Role, Severity
 from dti.warehouse import Warehouse
 from review import admin, auth, council, public, scores, units
+from review.charts import waterfall_height, waterfall_rows
 from review.errors import http_error, review_error, server_error
 from review.formatting import FILTERS
 from review.security import CSRF_FIELD, LoginLimits, add_headers, check_csrf, csrf_token, secret_key
@@ -41,6 +42,8 @@ TEMPLATE_GLOBALS = {
     "DECISION_PHASES": DECISION_PHASES,
     "Phase": Phase,
     "Role": Role,
+    "waterfall_rows": waterfall_rows,
+    "waterfall_height": waterfall_height,
 }
 
 

@@ -9,6 +9,7 @@ from dti.appraisal import claims, decision_history, decisions, evidence, explana
 from dti.appraisal.accounts import EXPLANATION_ROLES
 from dti.appraisal.errors import ReviewError
 from dti.appraisal.phases import get_phase, periods
+from dti.verification.history import previous_claim
 from dti.vocabulary import Action, Role
 from review.formatting import fmt_points
 from review.web import db, form_int, login_required, period_arg
@@ -58,6 +59,7 @@ def claim(period, unit, indicator):
         return render_template(
             "claim.html",
             row=row,
+            before=previous_claim(s, row),
             risk=None if g.user.role == Role.SUBMITTER
             else risk.period_risk(s, row.period).risks.get((row.unit_code, row.indicator_code)),
             unit=claims.find_unit(s, row.unit_code),

@@ -19,6 +19,7 @@ from dti.appraisal.phases import check_period, evidence_open, get_phase, periods
 from dti.appraisal.scores import unit_score
 from dti.audit import utc_now
 from dti.intake.service import IntakeError, import_file
+from dti.verification.history import period_changes
 from dti.vocabulary import Role
 from expectations.self_reports import check_self_reports
 from review.web import db, login_required, period_arg, settings
@@ -50,6 +51,7 @@ def unit_page(unit):
             periods=periods(s),
             claims=claims.unit_claims(s, unit, period) if period else [],
             score=unit_score(s, unit, period) if period else None,
+            change=period_changes(s, period, unit).get(unit) if period else None,
             requests=explanations.explanation_requests(s, unit, period) if period else [],
             files=evidence.evidence_for(s, unit, period) if period else [],
             phase=phase,

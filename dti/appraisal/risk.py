@@ -30,9 +30,9 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dti.framework.periods import Period
 from dti.settings import read_float
 from dti.text import code_key
+from dti.verification.history import previous_period
 from dti.vocabulary import Direction, Outcome, Reason, RiskSignal
 from dti.warehouse.models import ClaimLedgerRow, Unit
 
@@ -236,21 +236,6 @@ def propose_sample(period: str, rows: Sequence, risks: dict[tuple[str, str], Ris
         picked += n
         left_points += sum((m.stake for m in members if not m.sampled), ZERO)
     return Sample(scored, picked, scored - picked, left_points)
-
-
-def _period_or_none(text: str) -> Period | None:
-    try:
-        return Period.parse(text)
-    except ValueError:
-        return None
-
-
-def previous_period(session: Session, period: str) -> str | None:
-    """The latest period before `period` that has a ledger, or None."""
-    here = Period.parse(period)
-    earlier = [p for p in map(_period_or_none, session.execute(select(ClaimLedgerRow.period).distinct()).scalars())
-               if p is not None and p < here]
-    return str(max(earlier)) if earlier else None
 
 
 @dataclass(frozen=True)
