@@ -103,10 +103,15 @@ def recompute_scores(session: Session, period: str, framework_id: str, unit_type
         card = scored[score.unit_code]
         score.verified_total = card.verified_total.quantize(POINTS_SCALE)
         score.verified_dti = card.verified_dti.quantize(VALUE_SCALE)
-        dti_by_unit[score.unit_code] = score.verified_dti
+        score.ranking_dti = card.ranking_dti.quantize(VALUE_SCALE)
+        dti_by_unit[score.unit_code] = score.ranking_dti
+        score.measured_points, score.evidence_points, score.provisional_points = (
+            card.measured_points, card.evidence_points, card.provisional_points)
+        score.coverage, score.rank_on_provisional = card.coverage.quantize(VALUE_SCALE), card.rank_on_provisional
         score.movers = card.movers
         score.by_main_index = _with_verified(score.by_main_index, card.by_main_index)
-    # Ranked on the stored DTI values, so the ranks agree with what the pages show.
+    # Ranked on the stored ranking values (the verified DTI unless the framework's policy discounts or
+    # excludes provisional points), so the ranks agree with what the pages show.
     ranks = competition_ranks(dti_by_unit)
     for score in scores:
         score.verified_rank = ranks[score.unit_code]

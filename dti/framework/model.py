@@ -161,6 +161,10 @@ class Policy(_Model):
     count_tolerance: Tolerance = Tolerance(abs=Decimal("1"), rel=Decimal("0.02"))
     stale_after_hours: int = 48
     min_coverage: Decimal = Decimal("0.95")
+    # How the ranking counts provisional points (unverifiable claims, evidence not yet checked): in full
+    # (count), at `provisional_discount` of their value (discount), or not at all (exclude).
+    provisional_points: Literal["count", "discount", "exclude"] = "count"
+    provisional_discount: Annotated[Decimal, Field(ge=0, le=1)] = Decimal("0.5")
 
 
 class Framework(_Model):

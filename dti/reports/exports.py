@@ -22,14 +22,18 @@ SCORE_COLUMNS = [
     "unit_code", "period", "framework_id", "unit_type", "max_points", "self_total", "verified_total",
     "self_dti", "verified_dti", "self_rank", "verified_rank", "rank_change", "discrepancies",
     "unverifiable_points", "evidence_only_points", "movers",
+    "measured_points", "evidence_points", "provisional_points", "coverage", "ranking_dti", "rank_on_provisional",
 ]
 POINT_FIELDS = {"max_points", "self_points", "verified_points", "points_at_stake", "self_total", "verified_total",
-                "unverifiable_points", "evidence_only_points"}
+                "unverifiable_points", "evidence_only_points", "measured_points", "evidence_points",
+                "provisional_points"}
 
 
 def fmt(name: str, value) -> str:
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, Decimal):
         if name in POINT_FIELDS:
             return f"{value.quantize(Decimal('0.01'))}"

@@ -36,16 +36,53 @@ class UnitScoreRow:
     discrepancies: int = 0
     movers: list[dict] = field(default_factory=list)
     by_main_index: dict[str, dict[str, str]] = field(default_factory=dict)
+    # How verified the verified total is (leaf points; they add up to it unless the total was rescaled).
+    measured_points: Decimal = ZERO  # measured and verified from records
+    evidence_points: Decimal = ZERO  # confirmed by checked evidence (a council decision)
+    provisional_points: Decimal = ZERO  # standing on the unit's word: unverifiable, evidence not yet checked
+    coverage: Decimal = ZERO  # (measured + evidence) ÷ all verified points; 1 when there are none
+    ranking_dti: Decimal = ZERO  # the DTI value the verified rank is computed on (the framework's policy)
+    rank_on_provisional: bool = False  # the verified rank would differ without provisional points
+
+
+def kind_of_points(claim) -> str | None:
+    """Where a claim's verified points come from: "measured" (records), "evidence" (checked by the council),
+    "provisional" (the unit's word, unchecked), or None (not applicable)."""
+    if claim.outcome in (Outcome.VERIFIED, Outcome.DISCREPANCY, Outcome.MISSING_SELF_REPORT):
+        return "measured"  # a missing self-report earns only what the records show
+    if claim.outcome in (Outcome.EVIDENCE_ONLY, Outcome.UNVERIFIABLE):
+        return "evidence" if claim.decision_id is not None else "provisional"
+    return None
 
 
 def count_outcomes(row: UnitScoreRow, claims: list[Claim], zero=ZERO) -> None:
-    """The unit's discrepancies and the points standing provisionally on unverifiable and evidence-only
-    claims: the one place these are counted (the scores and the reports both use it)."""
+    """The unit's discrepancies, the points standing provisionally on unverifiable and evidence-only claims,
+    and the split of its verified points by where they come from: the one place these are counted (the scores
+    and the reports both use it)."""
     row.unverifiable_points = sum((c.verified_points or zero for c in claims if c.outcome == Outcome.UNVERIFIABLE),
                                   zero)
     row.evidence_only_points = sum((c.verified_points or zero for c in claims
                                     if c.outcome == Outcome.EVIDENCE_ONLY), zero)
     row.discrepancies = sum(1 for c in claims if c.outcome == Outcome.DISCREPANCY)
+    split = {"measured": ZERO, "evidence": ZERO, "provisional": ZERO}
+    for c in claims:
+        kind = kind_of_points(c)
+        if kind is not None:
+            split[kind] += Decimal(c.verified_points or 0)
+    row.measured_points, row.evidence_points, row.provisional_points = (
+        split["measured"], split["evidence"], split["provisional"])
+    everything = sum(split.values(), ZERO)
+    checked = split["measured"] + split["evidence"]
+    row.coverage = (Decimal(checked) / Decimal(everything)) if everything else Decimal(1)
+
+
+def ranking_points(fw: Framework, claims: list[Claim], policy: str | None = None) -> dict[str, Decimal | None]:
+    """Leaf points as the ranking counts them under the framework's policy (or `policy`): provisional points
+    in full, at the policy's discount, or not at all."""
+    policy = policy or fw.policy.provisional_points
+    keep = {"count": Decimal(1), "discount": fw.policy.provisional_discount, "exclude": ZERO}[policy]
+    return {c.indicator_code: (c.verified_points * keep if kind_of_points(c) == "provisional" and c.verified_points
+                               is not None else c.verified_points) for c in claims}
 
 
 def score_units(period: str, units: list[tuple[str, str, Framework]], claims: list[Claim]) -> list[UnitScoreRow]:
@@ -53,6 +90,7 @@ def score_units(period: str, units: list[tuple[str, str, Framework]], claims: li
     for c in claims:
         by_unit[c.unit_code].append(c)
     rows: list[UnitScoreRow] = []
+    without: dict[str, Decimal] = {}  # DTI values with no provisional points, to see which ranks rest on them
     for code, utype, fw in sorted(units, key=lambda u: u[0]):
         cs = by_unit.get(code, [])
         self_pts = {c.indicator_code: c.self_points for c in cs}
@@ -61,6 +99,8 @@ def score_units(period: str, units: list[tuple[str, str, Framework]], claims: li
         v = aggregate_unit(fw, utype, ver_pts)
         row = UnitScoreRow(code, period, fw.id, utype, s.max_points, s.total, v.total, s.dti, v.dti)
         count_outcomes(row, cs)
+        row.ranking_dti = ranking_dti(fw, utype, cs, v.dti)
+        without[code] = ranking_dti(fw, utype, cs, v.dti, "exclude")
         moved = []
         for c in cs:
             delta = (c.verified_points or ZERO) - (c.self_points or ZERO)
@@ -79,8 +119,19 @@ def score_units(period: str, units: list[tuple[str, str, Framework]], claims: li
     # DTI values, not raw points: units of one peer group can still differ in applicable maximum.
     groups = {r.unit_code: (r.framework_id, r.unit_type) for r in rows}
     self_ranks = peer_group_ranks({r.unit_code: r.self_dti for r in rows}, groups)
-    ver_ranks = peer_group_ranks({r.unit_code: r.verified_dti for r in rows}, groups)
+    ver_ranks = peer_group_ranks({r.unit_code: r.ranking_dti for r in rows}, groups)
+    bare_ranks = peer_group_ranks(without, groups)
     for r in rows:
         r.self_rank, r.verified_rank = self_ranks[r.unit_code], ver_ranks[r.unit_code]
         r.rank_change = r.self_rank - r.verified_rank
+        r.rank_on_provisional = bare_ranks[r.unit_code] != r.verified_rank
     return rows
+
+
+def ranking_dti(fw: Framework, unit_type: str, claims: list[Claim], verified_dti: Decimal,
+                policy: str | None = None) -> Decimal:
+    """The DTI value a unit is ranked on: the verified DTI, less what the policy does not count of its
+    provisional points."""
+    if (policy or fw.policy.provisional_points) == "count":
+        return verified_dti
+    return aggregate_unit(fw, unit_type, ranking_points(fw, claims, policy)).dti

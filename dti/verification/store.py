@@ -33,7 +33,8 @@ from dti.warehouse.models import (
 )
 
 EFFECTIVE = ("effective", "approved")
-BULK_ROWS = 2000  # rows per executemany when storing in bulk
+BULK_ROWS = 2000
+SHARE = Decimal("0.000001")  # DTI values and shares are stored to 6 decimals  # rows per executemany when storing in bulk
 
 
 def self_report_rows(session: Session, period: str, frameworks: dict[str, Framework] | None = None) -> list[dict]:
@@ -166,6 +167,10 @@ def score_from_row(r: UnitScore) -> UnitScoreRow:
                        r.verified_total, r.self_dti, r.verified_dti, r.self_rank, r.verified_rank, r.rank_change)
     row.movers = list(r.movers or [])
     row.by_main_index = dict(r.by_main_index or {})
+    row.measured_points, row.evidence_points, row.provisional_points = (
+        r.measured_points, r.evidence_points, r.provisional_points)
+    row.coverage, row.rank_on_provisional = r.coverage, r.rank_on_provisional
+    row.ranking_dti = r.ranking_dti if r.ranking_dti is not None else r.verified_dti
     return row
 
 
@@ -178,4 +183,7 @@ def store_scores(wh: Warehouse, period: str, rows: list[UnitScoreRow]) -> None:
                             self_dti=r.self_dti.quantize(Decimal("0.000001")),
                             verified_dti=r.verified_dti.quantize(Decimal("0.000001")), self_rank=r.self_rank,
                             verified_rank=r.verified_rank, rank_change=r.rank_change, movers=r.movers,
-                            by_main_index=r.by_main_index))
+                            by_main_index=r.by_main_index, measured_points=r.measured_points,
+                            evidence_points=r.evidence_points, provisional_points=r.provisional_points,
+                            coverage=r.coverage.quantize(SHARE), ranking_dti=r.ranking_dti.quantize(SHARE),
+                            rank_on_provisional=r.rank_on_provisional))

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Numeric,
     String,
     Text,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -87,6 +88,13 @@ class UnitScore(Base):
     rank_change: Mapped[int] = mapped_column(Integer)
     movers: Mapped[list | None] = mapped_column(JSON)  # indicators that moved the rank
     by_main_index: Mapped[dict | None] = mapped_column(JSON)
+    # How verified the total is (dti.scoring.unit_scores.count_outcomes) and what the rank is computed on.
+    measured_points: Mapped[Decimal] = mapped_column(POINTS, default=Decimal(0), server_default="0")
+    evidence_points: Mapped[Decimal] = mapped_column(POINTS, default=Decimal(0), server_default="0")
+    provisional_points: Mapped[Decimal] = mapped_column(POINTS, default=Decimal(0), server_default="0")
+    coverage: Mapped[Decimal] = mapped_column(Numeric(8, 6), default=Decimal(1), server_default="1")
+    ranking_dti: Mapped[Decimal | None] = mapped_column(Numeric(8, 6))
+    rank_on_provisional: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class CheckResult(Base):
