@@ -9,6 +9,7 @@ from sqlalchemy import UniqueConstraint
 
 from dti.warehouse.models.base import NAMING, POINTS, VALUE, Base, UTCDateTime
 from dti.warehouse.models.derived import CheckResult, ClaimLedgerRow, ObjectiveMetric, UnitScore
+from dti.warehouse.models.evidence import EvidenceText, EvidenceVerdictRow
 from dti.warehouse.models.intake import (
     EvidenceCitation,
     EvidenceFile,
@@ -35,7 +36,7 @@ from dti.warehouse.models.review import Alert, BlobStore, Decision, ExplanationR
 
 __all__ = [
     "NAMING", "POINTS", "VALUE", "Alert", "Base", "BlobStore", "CheckResult", "ClaimLedgerRow", "Decision",
-    "EvidenceCitation", "EvidenceFile", "ExplanationRequest", "FrameworkVersion", "IntakeFile", "ObjectiveMetric",
+    "EvidenceCitation", "EvidenceFile", "EvidenceText", "EvidenceVerdictRow", "ExplanationRequest", "FrameworkVersion", "IntakeFile", "ObjectiveMetric",
     "PeriodPhase", "QuarantineRow", "QuarantinedRecord", "RawDocument", "RawDossier", "RawIncident", "RawInventory", "RawProcedure",
     "RawStaff", "SelfReport", "SourceStatus", "Submission", "SyncBatch", "SyncWatermark", "UTCDateTime",
     "UniqueConstraint", "Unit", "UnitLink", "UnitScore", "User", "metrics_index_name",
