@@ -200,6 +200,7 @@ class EvidenceProblem(Term):
     """Why an evidence file could not be read (its text is then unknown, never a pass)."""
 
     EMPTY = "empty", "Tệp rỗng", "the file is empty"
+    MISSING = "missing", "Tệp không còn trong kho lưu trữ", "the stored file is missing"
     UNSUPPORTED = ("unsupported", "Loại tệp không đọc được (cần PDF, PNG, JPEG, DOCX, XLSX, ODT)",
                    "not a readable type (PDF, PNG, JPEG, DOCX, XLSX, ODT)")
     DAMAGED = "damaged", "Tệp hỏng, không mở được", "the file is damaged and cannot be opened"

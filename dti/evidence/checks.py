@@ -17,7 +17,7 @@ from dti.vocabulary import EvidenceCheck, EvidenceProblem, EvidenceVerdict
 V = EvidenceVerdict
 MIN_LETTERS = 40  # fewer letters than this in the whole file: it carries no text worth the name
 # A form not filled in: the number left blank before its slash, the date's day and month left as dots.
-_BLANK_NUMBER = re.compile(r"S[ốô]\s*[:.]?\s*[.…_ ]*/\s*[A-ZĐ]", re.IGNORECASE)
+_BLANK_NUMBER = re.compile(r"S[ốô]\s*[:.]?\s*[.…_ ]*/\s*[A-ZĐ][^\s,;]*", re.IGNORECASE)
 _BLANK_DATE = re.compile(r"ngày\s*[.…_]+\s*tháng\s*[.…_]+\s*năm", re.IGNORECASE)
 _PLACEHOLDER = re.compile(r"[.…_]{5,}|\((?:tên|TÊN)[^)]{0,40}\)|\[[^\]\n]{2,40}\]|<[^>\n]{2,40}>")
 
@@ -81,7 +81,7 @@ def check_content(problem: EvidenceProblem | None, detail: str, text: str, field
     if n < MIN_LETTERS:
         return CheckResult(c, V.NO_TEXT, f"Tệp chỉ có {n} chữ cái đọc được: không có nội dung để kiểm tra",
                            f"the file holds only {n} readable letters: nothing to check", {"letters": n})
-    markers = [m.group(0) for p in (_BLANK_NUMBER, _BLANK_DATE) if (m := p.search(text))]
+    markers = [re.sub(r"\s+", " ", m.group(0)) for p in (_BLANK_NUMBER, _BLANK_DATE) if (m := p.search(text))]
     placeholders = len(_PLACEHOLDER.findall(text))
     if fields.number is None and (markers or placeholders >= 5):
         shown = "; ".join(markers) or f"{placeholders} chỗ trống"

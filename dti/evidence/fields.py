@@ -162,9 +162,11 @@ def _date_in(line: _Line, text: str) -> tuple[Found, str | None] | None:
     return None
 
 
-def _date(text: str, lines: list[_Line], after: int) -> tuple[Found, str | None] | None:
-    """The place-and-date line of the header: in the lines around the number (or the first lines)."""
-    for line in lines[max(after - 1, 0):after + 3] + lines[:HEADER_LINES]:
+def _date(text: str, lines: list[_Line], after: int, title_at: int | None) -> tuple[Found, str | None] | None:
+    """The place-and-date line of the header: around the number, else above the title (or in the first
+    lines), never in the body, whose "Căn cứ … ngày …" cite other documents."""
+    head = lines[:title_at] if title_at is not None else lines[:HEADER_LINES]
+    for line in lines[max(after - 1, 0):min(after + 3, title_at or after + 3)] + head:
         found = _date_in(line, text)
         if found:
             return found
@@ -267,8 +269,8 @@ def read_fields(text: str) -> DocumentFields:
     number = _number(text, lines)
     number_at = next((i for i, line in enumerate(lines) if number and
                       line.start <= number[0].start < line.start + len(line.text) + 1), 0)
-    date = _date(text, lines, number_at)
     title = _title(lines, number_at)
+    date = _date(text, lines, number_at, title[0] if title else None)
     doc_type = None
     if title:
         line = lines[title[0]]
