@@ -9,10 +9,10 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from dti.evidence import fingerprint
 from dti.evidence.checks import CheckResult, check_content
 from dti.evidence.extract import Extraction, extract
 from dti.evidence.fields import DocumentFields, read_fields
-from dti.evidence.fingerprint import simhash, text_sha
 from dti.evidence.limits import ReadLimits
 from dti.evidence.normalize import letters
 from dti.vocabulary import EvidenceProblem, EvidenceVerdict
@@ -34,7 +34,7 @@ class Reading:
     fields: DocumentFields
     content: CheckResult
     text_sha: str | None
-    simhash: str | None
+    signature: str | None
     seconds: float
     text: str | None = None  # None: not loaded
     cached: bool = False
@@ -50,7 +50,7 @@ class Reading:
             "ocr_pages": self.ocr_pages, "ocr": self.ocr_pages > 0, "truncated": self.truncated,
             "letters": self.letters, "problem": str(self.problem) if self.problem else None,
             "problem_vi": self.problem.vi if self.problem else None, "detail": self.detail or None,
-            "fields": self.fields.to_dict(), "text_sha": self.text_sha, "simhash": self.simhash,
+            "fields": self.fields.to_dict(), "text_sha": self.text_sha,
             "seconds": round(self.seconds, 3), "cached": self.cached,
         }
 
@@ -64,8 +64,8 @@ def reading_of(sha: str, ex: Extraction) -> Reading:
     return Reading(
         sha256=sha, kind=ex.kind, problem=ex.problem, detail=ex.detail, transient=ex.transient,
         page_count=ex.page_count, pages_read=len(ex.pages), ocr_pages=ex.ocr_pages, truncated=ex.truncated,
-        letters=letters(text), fields=fields, content=content, text_sha=text_sha(text) if usable else None,
-        simhash=simhash(text) if usable else None, seconds=ex.seconds, text=text,
+        letters=letters(text), fields=fields, content=content, text_sha=fingerprint.text_sha(text) if usable else None,
+        signature=fingerprint.signature(text) if usable else None, seconds=ex.seconds, text=text,
     )
 
 
@@ -79,7 +79,7 @@ def reading_from_row(row: EvidenceText, *, with_text: bool = True) -> Reading:
         detail=row.detail or "", transient=row.transient, page_count=row.page_count, pages_read=row.pages_read,
         ocr_pages=row.ocr_pages, truncated=row.truncated, letters=row.letters,
         fields=DocumentFields.from_dict(row.fields), content=CheckResult.from_dict(row.content),
-        text_sha=row.text_sha, simhash=row.simhash, seconds=row.seconds,
+        text_sha=row.text_sha, signature=row.signature, seconds=row.seconds,
         text=row.text if with_text else None, cached=True,
     )
 
@@ -100,7 +100,7 @@ def store_reading(session: Session, reading: Reading, limits: ReadLimits, now: d
     row.truncated, row.letters = reading.truncated, reading.letters
     row.text = (reading.text or "").replace("\x00", "")  # PostgreSQL text refuses NUL
     row.fields, row.content = reading.fields.to_dict(), reading.content.to_dict()
-    row.text_sha, row.simhash = reading.text_sha, reading.simhash
+    row.text_sha, row.signature = reading.text_sha, reading.signature
     row.seconds, row.read_at = reading.seconds, now
     session.add(row)
     return row

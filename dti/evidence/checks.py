@@ -61,6 +61,7 @@ class Peer:
     unit_code: str
     indicator_code: str | None
     filename: str
+    similarity: float = 1.0  # share of words and word pairs in common
 
 
 def vn_date(day: dt.date | None) -> str:
@@ -96,8 +97,10 @@ def _cited(c: Citation) -> str:
     return f"{c.number}/{c.notation}" + (f" ngày {vn_date(c.doc_date)}" if c.doc_date else "")
 
 
-def check_citation(fields: DocumentFields, citations: list[Citation]) -> CheckResult:
-    """The file is the document the claim cites: same number and notation, and the same date when cited."""
+def check_citation(fields: DocumentFields, citations: list[Citation], *, whole_unit: bool = False) -> CheckResult:
+    """The file is the document the claim cites: same number and notation, and the same date when cited.
+
+    A file filed for the whole unit answers any of the unit's citations, and none of them is no fault."""
     c = EvidenceCheck.CITATION
     if not citations:
         return not_checked(c, "Không có văn bản trích dẫn để đối chiếu", "no citation to compare with")
@@ -111,6 +114,10 @@ def check_citation(fields: DocumentFields, citations: list[Citation]) -> CheckRe
     same = [x for x in citations if notation_key(x.number, x.notation) == own]
     detail = {"cited": [x.to_dict() for x in citations], "found": fields.number.value,
               "span": [fields.number.start, fields.number.end]}
+    if not same and whole_unit:
+        return not_checked(c, f"Tệp nộp chung cho đơn vị; số {fields.number.value} không có trong các trích dẫn "
+                              "của đơn vị", f"filed for the whole unit; {fields.number.value} is not among the "
+                                          "unit's citations")
     if not same:
         return CheckResult(c, V.MISMATCH,
                            f"Văn bản mang số {fields.number.value}, khác văn bản được trích dẫn ({cited})",
@@ -227,8 +234,11 @@ def check_shared(unit_code: str | None, indicator: str | None, peers: list[Peer]
         parts_vi.append(f"chính đơn vị cho chỉ số {', '.join(codes)}")
         parts_en.append(f"this unit for indicator(s) {', '.join(codes)}")
     detail = {"peers": [asdict(p) for p in others]}
-    return CheckResult(c, V.SHARED, f"Cùng một văn bản (trùng nội dung) cũng được nộp bởi {' và '.join(parts_vi)}",
-                       f"the same document (same text) is also filed by {' and '.join(parts_en)}", detail)
+    alike = min(p.similarity for p in others)
+    same_vi = "trùng toàn bộ nội dung" if alike >= 1 else f"giống {alike:.0%} nội dung trở lên"
+    same_en = "the same text" if alike >= 1 else f"at least {alike:.0%} the same text"
+    return CheckResult(c, V.SHARED, f"Cùng một văn bản ({same_vi}) cũng được nộp bởi {' và '.join(parts_vi)}",
+                       f"the same document ({same_en}) is also filed by {' and '.join(parts_en)}", detail)
 
 
 def overall(results: list[CheckResult]) -> EvidenceVerdict:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from dti.evidence.checks import Peer, Record
 from dti.evidence.fields import DocumentFields, notation_key
-from dti.evidence.fingerprint import NEAR_BITS, bands, distance
+from dti.evidence.fingerprint import SAME_TEXT, bands, similarity
 from dti.evidence.relevance import leaf_terms
 from dti.framework import Framework, Period, framework_for_type, load_all
 from dti.intake.citations import Citation
@@ -124,7 +124,7 @@ class Print:
     indicator_code: str | None
     filename: str
     text_sha: str | None
-    simhash: str | None
+    signature: str | None
     identity: tuple | None  # (number key, notation key, date) as far as read
 
 
@@ -142,8 +142,8 @@ def _conflict(a: tuple | None, b: tuple | None) -> bool:
 
 
 def same_text_groups(prints: list[Print]) -> dict[int, list[Print]]:
-    """{key: the other filings with the same text}: the same words exactly, or a SimHash within NEAR_BITS
-    whose number and date do not say it is another document (two units' decisions from one template)."""
+    """{key: the other filings with the same text}: the same words exactly, or texts at least SAME_TEXT alike
+    whose numbers and dates do not say they are two documents (two units' decisions from one template)."""
     parent = list(range(len(prints)))
 
     def find(i: int) -> int:
@@ -157,22 +157,22 @@ def same_text_groups(prints: list[Print]) -> dict[int, list[Print]]:
 
     # The same words (so the same number and date): one document, whatever its bytes.
     by_sha: dict[str, int] = {}
-    # One representative per distinct (SimHash, identity), so a document filed a thousand times is compared once.
+    # One representative per distinct (signature, identity): a document filed a thousand times is compared once.
     reps: dict[tuple, int] = {}
     for i, p in enumerate(prints):
         if p.text_sha:
             union(i, by_sha.setdefault(p.text_sha, i))
-        if p.simhash:
-            union(i, reps.setdefault((p.simhash, p.identity), i))
+        if p.signature:
+            union(i, reps.setdefault((p.signature, p.identity), i))
     buckets: dict[str, list[int]] = defaultdict(list)
     for i in reps.values():
-        for band in bands(prints[i].simhash):
+        for band in bands(prints[i].signature):
             buckets[band].append(i)
     for members in buckets.values():
         for pos, a in enumerate(members):
             for b in members[pos + 1:]:
                 pa, pb = prints[a], prints[b]
-                if find(a) != find(b) and distance(pa.simhash, pb.simhash) <= NEAR_BITS \
+                if find(a) != find(b) and similarity(pa.signature, pb.signature) >= SAME_TEXT \
                         and not _conflict(pa.identity, pb.identity):
                     union(a, b)
     groups: dict[int, list[int]] = defaultdict(list)
@@ -182,5 +182,11 @@ def same_text_groups(prints: list[Print]) -> dict[int, list[Print]]:
             for members in groups.values() for i in members}
 
 
-def peers_of(others: list[Print]) -> list[Peer]:
-    return [Peer(p.key if p.key >= 0 else None, p.unit_code, p.indicator_code, p.filename) for p in others]
+def peers_of(me: Print | None, others: list[Print]) -> list[Peer]:
+    """The other filings of `me`'s text, each with how alike the two texts are."""
+    def alike(p: Print) -> float:
+        if me is None or (me.text_sha and me.text_sha == p.text_sha):
+            return 1.0
+        return round(similarity(me.signature, p.signature), 2)
+
+    return [Peer(p.key if p.key >= 0 else None, p.unit_code, p.indicator_code, p.filename, alike(p)) for p in others]

@@ -89,7 +89,7 @@ def run_checks(reading: Reading, claim: Claim, records, peers, relevance: CheckR
         relevance = check_relevance(reading.text or "", fields, claim.indicator_code, claim.terms)
     return [
         reading.content,
-        check_citation(fields, claim.citations),
+        check_citation(fields, claim.citations, whole_unit=claim.indicator_code is None),
         check_period(fields, claim.period, claim.window),
         check_registered(fields, claim.unit_code, records),
         relevance,
@@ -100,7 +100,7 @@ def run_checks(reading: Reading, claim: Claim, records, peers, relevance: CheckR
 def _period_prints(session: Session, period: str) -> list[Print]:
     rows = session.execute(
         sa.select(EvidenceFile.id, EvidenceFile.unit_code, EvidenceFile.indicator_code, EvidenceFile.filename,
-                  EvidenceText.text_sha, EvidenceText.simhash, EvidenceText.fields, EvidenceText.content)
+                  EvidenceText.text_sha, EvidenceText.signature, EvidenceText.fields, EvidenceText.content)
         .join(EvidenceText, EvidenceText.sha256 == EvidenceFile.sha256)
         .where(EvidenceFile.period == period).order_by(EvidenceFile.id)).all()
     out = []
@@ -131,11 +131,11 @@ def read_one(data: bytes, *, filename: str = "", citation: str | None = None, un
             numbers = {(reading.fields.number_parts or {}).get("number") or ""}
             records = records_for(unit_records(session, unit, numbers), reading.fields)
         if session is not None and period and reading.has_text:
-            me = Print(-1, unit or "?", indicator, filename, reading.text_sha, reading.simhash,
+            me = Print(-1, unit or "?", indicator, filename, reading.text_sha, reading.signature,
                        identity_of(reading.fields))
             others = [p for p in _period_prints(session, period) if p.text_sha != reading.text_sha or
                       (p.unit_code, p.indicator_code) != (unit, indicator)]
-            peers = peers_of(same_text_groups([me, *others]).get(-1, []))
+            peers = peers_of(me, same_text_groups([me, *others]).get(-1, []))
         checks = run_checks(reading, claim, records, peers)
         if session is not None:
             session.commit()
@@ -238,7 +238,9 @@ def _verdict_rows(s: Session, period: str, limits: ReadLimits, now: dt.datetime)
                                      .where(EvidenceText.sha256.in_(chunk)))}
     before = {r.evidence_file_id: r for r in s.scalars(
         sa.select(EvidenceVerdictRow).where(EvidenceVerdictRow.period == period))}
-    groups = same_text_groups(_period_prints(s, period))
+    period_prints = _period_prints(s, period)
+    prints = {p.key: p for p in period_prints}
+    groups = same_text_groups(period_prints)
     numbers: dict[str, set[str]] = {}
     for f in filings:
         parts = readings[f.sha256].fields.number_parts if f.sha256 in readings else None
@@ -260,7 +262,7 @@ def _verdict_rows(s: Session, period: str, limits: ReadLimits, now: dt.datetime)
         if relevance is None and reading.has_text:
             reading.text = s.scalar(sa.select(EvidenceText.text).where(EvidenceText.sha256 == f.sha256))
         checks = run_checks(reading, claim, records_for(records.get(f.unit_code, {}), reading.fields),
-                            peers_of(groups.get(f.id, [])), relevance)
+                            peers_of(prints.get(f.id), groups.get(f.id, [])), relevance)
         reading.text = None
         rows.append({"evidence_file_id": f.id, "sha256": f.sha256, "unit_code": f.unit_code, "period": period,
                      "indicator_code": f.indicator_code, "verdict": str(overall(checks)),

@@ -33,7 +33,7 @@ class EvidenceText(Base):
     fields: Mapped[dict | None] = mapped_column(JSON)  # dti.evidence.fields.DocumentFields.to_dict()
     content: Mapped[dict | None] = mapped_column(JSON)  # the content check (readable, text, not a blank form)
     text_sha: Mapped[str | None] = mapped_column(String(64), index=True)
-    simhash: Mapped[str | None] = mapped_column(String(16))
+    signature: Mapped[str | None] = mapped_column(String(512))  # MinHash (dti.evidence.fingerprint)
     seconds: Mapped[float] = mapped_column(Float, default=0.0)
     read_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 

@@ -37,7 +37,7 @@ def upgrade() -> None:
         sa.Column("fields", sa.JSON(), nullable=True),
         sa.Column("content", sa.JSON(), nullable=True),
         sa.Column("text_sha", sa.String(length=64), nullable=True),
-        sa.Column("simhash", sa.String(length=16), nullable=True),
+        sa.Column("signature", sa.String(length=512), nullable=True),
         sa.Column("seconds", sa.Float(), nullable=False),
         sa.Column("read_at", UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("sha256", name=op.f("pk_evidence_texts")),
