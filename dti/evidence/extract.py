@@ -199,7 +199,10 @@ def _read_image(data: bytes, out: Extraction, limits: ReadLimits, clock: _Clock)
                 out.detail = f"the image has {image.width}×{image.height} pixels, over {MAX_PIXELS:,}"
                 return
             page = ImageOps.exif_transpose(image).convert("L")
-    except (OSError, ValueError, Image.DecompressionBombError) as exc:
+    except Image.DecompressionBombError as exc:
+        out.problem, out.detail = EvidenceProblem.TOO_LARGE, str(exc)
+        return
+    except (OSError, ValueError) as exc:
         out.problem, out.detail = EvidenceProblem.DAMAGED, f"the image cannot be opened ({exc})"
         return
     out.page_count = 1

@@ -21,7 +21,8 @@ DOC_TYPES = {
 TYPE_BY_CODE = {code.upper(): name for name, code in DOC_TYPES.items() if code}
 OFFICIAL_LETTER = "CÔNG VĂN"
 HEADER_LINES = 14  # the number, place and date stand in the first lines of the first page
-_NUMBER_LABEL = re.compile(r"(?<![^\W\d_])S[ốôoóồ6]\s*(?:,?\s*ký\s*hiệu)?\s*[:.;]?\s*(?=\d)", re.IGNORECASE)
+# "Số:" with a capital S (the body's "… số 45/KH-UBND" cites another document); scans misread the ố.
+_NUMBER_LABEL = re.compile(r"(?<![^\W\d_])S[ốôoóồ6]\s*(?:,?\s*ký\s*hiệu)?\s*[:.;]?\s*(?=\d)")
 _DATE_WORDS = re.compile(r"ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})", re.IGNORECASE)
 _DATE_DIGITS = re.compile(r"ngày\s+(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4})", re.IGNORECASE)
 _SUBJECT_LABEL = re.compile(r"\b(?:V/v|Về việc)\s*[:.]?\s*", re.IGNORECASE)
@@ -111,10 +112,12 @@ def _found(text: str, value: str, start: int, end: int, how: str = "text") -> Fo
     return Found(value, start, end, text[start:end], _page(text, start), how)
 
 
-def _number(text: str, lines: list[_Line]) -> tuple[Found, dict] | None:
-    """The document's own number: after the "Số:" label in the header, else the first notation there."""
-    head = lines[:HEADER_LINES]
-    for pass_ in ("label", "any"):
+def _number(text: str, lines: list[_Line], title_at: int | None) -> tuple[Found, dict] | None:
+    """The document's own number: after the "Số:" label in the header, else the first notation above the
+    title (the body cites other documents' numbers)."""
+    above_title = lines[:min(HEADER_LINES, title_at if title_at is not None else HEADER_LINES)]
+    header = [line for line in lines[:HEADER_LINES] if not _BODY_START.match(line.text)]
+    for pass_, head in (("label", header), ("any", above_title)):
         for line in head:
             at = 0
             if pass_ == "label":
@@ -264,13 +267,15 @@ def _type_from_notation(parts: dict | None) -> str | None:
 
 
 def read_fields(text: str) -> DocumentFields:
-    """Every field the text lets us find; a field not found is None (never guessed)."""
+    """Every field the text lets us find; a field not found is None (never guessed). The header (number,
+    place and date, issuer) is read above the title line, the subject below it, the signer at the end."""
     lines = _lines(text)
-    number = _number(text, lines)
+    title = _title(lines, 0)
+    title_at = title[0] if title else None
+    number = _number(text, lines, title_at)
     number_at = next((i for i, line in enumerate(lines) if number and
                       line.start <= number[0].start < line.start + len(line.text) + 1), 0)
-    title = _title(lines, number_at)
-    date = _date(text, lines, number_at, title[0] if title else None)
+    date = _date(text, lines, number_at, title_at)
     doc_type = None
     if title:
         line = lines[title[0]]
@@ -279,12 +284,13 @@ def read_fields(text: str) -> DocumentFields:
     elif number and (name := _type_from_notation(number[1])):
         doc_type = Found(name.capitalize(), number[0].start, number[0].end, number[0].source, number[0].page,
                          "notation")
-    issuer = _issuer(text, lines, number_at if number else min(len(lines), 4))
+    issuer_upto = number_at if number else (title_at if title_at is not None else min(len(lines), 4))
     signer = _signer(text, lines)
     return DocumentFields(
         number=number[0] if number else None, number_parts=number[1] if number else None,
-        date=date[0] if date else None, place=date[1] if date else None, doc_type=doc_type, issuer=issuer,
-        subject=_subject(text, lines, title[0] if title else None, number_at),
+        date=date[0] if date else None, place=date[1] if date else None, doc_type=doc_type,
+        issuer=_issuer(text, lines, issuer_upto),
+        subject=_subject(text, lines, title_at, number_at),
         signer=signer[0] if signer else None, signer_title=signer[1] if signer else None,
     )
 
