@@ -162,13 +162,14 @@ def seed_evidence_world(url: str) -> None:
                               number=number, notation=notation, issue_date=issued, doc_type=notation.split("-")[0]))
 
 
-def file_evidence(url: str, filings=FILINGS) -> dict[str, int]:
-    """File each evidence through the review app's own store (dti.appraisal.evidence): {file: filing id}."""
+def file_evidence(url: str, filings=FILINGS, settings=None) -> dict[str, int]:
+    """File each evidence through the review app's own store (dti.appraisal.evidence): {unit/file: filing id}."""
     from dti.appraisal.evidence import store_evidence
 
     ids = {}
     with session_scope(url) as s:
         for f in filings:
-            row = store_evidence(s, user(url, UPLOADERS[f.unit]), document(f.file), f.file, f.unit, PERIOD, f.indicator)
+            row = store_evidence(s, user(url, UPLOADERS[f.unit]), document(f.file), f.file, f.unit, PERIOD,
+                                 f.indicator, settings=settings)
             ids[f"{f.unit}/{f.file}"] = row.id
     return ids

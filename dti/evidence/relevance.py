@@ -58,10 +58,10 @@ def leaf_terms(leaf: Leaf | None) -> list[str]:
         return []
     terms = list(leaf.evidence_keywords or []) or (_from_requirement(leaf.evidence_vi) if leaf.evidence_vi else [])
     out: list[str] = []
-    for term in terms:
-        for variant in (term, *_expanded(term)):
-            if variant and fold(variant) not in {fold(t) for t in out}:
-                out.append(variant)
+    # The terms as given, then their abbreviations or spelled-out forms.
+    for variant in [*terms, *(v for term in terms for v in _expanded(term))]:
+        if variant and fold(variant) not in {fold(t) for t in out}:
+            out.append(variant)
     return out
 
 
