@@ -7,14 +7,23 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 
 from dti.intake.citations import parse_citations
 from dti.vocabulary import EvidenceCheck as C
 from dti.vocabulary import EvidenceVerdict as V
 from dti.warehouse.db import session_scope
 from dti.warehouse.models import EvidenceCitation, RawDocument, SelfReport, Submission
-from simulators.synthetic.evidence_docs import EvidenceDoc, docx, lines, odt, scan_image, scan_pdf, text_pdf, xlsx
+from simulators.synthetic.evidence_docs import (
+    EvidenceDoc,
+    docx,
+    lines,
+    odt,
+    scan_image,
+    scan_pdf,
+    text_pdf,
+    xlsx,
+)
 from tests.review_fixtures import PERIOD, seed_review, user
 
 SO_TU_PHAP = ("UBND TỈNH LÀO CAI", "SỞ TƯ PHÁP")
@@ -84,7 +93,7 @@ DOCUMENTS = [
 ]
 
 
-@lru_cache(maxsize=None)
+@cache
 def document(name: str) -> bytes:
     """Each file once per test session (a scan takes a second to read back, not to make)."""
     makers = {
