@@ -19,6 +19,7 @@ COMMAND_MODULES = [
     "application.cli.review_cmd",
     "application.cli.bench_cmd",
     "application.cli.db_cmd",
+    "application.cli.evidence_cmd",
 ]
 
 

@@ -93,8 +93,10 @@ def check_content(problem: EvidenceProblem | None, detail: str, text: str, field
     return CheckResult(c, V.OK, f"Đọc được {n} chữ cái", f"{n} readable letters", {"letters": n})
 
 
-def _cited(c: Citation) -> str:
-    return f"{c.number}/{c.notation}" + (f" ngày {vn_date(c.doc_date)}" if c.doc_date else "")
+def _cited(c: Citation, en: bool = False) -> str:
+    if not c.doc_date:
+        return f"{c.number}/{c.notation}"
+    return f"{c.number}/{c.notation} " + (f"of {c.doc_date.isoformat()}" if en else f"ngày {vn_date(c.doc_date)}")
 
 
 def check_citation(fields: DocumentFields, citations: list[Citation], *, whole_unit: bool = False) -> CheckResult:
@@ -105,9 +107,10 @@ def check_citation(fields: DocumentFields, citations: list[Citation], *, whole_u
     if not citations:
         return not_checked(c, "Không có văn bản trích dẫn để đối chiếu", "no citation to compare with")
     cited = "; ".join(_cited(x) for x in citations)
+    cited_en = "; ".join(_cited(x, en=True) for x in citations)
     if fields.number is None:
         return CheckResult(c, V.UNKNOWN, f"Không đọc được số, ký hiệu trên văn bản để so với trích dẫn {cited}",
-                           f"the document's number cannot be read to compare with the citation {cited}",
+                           f"the document's number cannot be read to compare with the citation {cited_en}",
                            {"cited": [x.to_dict() for x in citations]})
     parts = fields.number_parts or {}
     own = notation_key(parts.get("number"), parts.get("notation"))
@@ -121,7 +124,7 @@ def check_citation(fields: DocumentFields, citations: list[Citation], *, whole_u
     if not same:
         return CheckResult(c, V.MISMATCH,
                            f"Văn bản mang số {fields.number.value}, khác văn bản được trích dẫn ({cited})",
-                           f"the document is numbered {fields.number.value}, not the cited {cited}", detail)
+                           f"the document is numbered {fields.number.value}, not the cited {cited_en}", detail)
     dated = [x for x in same if x.doc_date]
     doc_date = fields.doc_date
     if dated and doc_date and all(x.doc_date != doc_date for x in dated):
@@ -196,8 +199,8 @@ def check_relevance(text: str, fields: DocumentFields, indicator: str | None, te
     """The document's subject or text names what the indicator asks for."""
     c = EvidenceCheck.RELEVANCE
     if not indicator:
-        return not_checked(c, "Tệp nộp chung cho đơn vị, không gắn với chỉ số nào",
-                           "filed for the whole unit, not for one indicator")
+        return not_checked(c, "Tệp không gắn với chỉ số nào (nộp chung cho đơn vị)",
+                           "the file is not tied to one indicator (filed for the whole unit)")
     if not terms:
         return not_checked(c, f"Chỉ số {indicator} không có từ khoá minh chứng", f"indicator {indicator} has no "
                            "evidence keywords")

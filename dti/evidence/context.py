@@ -31,6 +31,7 @@ class Claim:
     window: tuple[dt.date, dt.date] | None = None
     terms: list[str] = field(default_factory=list)
     framework_id: str | None = None
+    whole_unit: bool = False  # filed for the whole unit: it may answer any of the unit's citations
 
 
 def _valid_in(fw: Framework, year: int) -> bool:
@@ -60,7 +61,7 @@ def framework_for(session: Session | None, unit_code: str | None, period: str | 
 
 
 def claim_for(fw: Framework | None, unit: str | None, period: str | None, indicator: str | None,
-              citations: list[Citation]) -> Claim:
+              citations: list[Citation], *, whole_unit: bool = False) -> Claim:
     window = terms = None
     if fw is not None and period:
         try:
@@ -69,7 +70,7 @@ def claim_for(fw: Framework | None, unit: str | None, period: str | None, indica
             window = None
         leaf = next((lf for lf in fw.leaves() if lf.code == indicator), None) if indicator else None
         terms = leaf_terms(leaf)
-    return Claim(unit, period, indicator, citations, window, terms or [], fw.id if fw else None)
+    return Claim(unit, period, indicator, citations, window, terms or [], fw.id if fw else None, whole_unit)
 
 
 def period_citations(session: Session, period: str) -> dict[tuple[str, str], list[Citation]]:

@@ -206,7 +206,9 @@ def _issuer(text: str, lines: list[_Line], upto: int) -> Found | None:
     if not pieces:
         return None
     value = " ".join(text[a:b].strip(" -–—_*") for a, b in pieces)
-    return _found(text, value, pieces[0][0], pieces[-1][1])
+    # Its pieces as read, without the motto that sits between them in a two-column header.
+    source = " | ".join(text[a:b] for a, b in pieces)
+    return Found(value, pieces[0][0], pieces[-1][1], source, _page(text, pieces[0][0]))
 
 
 def _subject(text: str, lines: list[_Line], title_at: int | None, number_at: int) -> Found | None:

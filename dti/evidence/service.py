@@ -89,7 +89,7 @@ def run_checks(reading: Reading, claim: Claim, records, peers, relevance: CheckR
         relevance = check_relevance(reading.text or "", fields, claim.indicator_code, claim.terms)
     return [
         reading.content,
-        check_citation(fields, claim.citations, whole_unit=claim.indicator_code is None),
+        check_citation(fields, claim.citations, whole_unit=claim.whole_unit),
         check_period(fields, claim.period, claim.window),
         check_registered(fields, claim.unit_code, records),
         relevance,
@@ -256,7 +256,7 @@ def _verdict_rows(s: Session, period: str, limits: ReadLimits, now: dt.datetime)
         if key not in fws:
             fws[key] = framework_for(s, f.unit_code, period, f.indicator_code, frameworks)
         claim = claim_for(fws[key], f.unit_code, period, f.indicator_code,
-                          citations_of(cited, f.unit_code, f.indicator_code))
+                          citations_of(cited, f.unit_code, f.indicator_code), whole_unit=f.indicator_code is None)
         basis = relevance_basis(reading, claim, limits)
         relevance = _old_relevance(before.get(f.id), basis)
         if relevance is None and reading.has_text:
