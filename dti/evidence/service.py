@@ -277,6 +277,10 @@ def read_period(wh: Warehouse, period: str, *, files_dir: Path, limits: ReadLimi
     now = now or utc_now()
     out = PeriodReads(period)
     _read_new(wh, period, limits, files_dir, float("inf") if budget_s is None else budget_s, out, now)
+    if out.filings == 0:
+        with wh.transaction() as s:
+            s.execute(sa.delete(EvidenceVerdictRow).where(EvidenceVerdictRow.period == period))
+        return out
     with wh.transaction() as s:
         rows = _verdict_rows(s, period, limits, now)
         s.execute(sa.delete(EvidenceVerdictRow).where(EvidenceVerdictRow.period == period))
