@@ -211,11 +211,12 @@ def check_relevance(text: str, fields: DocumentFields, indicator: str | None, te
     if is_related(matches):
         return CheckResult(c, V.OK, f"Liên quan đến chỉ số {indicator}: có {shown}",
                            f"concerns indicator {indicator}: found {', '.join(m.term for m in matches)}", detail)
-    looked = ", ".join(f"«{t}»" for t in terms)
-    found = f"; chỉ thấy {shown}" if matches else ""
+    seen = {m.term for m in matches}
+    looked = ", ".join(f"«{t}»" for t in terms if t not in seen)
+    found = f"; chỉ thấy {shown} (cần một từ khoá trong trích yếu hoặc hai trong văn bản)" if matches else ""
     return CheckResult(c, V.UNRELATED, f"Không thấy nội dung về chỉ số {indicator}: không có {looked}{found}",
-                       f"nothing about indicator {indicator}: none of {', '.join(terms)} in the subject, "
-                       f"fewer than two in the text", detail)
+                       f"nothing about indicator {indicator}: no term in the subject line and fewer than two in the "
+                       f"text (looked for {', '.join(terms)})", detail)
 
 
 def check_shared(unit_code: str | None, indicator: str | None, peers: list[Peer] | None) -> CheckResult:
