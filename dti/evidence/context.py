@@ -60,8 +60,7 @@ def framework_for(session: Session | None, unit_code: str | None, period: str | 
     return None
 
 
-def claim_for(fw: Framework | None, unit: str | None, period: str | None, indicator: str | None,
-              citations: list[Citation], *, whole_unit: bool = False) -> Claim:
+def _window_and_terms(fw: Framework | None, period: str | None, indicator: str | None) -> tuple:
     window = terms = None
     if fw is not None and period:
         try:
@@ -70,7 +69,18 @@ def claim_for(fw: Framework | None, unit: str | None, period: str | None, indica
             window = None
         leaf = next((lf for lf in fw.leaves() if lf.code == indicator), None) if indicator else None
         terms = leaf_terms(leaf)
-    return Claim(unit, period, indicator, citations, window, terms or [], fw.id if fw else None, whole_unit)
+    return window, terms or []
+
+
+def claim_for(fw: Framework | None, unit: str | None, period: str | None, indicator: str | None,
+              citations: list[Citation], *, whole_unit: bool = False, memo: dict | None = None) -> Claim:
+    """The claim a filing answers. `memo` keeps each framework's window and terms across a period's filings."""
+    memo = {} if memo is None else memo
+    key = (id(fw), period, indicator)  # the frameworks stay loaded while the memo lives
+    if key not in memo:
+        memo[key] = _window_and_terms(fw, period, indicator)
+    window, terms = memo[key]
+    return Claim(unit, period, indicator, citations, window, list(terms), fw.id if fw else None, whole_unit)
 
 
 def period_citations(session: Session, period: str) -> dict[tuple[str, str], list[Citation]]:

@@ -80,23 +80,37 @@ def fold(text: str, *, accents: bool = True) -> str:
     return fold_with_map(text, accents=accents)[0]
 
 
+class Haystack:
+    """A text folded once per way of comparing, so many phrases can be looked for in it cheaply."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self._folded: dict[bool, tuple[str, list[int]]] = {}
+
+    def _fold(self, accents: bool) -> tuple[str, list[int]]:
+        if accents not in self._folded:
+            self._folded[accents] = fold_with_map(self.text, accents=accents)
+        return self._folded[accents]
+
+    def find(self, phrase: str) -> tuple[int, int, bool] | None:
+        """Where `phrase` first occurs as whole words: (start, end, with_accents), comparing with diacritics
+        first and, for a phrase of two words or more, without them (scans lose a few marks)."""
+        for accents in (True, False):
+            if not accents and len(phrase.split()) < 2:
+                return None
+            needle = fold(phrase, accents=accents)
+            if needle.strip() == "":
+                return None
+            folded, where = self._fold(accents)
+            at = folded.find(needle)
+            if at >= 0:
+                return where[at + 1], where[at + len(needle) - 2] + 1, accents
+        return None
+
+
 def find_phrase(text: str, phrase: str) -> tuple[int, int, bool] | None:
-    """Where `phrase` first occurs in `text` as whole words: (start, end, with_accents), comparing with
-    diacritics first and, for a phrase of two words or more, without them (scans lose a few marks).
-    """
-    for accents in (True, False):
-        if not accents and len(phrase.split()) < 2:
-            return None
-        folded, where = fold_with_map(text, accents=accents)
-        needle = fold(phrase, accents=accents)
-        if needle.strip() == "":
-            return None
-        at = folded.find(needle)
-        if at >= 0:
-            start = where[at + 1]
-            end = where[at + len(needle) - 2] + 1
-            return start, end, accents
-    return None
+    """Where `phrase` first occurs in `text` as whole words (see Haystack.find)."""
+    return Haystack(text).find(phrase)
 
 
 def letters(text: str) -> int:

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 
 from dti.evidence.fields import DOC_TYPES
-from dti.evidence.normalize import find_phrase, fold
+from dti.evidence.normalize import Haystack, find_phrase, fold
 from dti.framework import Leaf
 
 # Abbreviations a requirement uses and documents spell out (or the reverse): either form matches.
@@ -78,13 +78,15 @@ def _expanded(term: str) -> list[str]:
 def find_terms(text: str, terms: list[str], subject: tuple[int, int] | None) -> list[Match]:
     """Each term found in the text (its first occurrence), marked as in the subject line when it is."""
     found = []
+    whole = Haystack(text)
+    line = Haystack(text[subject[0]:subject[1]]) if subject else None
     for term in terms:
-        if subject:
-            hit = find_phrase(text[subject[0]:subject[1]], term)
+        if subject and line is not None:
+            hit = line.find(term)
             if hit:
                 found.append(Match(term, "subject", subject[0] + hit[0], subject[0] + hit[1], hit[2]))
                 continue
-        hit = find_phrase(text, term)
+        hit = whole.find(term)
         if hit:
             found.append(Match(term, "text", hit[0], hit[1], hit[2]))
     return found

@@ -247,6 +247,7 @@ def _verdict_rows(s: Session, period: str, limits: ReadLimits, now: dt.datetime)
         numbers.setdefault(f.unit_code, set()).add((parts or {}).get("number") or "")
     records = {unit: unit_records(s, unit, wanted) for unit, wanted in sorted(numbers.items())}
     fws: dict[tuple, Framework | None] = {}
+    memo: dict = {}
     rows = []
     for f in filings:
         reading = readings.get(f.sha256)
@@ -256,7 +257,8 @@ def _verdict_rows(s: Session, period: str, limits: ReadLimits, now: dt.datetime)
         if key not in fws:
             fws[key] = framework_for(s, f.unit_code, period, f.indicator_code, frameworks)
         claim = claim_for(fws[key], f.unit_code, period, f.indicator_code,
-                          citations_of(cited, f.unit_code, f.indicator_code), whole_unit=f.indicator_code is None)
+                          citations_of(cited, f.unit_code, f.indicator_code), whole_unit=f.indicator_code is None,
+                          memo=memo)
         basis = relevance_basis(reading, claim, limits)
         relevance = _old_relevance(before.get(f.id), basis)
         if relevance is None and reading.has_text:

@@ -12,6 +12,7 @@ import zipfile
 import zlib
 
 import pytest
+from PIL import Image
 from pypdf import PdfReader, PdfWriter
 
 from dti.evidence.cache import read_data
@@ -185,3 +186,23 @@ def test_a_blank_form_is_told_apart_from_a_filled_document():
     assert "Mẫu trống" in blank.content.reason_vi and "Số: /QĐ-STP" in blank.content.reason_vi
     empty = read_data("x", docx(["", " "]), LIMITS)
     assert empty.content.verdict == V.NO_TEXT and "0 chữ cái" in empty.content.reason_vi
+
+
+def test_a_page_preview_is_drawn_for_the_claim_page():
+    from dti.evidence.extract import preview_png
+
+    png = preview_png(document("decision-scan.pdf"), page=1, width=600)
+    assert png.startswith(b"\x89PNG") and Image.open(io.BytesIO(png)).width == 600
+    assert preview_png(document("decision-scan.pdf"), page=2) is None
+    assert preview_png(document("report.docx")) is None
+
+
+def test_a_long_text_is_searched_for_every_term_quickly():
+    import time
+
+    from dti.evidence.relevance import find_terms
+
+    text = ("Nội dung báo cáo về tình hình kinh tế xã hội của tỉnh trong năm. " * 3000) + "Kế hoạch chuyển đổi số"
+    started = time.perf_counter()
+    found = find_terms(text, [f"cụm từ không có số {i}" for i in range(30)] + ["chuyển đổi số"], None)
+    assert [m.term for m in found] == ["chuyển đổi số"] and time.perf_counter() - started < 5
