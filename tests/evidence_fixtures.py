@@ -9,6 +9,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from functools import cache
 
+from dti.appraisal.evidence import store_evidence
 from dti.intake.citations import parse_citations
 from dti.vocabulary import EvidenceCheck as C
 from dti.vocabulary import EvidenceVerdict as V
@@ -173,8 +174,6 @@ def seed_evidence_world(url: str) -> None:
 
 def file_evidence(url: str, filings=FILINGS, settings=None) -> dict[str, int]:
     """File each evidence through the review app's own store (dti.appraisal.evidence): {unit/file: filing id}."""
-    from dti.appraisal.evidence import store_evidence
-
     ids = {}
     with session_scope(url) as s:
         for f in filings:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import random
+import time
 import zipfile
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -190,7 +191,9 @@ def scan_pdf(doc: EvidenceDoc, seed: int = 1, dpi: int = 200, skew: float = 0.8)
     """An image-only PDF (no text layer at all), one scanned image per page."""
     pages = [scanned(p, seed + i, skew) for i, p in enumerate(page_images(doc, dpi))]
     out = io.BytesIO()
-    pages[0].save(out, "PDF", resolution=dpi, save_all=True, append_images=pages[1:])
+    stamp = time.gmtime(1_735_689_600)  # 2025-01-01: the same document and seed give the same bytes
+    pages[0].save(out, "PDF", resolution=dpi, save_all=True, append_images=pages[1:], creationDate=stamp,
+                  modDate=stamp)
     return out.getvalue()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from pathlib import Path
 
 from dti.evidence.checks import (
     Peer,
@@ -154,8 +155,6 @@ def test_the_overall_verdict_is_the_most_serious_and_never_hidden_by_a_check_tha
 
 
 def test_docs_explain_every_check_its_verdicts_what_it_cannot_know_and_how_to_tune_keywords():
-    from pathlib import Path
-
     doc = (Path(__file__).resolve().parents[2] / "docs" / "evidence.md").read_text(encoding="utf-8")
     table = doc[doc.index("## The checks"):doc.index("### What the checks cannot know")]
     cannot = doc[doc.index("### What the checks cannot know"):doc.index("## Tuning keywords per leaf")]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import struct
+import time
 import tracemalloc
 import unicodedata
 import zipfile
@@ -16,9 +17,10 @@ from PIL import Image
 from pypdf import PdfReader, PdfWriter
 
 from dti.evidence.cache import read_data
-from dti.evidence.extract import extract
+from dti.evidence.extract import extract, preview_png
 from dti.evidence.limits import ReadLimits
 from dti.evidence.ocr import check_ocr
+from dti.evidence.relevance import find_terms
 from dti.vocabulary import EvidenceProblem as P
 from dti.vocabulary import EvidenceVerdict as V
 from simulators.synthetic.evidence_docs import EvidenceDoc, docx, text_pdf
@@ -189,8 +191,6 @@ def test_a_blank_form_is_told_apart_from_a_filled_document():
 
 
 def test_a_page_preview_is_drawn_for_the_claim_page():
-    from dti.evidence.extract import preview_png
-
     png = preview_png(document("decision-scan.pdf"), page=1, width=600)
     assert png.startswith(b"\x89PNG") and Image.open(io.BytesIO(png)).width == 600
     assert preview_png(document("decision-scan.pdf"), page=2) is None
@@ -198,10 +198,6 @@ def test_a_page_preview_is_drawn_for_the_claim_page():
 
 
 def test_a_long_text_is_searched_for_every_term_quickly():
-    import time
-
-    from dti.evidence.relevance import find_terms
-
     text = ("Nội dung báo cáo về tình hình kinh tế xã hội của tỉnh trong năm. " * 3000) + "Kế hoạch chuyển đổi số"
     started = time.perf_counter()
     found = find_terms(text, [f"cụm từ không có số {i}" for i in range(30)] + ["chuyển đổi số"], None)
