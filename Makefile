@@ -20,12 +20,20 @@ $(STAMP): pyproject.toml constraints.txt
 
 venv: $(STAMP)
 
-# Debian's chromium for the browser tests (never a downloaded browser build).
+# Debian's chromium for the browser tests (never a downloaded browser build); Tesseract with its
+# Vietnamese model to read scanned evidence, and the DejaVu fonts the synthetic evidence is drawn with.
 system-deps:
 	@if [ ! -x /usr/bin/chromium ]; then \
 	  echo "Cài chromium từ Debian / installing Debian's chromium"; \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
 	  echo "Không cài được chromium / could not install chromium"; \
+	fi
+	@if [ ! -x /usr/bin/tesseract ] || [ ! -f /usr/share/tesseract-ocr/5/tessdata/vie.traineddata ] || \
+	    [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf ]; then \
+	  echo "Cài tesseract-ocr (tiếng Việt) và phông DejaVu từ Debian / installing Debian's Tesseract and fonts"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr tesseract-ocr-vie \
+	    fonts-dejavu-core >/dev/null) || \
+	  echo "Không cài được tesseract-ocr / could not install tesseract-ocr"; \
 	fi
 
 demo: $(STAMP)

@@ -57,6 +57,21 @@ GROUPS: dict[str, tuple[Setting, ...]] = {
                                 "default: $DTI_DATA_DIR/files"),
         _s("DTI_MAPPINGS_DIR", "", "Declarative column mappings for foreign and historical sheets; default: mappings/"),
     ),
+    "evidence": (
+        _s("DTI_EVIDENCE_MAX_PAGES", "60", "Pages of one evidence file that are read; later pages are left unread "
+                                           "and the file says so"),
+        _s("DTI_EVIDENCE_OCR_MAX_PAGES", "12", "Pages of one evidence file without a text layer that go through OCR"),
+        _s("DTI_EVIDENCE_PAGE_TIMEOUT_S", "90", "Longest, in seconds, Tesseract may spend on one page"),
+        _s("DTI_EVIDENCE_FILE_BUDGET_S", "300", "Longest, in seconds, reading one evidence file may take; a file "
+                                                "with no text by then is unreadable (time budget)"),
+        _s("DTI_EVIDENCE_RUN_BUDGET_S", "3600", "Longest, in seconds, one run of evidence_reads spends reading new "
+                                                "files; the rest are read by the next run"),
+        _s("DTI_EVIDENCE_MAX_UNPACKED_BYTES", "67108864", "Largest total a DOCX/XLSX/ODT evidence file may unpack to, "
+                                                          "in bytes (default 64 MiB), declared and actual"),
+        _s("DTI_TESSERACT_CMD", "tesseract", "The Tesseract OCR program (Debian: tesseract-ocr, with "
+                                             "tesseract-ocr-vie for Vietnamese)"),
+        _s("DTI_EVIDENCE_OCR_LANG", "vie", "Tesseract language model(s) for scans, e.g. vie or vie+eng"),
+    ),
     "connectors": (
         _s("DTI_DVC_BASE_URL", "", "DVC (public-service dossier system) API root, without /api/v1; "
                                    "`dti simulate serve` prints the simulator's"),

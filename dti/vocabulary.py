@@ -171,3 +171,56 @@ class QuarantineReason(Term):
 
     TIME_IN_FUTURE = ("time_in_future", "Thời điểm cập nhật ở tương lai (vượt độ lệch đồng hồ cho phép)",
                       "updated in the future, beyond the allowed clock skew")
+
+
+class EvidenceCheck(Term):
+    """What is checked about an evidence file (dti.evidence.checks), in the order a council member reads it."""
+
+    CONTENT = "content", "Nội dung đọc được", "readable content"
+    CITATION = "citation", "Đúng văn bản được trích dẫn", "is the cited document"
+    PERIOD = "period", "Ngày văn bản trong kỳ đánh giá", "dated within the period"
+    REGISTERED = "registered", "Có trong hệ thống QLVB", "registered in the document system"
+    RELEVANCE = "relevance", "Liên quan đến chỉ số", "concerns the indicator"
+    SHARED = "shared", "Không trùng với tệp nộp nơi khác", "not filed elsewhere"
+
+
+class EvidenceVerdict(Term):
+    """A check's verdict on an evidence file, and a file's or a claim's overall verdict (its worst check).
+
+    Declared from the most to the least serious: `rank` orders them for the council queue."""
+
+    UNREADABLE = "evidence_unreadable", "Không đọc được tệp", "the file cannot be read"
+    NO_TEXT = "evidence_no_text", "Tệp không có chữ", "the file carries no text"
+    BLANK_TEMPLATE = "evidence_blank_template", "Mẫu trống, chưa điền", "a blank template"
+    MISMATCH = "evidence_mismatch", "Không phải văn bản được trích dẫn", "not the cited document"
+    DATE_MISMATCH = "evidence_date_mismatch", "Ngày văn bản không khớp", "the document's date disagrees"
+    OUT_OF_PERIOD = "evidence_out_of_period", "Ngày văn bản ngoài kỳ đánh giá", "dated outside the period"
+    NOT_REGISTERED = "evidence_not_registered", "Không có trong hệ thống QLVB", "not in the document system"
+    UNRELATED = "evidence_unrelated", "Không thấy liên quan đến chỉ số", "nothing ties it to the indicator"
+    SHARED = "evidence_shared", "Trùng tệp nộp ở đơn vị/chỉ số khác", "the same document filed elsewhere"
+    MISSING = "evidence_missing", "Chưa nộp tệp minh chứng", "no evidence file filed"
+    UNKNOWN = "evidence_unknown", "Không xác định được", "cannot tell"
+    NOT_CHECKED = "evidence_not_checked", "Không kiểm tra", "not checked"
+    OK = "evidence_ok", "Phù hợp", "in order"
+
+    @property
+    def rank(self) -> int:
+        """0 for the most serious."""
+        return list(EvidenceVerdict).index(self)
+
+
+class EvidenceProblem(Term):
+    """Why an evidence file could not be read (its text is then unknown, never a pass)."""
+
+    EMPTY = "empty", "Tệp rỗng", "the file is empty"
+    MISSING = "missing", "Tệp không còn trong kho lưu trữ", "the stored file is missing"
+    UNSUPPORTED = ("unsupported", "Loại tệp không đọc được (cần PDF, PNG, JPEG, DOCX, XLSX, ODT)",
+                   "not a readable type (PDF, PNG, JPEG, DOCX, XLSX, ODT)")
+    DAMAGED = "damaged", "Tệp hỏng, không mở được", "the file is damaged and cannot be opened"
+    ENCRYPTED = "encrypted", "Tệp PDF có mật khẩu", "the PDF is password-protected"
+    TOO_LARGE = ("too_large", "Tệp vượt giới hạn đọc (kích thước giải nén hoặc kích thước ảnh)",
+                 "the file is over a reading limit (unpacked size or image size)")
+    OCR_UNAVAILABLE = ("ocr_unavailable", "Máy chủ chưa cài Tesseract (tiếng Việt) để nhận dạng ảnh quét",
+                       "Tesseract with its Vietnamese model is not installed to read scans")
+    OCR_FAILED = "ocr_failed", "Nhận dạng chữ (OCR) thất bại", "text recognition (OCR) failed"
+    TIME_BUDGET = "time_budget", "Hết thời gian cho phép để đọc tệp", "the time allowed for reading the file ran out"

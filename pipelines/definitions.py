@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from assets.evidence import build_evidence_assets
 from assets.partitions import province_codes, source_partitions, verification_partitions
 from assets.reports import build_report_assets
 from assets.resources import default_resources
@@ -21,7 +22,8 @@ from pipelines.sensors import SENSORS
 def build_assets(provinces: list[str]) -> list[dg.AssetsDefinition]:
     periods = verification_partitions(provinces)
     return [*build_source_assets(source_partitions(provinces)),
-            *build_verification_assets(periods, provinces), *build_report_assets(periods)]
+            *build_verification_assets(periods, provinces), *build_evidence_assets(periods, provinces),
+            *build_report_assets(periods)]
 
 
 def build_definitions(provinces: list[str] | None = None,

@@ -144,6 +144,31 @@ ROWS = [
          {"kind": "target", "target": "1"}, "rate", "EVD", None, "Báo cáo của đơn vị"),
     ]),
 ]
+# What an evidence file for an EVD leaf is expected to mention (dti.evidence.relevance: one of them in the
+# subject line, or two anywhere in the text). Phrases of two words or more also match a scan that lost
+# a diacritic; a province tunes them per leaf in its framework file (docs/evidence.md).
+EVIDENCE_KEYWORDS = {
+    "A1": ["Ban chỉ đạo", "chuyển đổi số", "Trưởng ban"],
+    "A4": ["chuyên mục", "cổng thông tin", "chuyển đổi số"],
+    "B1": ["kế hoạch chuyển đổi số", "quy chế", "chuyển đổi số"],
+    "B2": ["kết quả thực hiện", "kế hoạch", "chuyển đổi số"],
+    "B3": ["kinh phí", "giải ngân", "chuyển đổi số"],
+    "C1": ["máy tính", "thiết bị", "trang bị"],
+    "C2": ["mạng truyền số liệu chuyên dùng", "Internet", "IPv6", "kết nối"],
+    "C3": ["trung tâm dữ liệu", "điện toán đám mây", "hệ thống thông tin"],
+    "C4": ["chia sẻ dữ liệu", "LGSP", "kết nối", "nền tảng tích hợp"],
+    "C5": ["Wi-Fi", "điểm truy cập", "Internet công cộng"],
+    "D1": ["chuyên trách", "công nghệ thông tin", "chuyển đổi số", "phân công"],
+    "D2": ["tập huấn", "kỹ năng số", "đào tạo"],
+    "E1": ["cấp độ", "an toàn hệ thống thông tin", "hồ sơ đề xuất cấp độ"],
+    "E2": ["an toàn thông tin", "diễn tập", "phương án bảo vệ", "kiểm tra"],
+    "F15": ["dữ liệu mở", "hệ thống thông tin báo cáo", "chia sẻ dữ liệu"],
+    "G1": ["hóa đơn điện tử", "nền tảng số", "doanh nghiệp"],
+    "G2": ["thương mại điện tử", "sàn giao dịch", "sản phẩm"],
+    "G3": ["không dùng tiền mặt", "thanh toán"],
+    "H2": ["tổ công nghệ số cộng đồng", "công nghệ số"],
+    "H3": ["băng rộng", "cáp quang", "điểm truy cập"],
+}
 PILLARS = [
     ("CQS", "Chính quyền số", "Digital government", "ABCDEF"),
     ("KTS", "Kinh tế số", "Digital economy", "G"),
@@ -159,7 +184,7 @@ ROUNDS = [
 ]
 
 
-def _leaf(row, applies_to=None):
+def _leaf(row, applies_to=None, catalogue_code=None):
     code, vi, en, max_points, method, measure, source, metric, evidence = row
     out = {"code": code, "name_vi": vi, "name_en": en, "max_points": max_points, "method": method,
            "measure": measure, "source": source}
@@ -167,6 +192,9 @@ def _leaf(row, applies_to=None):
         out["metric"] = metric
     if evidence:
         out["evidence_vi"] = evidence
+    keywords = EVIDENCE_KEYWORDS.get(catalogue_code or code)
+    if source == "EVD" and evidence and keywords:
+        out["evidence_keywords"] = keywords
     if applies_to:
         out["applies_to"] = applies_to
     return out
@@ -304,7 +332,7 @@ def build_district():
             max_points = DISTRICT_F_MAX.get(row[0], row[3]) if gcode == "F" else row[3]
             # relative_to_best is supported (dti.scoring.score_peer_group) but not shipped: a unit
             # cannot self-score it, and every caller would need the whole peer group first.
-            comps.append(_leaf((code,) + row[1:3] + (max_points, row[4]) + row[5:]))
+            comps.append(_leaf((code,) + row[1:3] + (max_points, row[4]) + row[5:], catalogue_code=row[0]))
         if gcode == "F":
             for j, extra in enumerate(DISTRICT_F_EXTRA, start=len(rows) + 1):
                 comps.append(_leaf((f"{number}.{j}",) + extra))

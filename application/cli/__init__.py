@@ -21,6 +21,7 @@ COMMAND_MODULES = [
     "application.cli.period_cmd",
     "application.cli.bench_cmd",
     "application.cli.db_cmd",
+    "application.cli.evidence_cmd",
 ]
 
 

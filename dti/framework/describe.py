@@ -10,7 +10,7 @@ from dti.text import code_key
 
 ZERO = Decimal("0")
 LEAF_FIELDS = ("name_vi", "name_en", "max_points", "method", "measure", "source", "metric", "tolerance",
-               "applies_to", "evidence_vi", "co_verifier")
+               "applies_to", "evidence_vi", "evidence_keywords", "co_verifier")
 
 
 def num(value: Decimal | None) -> str | None:
@@ -48,6 +48,8 @@ def _leaf_node(fw: Framework, leaf: Leaf, level: str) -> dict:
             "metric": leaf.metric, "applies_to": leaf.applies_to}
     if leaf.evidence_vi:
         node["evidence_vi"] = leaf.evidence_vi
+    if leaf.evidence_keywords:
+        node["evidence_keywords"] = leaf.evidence_keywords
     return node
 
 

@@ -126,6 +126,9 @@ class Leaf(_Model):
     tolerance: Tolerance | None = None
     applies_to: list[str] | None = None  # unit types; None = all the framework's types
     evidence_vi: str | None = None
+    # Words or phrases an evidence file for this leaf is expected to contain (dti.evidence.relevance);
+    # a province tunes them per leaf. None: phrases taken from evidence_vi.
+    evidence_keywords: list[Annotated[str, Field(min_length=2)]] | None = None
     co_verifier: str | None = None
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import UniqueConstraint
 
 from dti.warehouse.models.base import NAMING, POINTS, VALUE, Base, UTCDateTime
 from dti.warehouse.models.derived import CheckResult, ClaimLedgerRow, ObjectiveMetric, UnitScore
+from dti.warehouse.models.evidence import EvidenceText, EvidenceVerdictRow
 from dti.warehouse.models.intake import (
     EvidenceCitation,
     EvidenceFile,
@@ -45,9 +46,10 @@ from dti.warehouse.models.review import (
 )
 
 __all__ = [
-    "NAMING", "POINTS", "VALUE", "Alert", "AuditEntry", "Base", "BlobStore", "CheckResult", "ClaimLedgerRow", "Decision",
-    "EvidenceCitation", "EvidenceFile", "ExplanationRequest", "FrameworkVersion", "IntakeFile", "ObjectiveMetric",
-    "PeriodPhase", "Publication", "QuarantineRow", "QuarantinedRecord", "Reopening", "RawDocument", "RawDossier", "RawIncident", "RawInventory", "RawProcedure",
+    "NAMING", "POINTS", "VALUE", "Alert", "AuditEntry", "Base", "BlobStore", "CheckResult", "ClaimLedgerRow",
+    "Decision", "EvidenceCitation", "EvidenceFile", "EvidenceText", "EvidenceVerdictRow", "ExplanationRequest",
+    "FrameworkVersion", "IntakeFile", "ObjectiveMetric", "PeriodPhase", "Publication", "QuarantineRow",
+    "QuarantinedRecord", "Reopening", "RawDocument", "RawDossier", "RawIncident", "RawInventory", "RawProcedure",
     "RawStaff", "SelfReport", "SourceStatus", "Submission", "SyncBatch", "SyncWatermark", "UTCDateTime",
     "UniqueConstraint", "Unit", "UnitLink", "UnitScore", "User", "WebSession", "metrics_index_name",
 ]
