@@ -7,8 +7,8 @@ import dagster as dg
 from assets.partitions import period_partitions, source_deps
 from assets.resources import WarehouseResource
 from assets.scope import period_scope
-from dti.evidence.service import read_period
-from dti.settings import get_settings, read_int
+from assets.verification import run_step
+from dti.verification.steps import read_evidence
 from dti.vocabulary import EvidenceVerdict
 
 
@@ -30,8 +30,7 @@ def build_evidence_assets(partitions_def: dg.PartitionsDefinition, provinces: li
               description="Tài liệu kiểm chứng đã đọc và kiểm tra / evidence files read and checked")
     def evidence_reads(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         scope = period_scope(context, warehouse)
-        out = read_period(scope.warehouse, scope.key, files_dir=get_settings().files_dir,
-                          budget_s=float(read_int("DTI_EVIDENCE_RUN_BUDGET_S")))
+        out = run_step(read_evidence, scope).evidence
         yield dg.MaterializeResult(metadata={
             "dagster/row_count": sum(out.verdicts.values()), "filings": out.filings, "files_read": out.files_read,
             "cache_hits": out.cache_hits, "unreadable": out.unreadable, "deferred": out.deferred,

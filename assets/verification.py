@@ -35,7 +35,7 @@ def _as_of(config: PeriodConfig) -> dt.datetime:
     return dt.datetime.fromisoformat(config.as_of) if config.as_of else dt.datetime.now(TZ)
 
 
-def _step(step, scope, **kwargs) -> PeriodRun:
+def run_step(step, scope, **kwargs) -> PeriodRun:
     """Run one step of the period; a published period is refused with the reason, and never retried."""
     try:
         return step(scope.warehouse, PeriodRun(scope.key), **kwargs)
@@ -58,7 +58,7 @@ def build_verification_assets(partitions_def: dg.PartitionsDefinition, provinces
               description="Số liệu khách quan theo đơn vị × chỉ số / objective metrics per unit and indicator")
     def objective_metrics(context: dg.AssetExecutionContext, config: PeriodConfig, warehouse: WarehouseResource):
         scope = period_scope(context, warehouse)
-        run = _step(measure, scope, as_of=_as_of(config))
+        run = run_step(measure, scope, as_of=_as_of(config))
         units, metrics = run.units, run.metrics
         status = collections.Counter(m.status for m in metrics)
         return dg.MaterializeResult(metadata={
@@ -82,13 +82,15 @@ def build_verification_assets(partitions_def: dg.PartitionsDefinition, provinces
                                  partition=scope.key)
 
 
-    @dg.asset(group_name="verification", partitions_def=partitions_def, deps=[objective_metrics, self_reports],
+    # The evidence verdicts (assets.evidence) feed the ledger's evidence-only claims.
+    @dg.asset(group_name="verification", partitions_def=partitions_def,
+              deps=[objective_metrics, self_reports, dg.AssetKey("evidence_reads")],
               kinds={"python"}, owners=["team:dti-staff"],
               check_specs=specs("claim_ledger", ledger_suite.CHECKS),
               description="Sổ đối chiếu tự đánh giá với số liệu hệ thống / the claim ledger")
     def claim_ledger(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         scope = period_scope(context, warehouse)
-        run = _step(reconcile, scope)
+        run = run_step(reconcile, scope)
         units, claims, info = run.units, run.claims, run.info
         outcome = ledger_suite.validate_ledger(claims)
         counts = collections.Counter(c.outcome for c in claims)
@@ -108,7 +110,7 @@ def build_verification_assets(partitions_def: dg.PartitionsDefinition, provinces
               description="Điểm đã thẩm định và xếp hạng / verified scores and rankings")
     def verified_scores(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         scope = period_scope(context, warehouse)
-        run = _step(score, scope)
+        run = run_step(score, scope)
         scores = run.scores
         outcome = scores_suite.validate_scores(scores, [u[0] for u in run.units])
         top = sorted(scores, key=lambda r: (r.verified_rank, r.unit_code))[:10]

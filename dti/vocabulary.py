@@ -134,8 +134,12 @@ class Reason(Term):
 
     @classmethod
     def describe(cls, reason: str) -> str:
-        """The Vietnamese label of a stored reason ("code" or "code: detail"); unknown codes as they are."""
-        return cls.label(reason.split(":")[0], default=reason)
+        """The Vietnamese label of a stored reason ("code" or "code: detail"), an evidence verdict as
+        "Minh chứng: …"; unknown codes as they are."""
+        code = reason.split(":")[0]
+        if code in EVIDENCE_VERDICTS:
+            return f"Minh chứng: {EvidenceVerdict(code).vi.lower()}"
+        return cls.label(code, default=reason)
 
 
 class RiskSignal(Term):
@@ -149,6 +153,8 @@ class RiskSignal(Term):
     CITATION_PROBLEM = ("citation_problem", "Văn bản trích dẫn không có hoặc sai ngày trong hệ thống QLVB",
                         "a cited document is missing from the document system or has another date")
     NO_CITATION = ("no_citation", "Không trích dẫn tài liệu kiểm chứng nào", "no evidence document is cited")
+    EVIDENCE_PROBLEM = ("evidence_problem", "Tệp minh chứng chưa đạt khi đọc tự động",
+                        "the evidence file did not pass the automatic reading")
 
 
 class UnitType(Term):
@@ -207,6 +213,9 @@ class EvidenceVerdict(Term):
     def rank(self) -> int:
         """0 for the most serious."""
         return list(EvidenceVerdict).index(self)
+
+
+EVIDENCE_VERDICTS = frozenset(EvidenceVerdict)
 
 
 class EvidenceProblem(Term):

@@ -17,7 +17,7 @@ from dti.warehouse.models import EvidenceFile
 from simulators.synthetic.evidence_docs import EvidenceDoc, scan_pdf, text_pdf
 
 # (text PDFs, scanned PDFs) per scale: each text PDF has several pages, each scan one.
-COUNTS = {"S": (24, 4), "M": (80, 10), "N": (200, 20)}
+COUNTS = {"tiny": (3, 1), "demo": (6, 1), "S": (24, 4), "M": (80, 10), "N": (200, 20)}
 TEXT_PERIOD, SCAN_PERIOD = "2025-R3", "2025-R2"
 BODY = ("Sở báo cáo kết quả thực hiện kế hoạch chuyển đổi số: hoàn thành nhiệm vụ đúng hạn, giải ngân kinh phí, "
         "tập huấn kỹ năng số cho cán bộ, công chức và kết nối các hệ thống thông tin với nền tảng chia sẻ dữ liệu.")

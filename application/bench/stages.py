@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from application.bench.floor import compare_with_warehouse, floor_metrics, load_raw
 from application.bench.processes import BenchError
 from application.demo import QUIET
+from assets.evidence import evidence_reads
 from assets.reports import council_reports
 from assets.resources import WarehouseResource
 from assets.sources import doc_records, dvc_records, sec_records
@@ -31,7 +32,15 @@ from dti.settings import TZ
 from dti.sync import SOURCE_ENTITIES
 from dti.verification.steps import PERIOD_STEPS
 from dti.warehouse import Warehouse
-from dti.warehouse.models import Base, ClaimLedgerRow, ObjectiveMetric, SyncBatch, SyncWatermark, UnitScore
+from dti.warehouse.models import (
+    Base,
+    ClaimLedgerRow,
+    EvidenceVerdictRow,
+    ObjectiveMetric,
+    SyncBatch,
+    SyncWatermark,
+    UnitScore,
+)
 from simulators.changes import mutate
 from simulators.generator import generate
 from simulators.in_process import DossierSimulator, SecuritySimulator
@@ -44,13 +53,14 @@ PERIOD = "2025-R3"
 # touches 3 × fraction of each table).
 NIGHT_SHARE = 0.005
 # The names `--stages` takes, in the order they run: the floor right after the metrics it is compared with.
-STAGES = ("generate", "load", "ingest_http", "sync", "metrics", "floor", "ledger", "scores", "reports",
+STAGES = ("generate", "load", "ingest_http", "sync", "metrics", "floor", "evidence", "ledger", "scores", "reports",
           "incremental")
 SOURCES = ("DVC", "DOC", "SEC")
 SYNC_ASSETS = {"DVC": dvc_records, "DOC": doc_records, "SEC": sec_records}
 # Each period asset: the bench's name for its stage and the table whose rows for the period it counts.
 PERIOD_ASSETS = {
     "objective_metrics": ("metrics", objective_metrics, ObjectiveMetric),
+    "evidence_reads": ("evidence", evidence_reads, EvidenceVerdictRow),
     "claim_ledger": ("ledger", claim_ledger, ClaimLedgerRow),
     "verified_scores": ("scores", verified_scores, UnitScore),
     "council_reports": ("reports", council_reports, ClaimLedgerRow),

@@ -7,7 +7,9 @@ The rule, written once here and in docs/review.md:
   peers of the same framework and unit type (robust z = (x − median) ÷ (1.4826 × MAD) from DTI_RISK_PEER_Z;
   full strength 3 deviations further; at least 5 peers), the unit over-reporting measured indicators of the
   same main index (strength = the share of them found over-reported), a cited document missing from the
-  document system or dated otherwise, and no citation at all.
+  document system or dated otherwise, no citation at all, and the automatic reading of the claim's evidence
+  files (dti.evidence) finding a problem (strength from dti.evidence.store.risk: unreadable or not the cited
+  document 1, missing 0.9, …, in order 0).
 - Risk = 1 − Π(1 − weight × strength): independent reasons add up, none alone exceeds its weight.
 - Priority = points at stake × risk; points at stake are the points standing on the claim (its self-score) for
   evidence-only and unverifiable claims, and the ledger's points at stake (risk 1: the records show it) for
@@ -30,10 +32,11 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dti.evidence.store import risk as evidence_risk
 from dti.settings import read_float
 from dti.text import code_key
 from dti.verification.history import previous_period
-from dti.vocabulary import Direction, Outcome, Reason, RiskSignal
+from dti.vocabulary import EVIDENCE_VERDICTS, Direction, EvidenceVerdict, Outcome, Reason, RiskSignal
 from dti.warehouse.models import ClaimLedgerRow, Unit
 
 WEIGHTS = {
@@ -42,6 +45,7 @@ WEIGHTS = {
     RiskSignal.OVER_REPORTS_NEARBY: 0.6,
     RiskSignal.CITATION_PROBLEM: 0.9,
     RiskSignal.NO_CITATION: 0.4,
+    RiskSignal.EVIDENCE_PROBLEM: 0.9,
 }
 SCORED = (Outcome.EVIDENCE_ONLY, Outcome.UNVERIFIABLE)
 MEASURED = (Outcome.VERIFIED, Outcome.DISCREPANCY)
@@ -166,6 +170,17 @@ def citation_signals(row) -> list[Signal]:
     return [Signal(RiskSignal.CITATION_PROBLEM, 1.0, detail)]
 
 
+def evidence_signal(row) -> Signal | None:
+    """The evidence reading's verdict on the claim's files (a reason code on the ledger), weighted by how much
+    it says about the claim (dti.evidence.store.risk); none when the files are in order."""
+    found = [code for code in (r.split(":")[0] for r in (row.reason or "").split(";")) if code in EVIDENCE_VERDICTS]
+    if not found:
+        return None
+    verdict = EvidenceVerdict(found[0])
+    strength = evidence_risk(verdict)
+    return Signal(RiskSignal.EVIDENCE_PROBLEM, strength, verdict.vi) if strength > 0 else None
+
+
 def _fmt(points) -> str:
     return f"{Decimal(points).quantize(Decimal('0.01'))}".replace(".", ",")
 
@@ -198,6 +213,7 @@ def assess(rows: Sequence, unit_types: dict[str, str], previous: dict[tuple[str,
             peer_signal(r, group),
             nearby_signal(measured.get((r.unit_code, r.main_index_code), [])),
             *(citation_signals(r) if r.outcome == Outcome.EVIDENCE_ONLY else []),
+            evidence_signal(r),
         ]
         signals = [s for s in found if s is not None]
         stake = Decimal(r.self_points or 0)

@@ -11,7 +11,7 @@ from dti.framework import Framework
 from dti.reconciliation import Claim
 from dti.scoring import aggregate_unit
 from dti.scoring.ranking import peer_group_ranks
-from dti.vocabulary import Outcome
+from dti.vocabulary import EvidenceVerdict, Outcome
 
 ZERO = Decimal("0")
 MAX_MOVERS = 5
@@ -51,8 +51,15 @@ def kind_of_points(claim) -> str | None:
     if claim.outcome in (Outcome.VERIFIED, Outcome.DISCREPANCY, Outcome.MISSING_SELF_REPORT):
         return "measured"  # a missing self-report earns only what the records show
     if claim.outcome in (Outcome.EVIDENCE_ONLY, Outcome.UNVERIFIABLE):
-        return "evidence" if claim.decision_id is not None else "provisional"
+        checked = claim.decision_id is not None or EvidenceVerdict.OK in _codes(claim)
+        return "evidence" if checked else "provisional"
     return None
+
+
+def _codes(claim) -> list[str]:
+    """The reason codes of a Claim (its list) or a ledger row (';'-joined, each maybe with a detail)."""
+    reasons = claim.reasons if hasattr(claim, "reasons") else (claim.reason or "").split(";")
+    return [r.split(":")[0] for r in reasons]
 
 
 def count_outcomes(row: UnitScoreRow, claims: list[Claim], zero=ZERO) -> None:

@@ -10,11 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from dti.evidence.service import PeriodReads, read_period
+from dti.evidence.store import claim_files, claim_verdict, period_verdicts
 from dti.framework import load_all
 from dti.metrics import MetricValue, compute_metrics
 from dti.publication import refuse_if_published
 from dti.reconciliation import Claim, build_ledger
 from dti.scoring.unit_scores import UnitScoreRow, score_units
+from dti.settings import get_settings, read_int
 from dti.verification.citations import check_citations
 from dti.verification.store import (
     apply_decisions,
@@ -27,6 +30,7 @@ from dti.verification.store import (
     store_scores,
 )
 from dti.verification.units import UnitSpec, period_units
+from dti.vocabulary import Outcome
 from dti.warehouse.db import Warehouse
 
 
@@ -40,6 +44,7 @@ class PeriodRun:
     claims: list[Claim] = field(default_factory=list)
     scores: list[UnitScoreRow] = field(default_factory=list)
     info: dict = field(default_factory=dict)
+    evidence: PeriodReads | None = None
 
 
 def _open(wh: Warehouse, period: str) -> None:
@@ -58,6 +63,23 @@ def measure(wh: Warehouse, run: PeriodRun, *, as_of: dt.datetime | None = None) 
     return run
 
 
+def read_evidence(wh: Warehouse, run: PeriodRun, *, as_of: dt.datetime | None = None) -> PeriodRun:
+    """The period's new evidence files read (text, fields) and every filing checked against its claim
+    (dti.evidence); files left over when the run's time budget is spent wait for the next run."""
+    _open(wh, run.period)
+    run.evidence = read_period(wh, run.period, files_dir=get_settings().files_dir,
+                               budget_s=float(read_int("DTI_EVIDENCE_RUN_BUDGET_S")))
+    return run
+
+
+def add_evidence_verdicts(session, period: str, claims: list[Claim]) -> None:
+    """Each evidence-only claim's evidence verdict (its filings' most serious, or missing) as a reason code."""
+    by_key = period_verdicts(session, period)
+    for c in claims:
+        if c.outcome == Outcome.EVIDENCE_ONLY:
+            c.reasons.append(str(claim_verdict(claim_files(by_key, c.unit_code, c.indicator_code))))
+
+
 def reconcile(wh: Warehouse, run: PeriodRun, *, as_of: dt.datetime | None = None) -> PeriodRun:
     """The claim ledger: citations checked, self-reports and stored metrics reconciled, council
     decisions re-applied; stored."""
@@ -70,6 +92,7 @@ def reconcile(wh: Warehouse, run: PeriodRun, *, as_of: dt.datetime | None = None
     with wh.session() as s:
         run.units = period_units(s, run.period, frameworks)
         run.claims = build_ledger(run.period, run.units, load_self_values(s, run.period), load_metrics(s, run.period))
+        add_evidence_verdicts(s, run.period, run.claims)
         decisions = apply_decisions(s, run.period, run.claims, frameworks)
     run.info = {"citations": citations, "decisions_applied": decisions}
     store_ledger(wh, run.period, run.claims)
@@ -88,7 +111,8 @@ def score(wh: Warehouse, run: PeriodRun, *, as_of: dt.datetime | None = None) ->
 
 
 # The one order of a period's steps, named after the assets that run them.
-PERIOD_STEPS = (("objective_metrics", measure), ("claim_ledger", reconcile), ("verified_scores", score))
+PERIOD_STEPS = (("objective_metrics", measure), ("evidence_reads", read_evidence), ("claim_ledger", reconcile),
+                ("verified_scores", score))
 
 
 def run_period(wh: Warehouse, period: str, *, as_of: dt.datetime | None = None) -> PeriodRun:

@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from application.bench import STAGES, BenchError, run_bench
+from application.bench.evidence import COUNTS
 from application.bench.floor import compare_with_warehouse, floor_metrics, load_raw
 from application.bench.report import COLUMNS, StageResult, format_header, format_row
 from application.bench.runner import _data_root
@@ -33,7 +34,8 @@ def test_tiny_bench_over_http_writes_the_table_and_json(tmp_path):
     assert written["columns"] == list(COLUMNS)
     stages = _stages(written)
     assert list(stages) == ["imports", "generate", "load", "ingest_http", "sync_dvc", "sync_doc", "sync_sec", "sync",
-                            "metrics", "floor_metrics", "ledger", "scores", "reports", "incremental_sync"]
+                            "metrics", "floor_metrics", "evidence", "evidence_text_pdf", "evidence_ocr",
+                            "evidence_rerun", "ledger", "scores", "reports", "incremental_sync"]
     # The three sources sync at once, as the nightly job's steps do: the whole counts, each source is a detail.
     parts = [stages[f"sync_{s}"] for s in ("dvc", "doc", "sec")]
     assert stages["sync"]["in_e2e"] and not any(p["in_e2e"] for p in parts)
@@ -58,6 +60,12 @@ def test_tiny_bench_over_http_writes_the_table_and_json(tmp_path):
     low, high = (wall - 0.0005) / (floor_s + 0.0005), (wall + 0.0005) / max(floor_s - 0.0005, 1e-9)
     assert low - 0.005 <= stages["metrics"]["ratio"] <= high + 0.005
     assert "0 lệch / mismatches" in stages["metrics"]["note"]
+
+    # Evidence reading's throughput: text PDFs and scans through OCR read cold, then all cache hits.
+    assert stages["evidence_text_pdf"]["rows"] > 0 and stages["evidence_text_pdf"]["rows_per_s"] > 0
+    assert stages["evidence_ocr"]["rows"] >= 1 and not stages["evidence_ocr"]["in_e2e"]
+    assert stages["evidence_rerun"]["rows"] == sum(COUNTS["tiny"])  # every file of the cold run, from the cache
+    assert "nhanh" in stages["evidence_rerun"]["note"]
 
     # An incremental night reads only what changed, not the whole history again.
     inc = written["incremental"]
@@ -134,7 +142,7 @@ def test_period_stages_follow_the_order_of_the_period_steps():
     for name, (_stage, asset, _model) in PERIOD_ASSETS.items():
         assert asset.key.to_user_string() == name
     steps = [PERIOD_ASSETS[name][0] for name, _run in PERIOD_STEPS]
-    assert list(PERIOD_STAGES) == [*steps, "reports"] == ["metrics", "ledger", "scores", "reports"]
+    assert list(PERIOD_STAGES) == [*steps, "reports"] == ["metrics", "evidence", "ledger", "scores", "reports"]
     # `--stages` lists them in the same order, the floor beside the metrics it is compared with.
     assert [s for s in STAGES if s in PERIOD_STAGES] == list(PERIOD_STAGES)
     assert STAGES.index("floor") == STAGES.index("metrics") + 1

@@ -42,6 +42,13 @@ def test_each_outcome_has_one_kind_of_points():
     assert kind_of_points(c("U", "F5", "unverifiable", "1")) == "provisional"
     assert kind_of_points(c("U", "A1", "evidence_only", "1", decision_id=7)) == "evidence"
     assert kind_of_points(c("U", "A1", "not_applicable", None)) is None
+    read = c("U", "A1", "evidence_only", "1")
+    read.reasons = ["no_system_of_record", "evidence_ok"]  # its evidence file was read and is in order
+    assert kind_of_points(read) == "evidence"
+    read.reasons = ["no_system_of_record", "evidence_mismatch"]
+    assert kind_of_points(read) == "provisional"
+    row = ClaimLedgerRow(outcome="evidence_only", reason="no_system_of_record;evidence_ok", decision_id=None)
+    assert kind_of_points(row) == "evidence"  # a stored ledger row, its reasons joined
 
 
 # U1 rests on 15 provisional points (A1) and leads; U2 has the same measured points but less on its word.

@@ -23,7 +23,7 @@ def claim(unit, code, outcome=Outcome.EVIDENCE_ONLY, self_points="5", max_points
     base = dict(unit_code=unit, indicator_code=code, outcome=outcome, framework_id=FW, main_index_code=main,
                 self_points=None if self_points is None else Decimal(self_points), max_points=Decimal(max_points),
                 points_at_stake=None, direction=None, citations=[{"raw": "1/QĐ-UBND", "status": "found"}],
-                period="2025-R3")
+                period="2025-R3", reason="no_system_of_record;evidence_ok")
     base.update(kw)
     return SimpleNamespace(**base)
 
@@ -78,6 +78,14 @@ def test_citations_missing_or_wrong_are_signals_for_evidence_only_claims():
     (s,) = risk.citation_signals(bad)
     assert s.code == RiskSignal.CITATION_PROBLEM and "9/BC-X" in s.detail
     assert risk.citation_signals(claim("U1", "A1")) == []
+
+
+def test_the_evidence_reading_verdict_is_a_signal_unless_the_files_are_in_order():
+    s = risk.evidence_signal(claim("U1", "A1", reason="no_system_of_record;evidence_mismatch"))
+    assert s.code == RiskSignal.EVIDENCE_PROBLEM and s.strength == 1.0 and s.detail == "Không phải văn bản được trích dẫn"
+    assert risk.evidence_signal(claim("U1", "A1", reason="no_system_of_record;evidence_missing")).strength == 0.9
+    assert risk.evidence_signal(claim("U1", "A1")) is None  # evidence_ok
+    assert risk.evidence_signal(claim("U1", "A1", reason="no_system_of_record")) is None  # not read: no verdict
 
 
 def codes_of(signals) -> set[str]:
