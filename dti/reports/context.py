@@ -35,6 +35,7 @@ class ReportContext:
     main_index_names: dict[tuple[str, str], str]
     counts: Counter = field(default_factory=Counter)
     freshness: list[dict] = field(default_factory=list)  # per source: message, fresh, overdue_hours
+    as_of: dt.datetime | None = None  # when the report was gathered (freshness is judged then)
 
     def discrepancies(self) -> list[Claim]:
         rows = [c for c in self.claims if c.outcome == "discrepancy"]
@@ -70,5 +71,7 @@ def gather(session: Session, period: str, as_of: dt.datetime | None = None) -> R
         by_unit.setdefault(c.unit_code, []).append(c)
     for s in scores:  # derived from the ledger by the scores' own rule, so the report never disagrees with it
         count_outcomes(s, by_unit.get(s.unit_code, []), zero=0)
-    freshness = source_freshness(session, as_of or dt.datetime.now(TZ))
-    return ReportContext(period, claims, scores, names, ind, mains, Counter(c.outcome for c in claims), freshness)
+    as_of = as_of or dt.datetime.now(TZ)
+    freshness = source_freshness(session, as_of)
+    return ReportContext(period, claims, scores, names, ind, mains, Counter(c.outcome for c in claims), freshness,
+                         as_of)
