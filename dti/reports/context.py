@@ -12,8 +12,10 @@ from sqlalchemy.orm import Session
 from dti.framework import load_all
 from dti.freshness import source_freshness
 from dti.reconciliation import Claim
+from dti.reports.decisions import ClaimDecision, latest_decisions
 from dti.scoring.unit_scores import UnitScoreRow, count_outcomes
 from dti.settings import TZ
+from dti.text import code_key
 from dti.verification.store import load_ledger
 from dti.vocabulary import Direction, Outcome, Severity, UnitType
 from dti.warehouse.models import Unit, UnitScore
@@ -36,11 +38,26 @@ class ReportContext:
     counts: Counter = field(default_factory=Counter)
     freshness: list[dict] = field(default_factory=list)  # per source: message, fresh, overdue_hours
     as_of: dt.datetime | None = None  # when the report was gathered (freshness is judged then)
+    decisions: dict[tuple[str, str], ClaimDecision] = field(default_factory=dict)  # (unit, indicator) → latest
+    unit_types: dict[str, str] = field(default_factory=dict)  # unit code → unit type, for units without a score
 
     def discrepancies(self) -> list[Claim]:
         rows = [c for c in self.claims if c.outcome == "discrepancy"]
-        return sorted(rows, key=lambda c: (-(c.points_at_stake or 0), SEVERITY_ORDER[c.severity], c.unit_code,
-                                           c.indicator_code))
+        return sorted(rows, key=lambda c: (-(c.points_at_stake or 0), SEVERITY_ORDER[c.severity],
+                                           code_key(c.unit_code), code_key(c.indicator_code)))
+
+    def decision(self, c: Claim) -> ClaimDecision | None:
+        return self.decisions.get((c.unit_code, c.indicator_code))
+
+    def open_queue(self) -> list[Claim]:
+        """Discrepancies the council has not settled yet (none decided, evidence asked for, or awaiting a
+        second member), largest points at stake first."""
+        return [c for c in self.discrepancies() if not ((d := self.decision(c)) and d.settled)]
+
+    def settled(self) -> list[Claim]:
+        """Claims a council decision settled, in the order they were decided."""
+        rows = [c for c in self.claims if (d := self.decision(c)) and d.settled]
+        return sorted(rows, key=lambda c: self.decision(c).decision_id)
 
 
 def _score_rows(session: Session, period: str) -> list[UnitScoreRow]:
@@ -57,7 +74,9 @@ def _score_rows(session: Session, period: str) -> list[UnitScoreRow]:
 def gather(session: Session, period: str, as_of: dt.datetime | None = None) -> ReportContext:
     claims = load_ledger(session, period)
     scores = _score_rows(session, period)
-    names = {u.code: u.name_vi for u in session.scalars(sa.select(Unit))}
+    units = list(session.scalars(sa.select(Unit)))
+    names = {u.code: u.name_vi for u in units}
+    types = {u.code: u.unit_type for u in units}
     frameworks = load_all()
     ind: dict[tuple[str, str], str] = {}
     mains: dict[tuple[str, str], str] = {}
@@ -74,4 +93,4 @@ def gather(session: Session, period: str, as_of: dt.datetime | None = None) -> R
     as_of = as_of or dt.datetime.now(TZ)
     freshness = source_freshness(session, as_of)
     return ReportContext(period, claims, scores, names, ind, mains, Counter(c.outcome for c in claims), freshness,
-                         as_of)
+                         as_of, latest_decisions(session, period), types)
