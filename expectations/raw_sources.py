@@ -90,28 +90,48 @@ def _inventories(batch_id: str | None, wh: Warehouse) -> Iterator[pd.DataFrame]:
 # source -> [(entity, frame builder, checks)]
 SUITES = {
     "DVC": [("dossiers", _dossiers, [
-        Check("channel_is_1_2_or_3", ERROR, lambda E: E.ExpectColumnValuesToBeInSet(column="channel", value_set=[1, 2, 3])),
+        Check("channel_is_1_2_or_3", ERROR, lambda E: E.ExpectColumnValuesToBeInSet(column="channel", value_set=[1, 2, 3]),
+              vi="Kênh nộp hồ sơ là trực tiếp, trực tuyến hoặc bưu chính (1, 2, 3)",
+              en="each dossier's channel is in person, online or postal (1, 2, 3)"),
         Check("status_is_known", ERROR, lambda E: E.ExpectColumnValuesToBeInSet(
-            column="status", value_set=["processing", "paused", "done", "rejected"])),
+            column="status", value_set=["processing", "paused", "done", "rejected"]),
+              vi="Trạng thái hồ sơ là đang xử lý, tạm dừng, đã trả kết quả hoặc từ chối",
+              en="each dossier's status is processing, paused, done or rejected"),
         Check("reused_components_within_total", ERROR,
-              lambda E: E.ExpectColumnValuesToBeInSet(column="reused_within_total", value_set=[True])),
+              lambda E: E.ExpectColumnValuesToBeInSet(column="reused_within_total", value_set=[True]),
+              vi="Số thành phần tái sử dụng không vượt tổng số thành phần hồ sơ",
+              en="reused components do not exceed a dossier's components"),
         Check("due_date_not_before_received", WARN,
-              lambda E: E.ExpectColumnValuesToBeInSet(column="due_after_received", value_set=[True])),
+              lambda E: E.ExpectColumnValuesToBeInSet(column="due_after_received", value_set=[True]),
+              vi="Hạn giải quyết không trước ngày tiếp nhận",
+              en="no dossier is due before it was received"),
         Check("finished_not_before_received", WARN,
-              lambda E: E.ExpectColumnValuesToBeInSet(column="finished_after_received", value_set=[True])),
+              lambda E: E.ExpectColumnValuesToBeInSet(column="finished_after_received", value_set=[True]),
+              vi="Ngày hoàn thành không trước ngày tiếp nhận",
+              en="no dossier was finished before it was received"),
     ])],
     "DOC": [("documents", _documents, [
         Check("direction_is_in_or_out", ERROR,
-              lambda E: E.ExpectColumnValuesToBeInSet(column="direction", value_set=["in", "out"])),
-        Check("issue_date_present", ERROR, lambda E: E.ExpectColumnValuesToNotBeNull(column="issue_date")),
+              lambda E: E.ExpectColumnValuesToBeInSet(column="direction", value_set=["in", "out"]),
+              vi="Văn bản là văn bản đến hoặc văn bản đi",
+              en="each document is incoming or outgoing"),
+        Check("issue_date_present", ERROR, lambda E: E.ExpectColumnValuesToNotBeNull(column="issue_date"),
+              vi="Văn bản có ngày ban hành",
+              en="each document has an issue date"),
     ])],
     "SEC": [("incidents", _incidents, [
-        Check("sla_hours_positive", ERROR, lambda E: E.ExpectColumnValuesToBeBetween(column="sla_hours", min_value=1)),
+        Check("sla_hours_positive", ERROR, lambda E: E.ExpectColumnValuesToBeBetween(column="sla_hours", min_value=1),
+              vi="Thời hạn xử lý sự cố ít nhất 1 giờ",
+              en="each incident's handling limit is at least 1 hour"),
         Check("severity_is_known", WARN, lambda E: E.ExpectColumnValuesToBeInSet(
-            column="severity", value_set=["low", "medium", "high", "critical"])),
+            column="severity", value_set=["low", "medium", "high", "critical"]),
+              vi="Mức độ sự cố là thấp, trung bình, cao hoặc nghiêm trọng",
+              en="each incident's severity is low, medium, high or critical"),
     ]), ("inventories", _inventories, [
         Check("managed_endpoints_within_workstations", ERROR,
-              lambda E: E.ExpectColumnValuesToBeInSet(column="managed_within_workstations", value_set=[True])),
+              lambda E: E.ExpectColumnValuesToBeInSet(column="managed_within_workstations", value_set=[True]),
+              vi="Số máy được quản lý tập trung không vượt số máy trạm",
+              en="managed endpoints do not exceed workstations"),
     ])],
 }
 
