@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import dagster as dg
 
-from dti.warehouse import Warehouse
 from dti.formatting import integer
 from dti.vocabulary import CheckSeverity
+from dti.warehouse import Warehouse
 from expectations.adapter import ERROR, ExpectationOutcome, SuiteOutcome, check_words
 from expectations.common import record_history
 
@@ -57,7 +57,8 @@ def result_text(r: ExpectationOutcome) -> str:
     vi, en = check_words(r.name)
     if r.success:
         return f"Đạt: {vi} / passed: {en}"
-    return f"{integer(r.failing_count)} dòng không đạt: {vi} / {r.failing_count:,} rows fail: {en}"
+    return (f"{integer(r.failing_count)} dòng không đạt điều kiện «{vi}» / {r.failing_count:,} rows break the rule "
+            f"“{en}”")
 
 
 def spec_text(vi: str, en: str, severity: str) -> str:

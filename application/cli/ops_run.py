@@ -11,6 +11,7 @@ import dagster as dg
 import sqlalchemy as sa
 
 from application.cli import CliError
+from application.cli.progress import on_terminal
 from assets.partitions import ProvinceError, partition_key, period_keys, province_codes
 from assets.provinces import ProvinceConfig
 from assets.resources import WarehouseResource
@@ -115,10 +116,14 @@ def _launch(job: str, key: str, dimension: str, provinces: list[str], **kwargs) 
     what = f"{job} {key}"
     try:
         if not provinces:
-            return _finish(run_job(job, key, **kwargs), what)
+            with on_terminal():
+                summary = run_job(job, key, **kwargs)
+            return _finish(summary, what)
         if len(provinces) == 1:
             code = provinces[0]
-            return _finish(run_job(job, partition_key(key, code, dimension=dimension), **kwargs), f"{what} {code}")
+            with on_terminal():
+                summary = run_job(job, partition_key(key, code, dimension=dimension), **kwargs)
+            return _finish(summary, f"{what} {code}")
         done = run_provinces(job, {code: partition_key(key, code, dimension=dimension) for code in provinces},
                              **kwargs)
     except dg.DagsterError as exc:  # configuration refused before any step ran

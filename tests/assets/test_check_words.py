@@ -57,8 +57,8 @@ def test_the_critical_discrepancy_warning_is_named_after_passing():
 
 def test_a_failing_result_says_how_many_rows_and_what_it_means():
     failed = ExpectationOutcome("finished_not_before_received", "expect", "x", WARN, False, 1234)
-    assert result_text(failed) == ("1.234 dòng không đạt: Ngày hoàn thành không trước ngày tiếp nhận / "
-                                   "1,234 rows fail: no dossier was finished before it was received")
+    assert result_text(failed) == ("1.234 dòng không đạt điều kiện «Ngày hoàn thành không trước ngày tiếp nhận» / "
+                                   "1,234 rows break the rule “no dossier was finished before it was received”")
     passed = ExpectationOutcome("every_unit_scored", "expect", "x", ERROR, True, 0)
     assert result_text(passed).startswith("Đạt: Mọi đơn vị đều được chấm điểm / passed: every unit has a score")
 
