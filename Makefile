@@ -35,8 +35,10 @@ test: $(STAMP) system-deps
 	@bash scripts/ensure-services.sh
 	$(BIN)/python -m pytest -q
 
+# dagster dev keeps its webserver and daemon going for minutes after SIGTERM; the wrapper stops the whole
+# process group on the first SIGINT or SIGTERM (make passes SIGTERM on to it).
 dev: $(STAMP)
-	$(BIN)/dagster dev
+	exec $(BIN)/python scripts/stop_on_signal.py -- $(BIN)/dagster dev
 
 # ruff's rules (PLC0415 keeps imports at module top) and the import contracts of pyproject.toml.
 lint: $(STAMP)

@@ -34,6 +34,8 @@ def test_demo_writes_four_files_and_reruns_byte_identically(tmp_path, capsys, mo
     assert first["accuracy"]["recall"] == 1.0
     assert first["accuracy"]["false_positive_rate"] == 0.0
     assert first["top_over_reporting_units"]
+    assert first["phase"] == "appraisal"  # a council member can decide at once
+    assert all(re.search(r"^\w+\.\w+: \d[\d.]* dòng không đạt điều kiện «.+» / ", w) for w in first["warnings"])
 
     second = _demo(tmp_path, capsys, monkeypatch)
     assert files["claim_ledger.csv"].read_bytes() == ledger1
