@@ -76,15 +76,16 @@
       num("Điểm bị ảnh hưởng", "pas", "past"),
       {title: "Đơn vị", field: "uo", sorter: number, formatter: show("un", "u"), headerSortStartingDir: "asc",
        minWidth: 170, widthGrow: 2},
-      {title: "Chỉ số", field: "io", sorter: number, formatter: show("i"), headerSortStartingDir: "asc"},
+      {title: "Chỉ số", field: "io", sorter: number, formatter: show("i"), headerSortStartingDir: "asc", minWidth: 66},
       {title: "Tên chỉ số", field: "in", sorter: text, formatter: show("in"), minWidth: 180, widthGrow: 3},
       {title: "Nguồn", field: "src", sorter: text, formatter: function (cell) {
         var d = cell.getRow().getData();
         return '<span title="' + esc(d.srcl) + '">' + esc(d.src) + "</span>";
-      }},
+      }, minWidth: 64},
       num("Tự đánh giá", "sv", "svt"), num("Số liệu hệ thống", "ov", "ovt", "ort"), num("Giá trị thẩm định", "vv", "vvt"),
-      {title: "Kết quả", field: "ol", sorter: text, formatter: badge("o-", "o", "ol", "dl")},
-      {title: "Mức độ", field: "sr", sorter: number, formatter: badge("s-", "s", "sl"), headerSortStartingDir: "asc"},
+      {title: "Kết quả", field: "ol", sorter: text, formatter: badge("o-", "o", "ol", "dl"), minWidth: 130},
+      {title: "Mức độ", field: "sr", sorter: number, formatter: badge("s-", "s", "sl"), headerSortStartingDir: "asc",
+       minWidth: 104},
       num("Điểm tự chấm", "sp", "spt"), num("Điểm thẩm định", "vp", "vpt"), num("Chênh điểm", "dp", "dpt"),
       {title: "Lý do", field: "r", sorter: text, formatter: show("r"), minWidth: 180, widthGrow: 3}
     ]
