@@ -169,6 +169,12 @@ def test_numbers_and_words_are_vietnamese_and_nothing_is_fetched(page, report):
     text = page.inner_text("#claims")
     assert "Chênh lệch" in text and "discrepancy" not in text
     assert not any(word in text for word in ("critical", "high", "medium", "deduction"))
+    _choose(page, "#f-outcome", "")
+    page.select_option("#claims .tabulator-page-size", "200")
+    shown = page.inner_text("body")
+    for code in ("critical", "deduction", "default-dept-2025", "dept_tthc", "evidence_only", "unverifiable",
+                 "missing_self_report", "channel=", "status=", "0 giờ trước"):
+        assert code not in shown, code
     values = _column(page, "claims", "sv")
     assert any(v.endswith(" %") and "," in v for v in values)  # "31,8 %"
     assert page.errors == []
