@@ -25,7 +25,7 @@ from dti.accuracy import accuracy
 from dti.appraisal.phases import DECISION_PHASES, get_phase, set_phase
 from dti.reports.context import gather
 from dti.settings import TZ, get_settings, read
-from dti.vocabulary import Phase, Role, Severity
+from dti.vocabulary import Outcome, Phase, Reason, Role, Severity
 from dti.warehouse import Warehouse
 from dti.warehouse.models import User
 from simulators.generator import generate
@@ -119,10 +119,10 @@ def print_summary(summary: dict, out_dir: Path) -> None:
     print(f"  Đơn vị / units: {summary['units']}")
     print(f"  Chỉ số đã đối chiếu / indicators checked: {summary['indicators_checked']}")
     sev = summary["discrepancies_by_severity"]
-    print(f"  Chênh lệch / discrepancies: {summary['discrepancies']} "
-          f"(nghiêm trọng {sev['critical']}, cao {sev['high']}, trung bình {sev['medium']}, thấp {sev['low']})")
-    reasons = ", ".join(f"{k} {v}" for k, v in summary["unverifiable_reasons"].items())
-    print(f"  Không xác minh được / unverifiable: {summary['unverifiable']}" + (f" ({reasons})" if reasons else ""))
+    by_severity = ", ".join(f"{s.vi.lower()} {sev[s.value]}" for s in Severity)
+    print(f"  {Outcome.DISCREPANCY.vi} / discrepancies: {summary['discrepancies']} ({by_severity})")
+    reasons = "; ".join(f"{Reason.describe(k)}: {v}" for k, v in summary["unverifiable_reasons"].items())
+    print(f"  {Outcome.UNVERIFIABLE.vi} / unverifiable: {summary['unverifiable']}" + (f" ({reasons})" if reasons else ""))
     print("  Đơn vị tự đánh giá cao nhất so với hệ thống / top over-reporting units:")
     for u in summary["top_over_reporting_units"]:
         print(f"    - {u['name_vi']} ({u['unit_code']}): {formatting.points(u['points_at_stake'])} điểm / points")

@@ -17,6 +17,7 @@ from assets.provinces import ProvinceConfig
 from assets.resources import WarehouseResource
 from dti.framework import Period
 from dti.settings import TZ, read
+from dti.vocabulary import Outcome
 from dti.warehouse import Warehouse
 from dti.warehouse.models import SyncWatermark
 from pipelines.runner import run_job, run_provinces
@@ -48,7 +49,7 @@ def _finish(summary, what: str) -> int:
         print(f"  cảnh báo / warning: {w}")
     failed_source = any(".source_synced" in w for w in summary.warnings)
     if failed_source:
-        print("  Một hệ thống nguồn đồng bộ lỗi; chỉ số của nó sẽ 'không xác minh được' / a source failed to sync; "
+        print(f"  Một hệ thống nguồn đồng bộ lỗi; chỉ số của nó sẽ «{Outcome.UNVERIFIABLE.vi}» / a source failed to sync; "
               "its indicators will be unverifiable")
     return 0 if summary.success and not summary.failures and not failed_source else 1
 

@@ -8,6 +8,9 @@ import datetime as dt
 import sys
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
 from dti.framework import Period, load_all
 from dti.framework.loader import FrameworkError
 from simulators.faults import PROFILES
@@ -125,6 +128,16 @@ def output_folder(text: str) -> Path:
     if path.exists() and not path.is_dir():
         raise Bad(f"'{text}' là một tệp, cần thư mục / is a file, a folder is needed")
     return path
+
+
+def database_url(text: str) -> str:
+    """A SQLAlchemy URL whose database driver is installed."""
+    try:
+        make_url(text).get_dialect()
+    except (ArgumentError, NoSuchModuleError, ImportError) as exc:
+        raise Bad(f"'{text}' không phải địa chỉ CSDL dùng được (ví dụ postgresql+psycopg2://user@host/db) / is not a "
+                  f"usable database URL (such as postgresql+psycopg2://user@host/db): {exc}") from None
+    return text
 
 
 def existing_file(text: str) -> Path:

@@ -4,6 +4,7 @@ account, check the audit chain."""
 from __future__ import annotations
 
 import getpass
+import socket
 import sys
 
 from sqlalchemy.exc import DBAPIError
@@ -20,7 +21,19 @@ from dti.warehouse import Warehouse, init_db, session_scope
 from review import create_app
 
 
+def _can_listen(host: str, port: int) -> None:
+    """Refuse a taken port or an unknown address before the app starts (werkzeug would exit on its own)."""
+    try:
+        with socket.create_server((host, port)):
+            pass
+    except OSError as exc:
+        raise CliError(f"không mở được {host}:{port} ({exc.strerror or exc}); cổng đang bận? dùng --port khác / "
+                       f"cannot listen on {host}:{port} ({exc.strerror or exc}); is the port in use? try another "
+                       "--port") from None
+
+
 def serve(args) -> int:
+    _can_listen(args.host, args.port)
     settings = get_settings()
     init_db(settings.database_url)
     app = create_app(settings)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from application.cli import CliError
 from application.cli.options import (
+    database_url,
     fault_profile,
     fraction,
     output_folder,
@@ -59,7 +60,8 @@ def register(sub) -> None:
     d = ss.add_parser("docdb", help="chép doc.db vào CSDL thật / copy doc.db into a real database")
     d.add_argument("--root", required=True)
     d.add_argument(
-        "--url", required=True, help="SQLAlchemy URL, e.g. postgresql+psycopg2://postgres@127.0.0.1/doc"
+        "--url", required=True, type=database_url,
+        help="SQLAlchemy URL, e.g. postgresql+psycopg2://postgres@127.0.0.1/doc",
     )
     d.add_argument("--mapping", default="qlvb-vn")
     d.set_defaults(func=_docdb)

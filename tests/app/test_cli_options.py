@@ -4,6 +4,7 @@ and before any work: nothing generated, no database touched."""
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -27,6 +28,7 @@ BAD = [
     (["simulate", "serve", "--faults", "bogus"], "hồ sơ lỗi 'bogus'"),
     (["simulate", "serve", "--seconds", "-1"], "lớn hơn 0"),
     (["simulate", "changes", "--root", "{tmp}", "--fraction", "5"], "(0, 1]"),
+    (["simulate", "docdb", "--root", "{tmp}", "--url", "bogus://x"], "không phải địa chỉ CSDL dùng được"),
     (["sync", "--night", "2025-13-01"], "YYYY-MM-DD"),
     (["sync", "--sim", "{tmp}/missing"], "không có thư mục"),
     (["run", "--period", "x"], "Kỳ đánh giá 'x'"),
@@ -38,6 +40,8 @@ BAD = [
     (["intake", "inbox", "--dir", "{tmp}/missing"], "không có thư mục"),
     (["review", "serve", "--port", "99999"], "ngoài 0–65535"),
     (["review", "serve", "--threads", "0"], "số nguyên dương"),
+    (["review", "serve", "--port", "{busy}"], "cổng đang bận"),
+    (["review", "serve", "--host", "no-such-host.invalid"], "không mở được"),
     (["review", "create-user", "x", "--role", "king"], "invalid choice"),
     (["framework", "show", "nope"], "không có bộ chỉ số 'nope'"),
     (["nonsense"], "invalid choice"),
@@ -48,11 +52,12 @@ BAD = [
 def test_a_bad_option_exits_2_with_a_message(argv, says, tmp_path, capsys):
     afile = tmp_path / "a-file"
     afile.write_text("x")
-    argv = [a.format(tmp=tmp_path, file=afile) for a in argv]
-    try:
-        code = main(argv)
-    except SystemExit as exc:  # argparse refuses while reading the command line
-        code = exc.code
+    with socket.create_server(("127.0.0.1", 0)) as busy:
+        argv = [a.format(tmp=tmp_path, file=afile, busy=busy.getsockname()[1]) for a in argv]
+        try:
+            code = main(argv)
+        except SystemExit as exc:  # argparse refuses while reading the command line
+            code = exc.code
     err = capsys.readouterr().err
     assert code == 2
     assert says in err
