@@ -17,14 +17,12 @@ from dti.scoring.unit_scores import UnitScoreRow, count_outcomes
 from dti.settings import TZ
 from dti.text import code_key
 from dti.verification.store import load_ledger
-from dti.vocabulary import Direction, Outcome, Severity, UnitType
+from dti.vocabulary import Outcome, Severity
 from dti.warehouse.models import Unit, UnitScore
 
-OUTCOME_VI = Outcome.labels()
-SEVERITY_VI = Severity.labels()
-DIRECTION_VI = Direction.labels()
-UNIT_TYPE_VI = UnitType.labels()
-SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3, None: 4}
+
+def _severity_rank(code: str | None) -> int:
+    return Severity(code).rank if code else len(Severity)
 
 
 @dataclass
@@ -42,8 +40,8 @@ class ReportContext:
     unit_types: dict[str, str] = field(default_factory=dict)  # unit code → unit type, for units without a score
 
     def discrepancies(self) -> list[Claim]:
-        rows = [c for c in self.claims if c.outcome == "discrepancy"]
-        return sorted(rows, key=lambda c: (-(c.points_at_stake or 0), SEVERITY_ORDER[c.severity],
+        rows = [c for c in self.claims if c.outcome == Outcome.DISCREPANCY]
+        return sorted(rows, key=lambda c: (-(c.points_at_stake or 0), _severity_rank(c.severity),
                                            code_key(c.unit_code), code_key(c.indicator_code)))
 
     def decision(self, c: Claim) -> ClaimDecision | None:
