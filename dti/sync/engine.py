@@ -176,10 +176,8 @@ def sync_entity(
             done.watermark = wm
             where = (source, entity, batch_id, fetched_at)
             try:
-                stream = progress.counted(fetch(since), batch_id, f"{source} {entity}" + ("" if unit == "*" else
-                                                                                          f" {unit}"), stats)
-                load(session, writer_for(session, model), stream, owners, batch_id, fetched_at, done,
-                     (source, entity))
+                stream = progress.counted(fetch(since), batch_id, f"{source} {entity} {unit}".removesuffix(" *"), stats)
+                load(session, writer_for(session, model), stream, owners, batch_id, fetched_at, done, (source, entity))
             except SourceCutShort as exc:
                 session.commit()  # what arrived is kept (upserts); the watermark is not moved
                 _incomplete(session, where, done, since, owners, None, _reason(exc), str(exc))
