@@ -122,16 +122,19 @@ def print_summary(summary: dict, out_dir: Path) -> None:
     by_severity = ", ".join(f"{s.vi.lower()} {sev[s.value]}" for s in Severity)
     print(f"  {Outcome.DISCREPANCY.vi} / discrepancies: {summary['discrepancies']} ({by_severity})")
     reasons = "; ".join(f"{Reason.describe(k)}: {v}" for k, v in summary["unverifiable_reasons"].items())
-    print(f"  {Outcome.UNVERIFIABLE.vi} / unverifiable: {summary['unverifiable']}" + (f" ({reasons})" if reasons else ""))
+    print(f"  {Outcome.UNVERIFIABLE.vi} / unverifiable: {summary['unverifiable']}"
+          + (f" ({reasons})" if reasons else ""))
     print("  Đơn vị tự đánh giá cao nhất so với hệ thống / top over-reporting units:")
     for u in summary["top_over_reporting_units"]:
-        print(f"    - {u['name_vi']} ({u['unit_code']}): {formatting.points(u['points_at_stake'])} điểm / points")
+        stake = formatting.points(u["points_at_stake"])
+        print(f"    - {u['name_vi']} ({u['unit_code']}): {stake} điểm / points")
     acc = summary.get("accuracy")
     if acc:
-        print(f"  Độ chính xác / accuracy: phát hiện / recall {formatting.percent(acc['recall'])} trên "
-              f"{acc['planted_beyond_tolerance']} sai lệch cài sẵn / planted misreports; báo nhầm / false positives "
-              f"{formatting.percent(acc['false_positive_rate'])} trên {acc['within_tolerance']} chỉ số trung thực / "
-              "honest claims")
+        recall = formatting.percent(acc["recall"])
+        false_positives = formatting.percent(acc["false_positive_rate"])
+        print(f"  Độ chính xác / accuracy: phát hiện / recall {recall} trên {acc['planted_beyond_tolerance']}"
+              f" sai lệch cài sẵn / planted misreports; báo nhầm / false positives {false_positives} trên "
+              f"{acc['within_tolerance']} chỉ số trung thực / honest claims")
     print(f"  Tệp kết quả / outputs: {out_dir}/report.html, council.xlsx, claim_ledger.csv (.xlsx), "
           "verified_scores.csv (.xlsx)")
     warnings = summary.get("warnings") or []
@@ -146,12 +149,15 @@ def print_next_steps(summary: dict) -> None:
     phase = Phase(summary["phase"])
     dti = _command()
     print()
-    print(f"Kỳ {summary['period']} đang ở giai đoạn «{phase.vi}» / period {summary['period']} is in {phase.en}"
-          + ("; Hội đồng quyết định được ngay / the council can decide at once." if phase in DECISION_PHASES else "."))
+    period = summary["period"]
+    now = "; Hội đồng quyết định được ngay / the council can decide at once." if phase in DECISION_PHASES \
+        else "."
+    print(f"Kỳ {period} đang ở giai đoạn «{phase.vi}» / period {period} is in {phase.en}{now}")
     print("Bước tiếp theo / next steps:")
-    print(f"  1. Tạo tài khoản Hội đồng / create a council account:  {dti} review create-user hoidong1 --role council")
+    print(f"  1. Tạo tài khoản Hội đồng / create a council account:  {dti} review create-user hoidong1 "
+          "--role council")
     print(f"  2. Chạy ứng dụng thẩm định / serve the review app:        {dti} review serve")
-    print(f"  3. Mở / open:  http://127.0.0.1:8765/hang-doi?ky={summary['period']}  (đăng nhập / log in: hoidong1)")
+    print(f"  3. Mở / open:  http://127.0.0.1:8765/hang-doi?ky={period}  (đăng nhập / log in: hoidong1)")
     print(f"  Báo cáo / report:  {summary['outputs']['report.html']}")
 
 
@@ -159,7 +165,8 @@ def _command() -> str:
     """How this `dti` was called (.venv/bin/dti under make), so the steps can be pasted as they are."""
     called = Path(sys.argv[0])
     if called.name == "dti":
-        return os.path.relpath(called) if called.is_absolute() and called.is_relative_to(Path.cwd()) else str(called)
+        inside = called.is_absolute() and called.is_relative_to(Path.cwd())
+        return os.path.relpath(called) if inside else str(called)
     return "dti"
 
 

@@ -56,7 +56,9 @@ def shoot(html: Path, out: Path) -> list[Path]:
 
     out.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"])
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"]
+        )
         try:
             page = browser.new_page(viewport=VIEWPORT, locale="vi-VN")
             page.goto(html.as_uri())
@@ -75,7 +77,9 @@ def take(out: Path = DOCS) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Chụp màn hình báo cáo cho docs/ / report screenshots for docs/")
+    parser = argparse.ArgumentParser(
+        description="Chụp màn hình báo cáo cho docs/ / report screenshots for docs/"
+    )
     parser.add_argument("--out", type=Path, default=DOCS, help="thư mục ảnh / folder for the PNG files")
     args = parser.parse_args(argv)
     for path in take(args.out):

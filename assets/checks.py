@@ -25,7 +25,8 @@ def check_results(outcome: SuiteOutcome, *, asset: str, context: dg.AssetExecuti
             continue
         severity = dg.AssetCheckSeverity.ERROR if r.severity == ERROR else dg.AssetCheckSeverity.WARN
         out.append(dg.AssetCheckResult(
-            asset_key=asset, check_name=r.name, passed=r.success, severity=severity, description=result_text(r),
+            asset_key=asset, check_name=r.name, passed=r.success, severity=severity,
+            description=result_text(r),
             metadata={"failing_rows": r.failing_count, "sample": dg.MetadataValue.json(r.failing_rows[:10])},
         ))
     return out
@@ -57,8 +58,8 @@ def result_text(r: ExpectationOutcome) -> str:
     vi, en = check_words(r.name)
     if r.success:
         return f"Đạt: {vi} / passed: {en}"
-    return (f"{integer(r.failing_count)} dòng không đạt điều kiện «{vi}» / {r.failing_count:,} rows break the rule "
-            f"“{en}”")
+    n = r.failing_count
+    return f"{integer(n)} dòng không đạt điều kiện «{vi}» / {n:,} rows break the rule “{en}”"
 
 
 def spec_text(vi: str, en: str, severity: str) -> str:

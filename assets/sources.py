@@ -91,9 +91,10 @@ def run_sync(context: dg.AssetExecutionContext, source: str, resource_key: str, 
         metadata["error"] = "; ".join(errors)
     yield dg.MaterializeResult(asset_key=asset, metadata=metadata)
     said = ("Đạt: lần đồng bộ gần nhất thành công / passed: the last sync succeeded" if not errors else
-            f"Đồng bộ lỗi, chỉ số của {source} sẽ 'không xác minh được' / the sync failed, {source}'s indicators "
-            f"will be unverifiable: {'; '.join(errors)}")
-    yield dg.AssetCheckResult(asset_key=asset, check_name="source_synced", passed=not errors, description=said,
+            f"Đồng bộ lỗi, chỉ số của {source} sẽ 'không xác minh được' / the sync failed, {source}'s "
+            f"indicators will be unverifiable: {'; '.join(errors)}")
+    yield dg.AssetCheckResult(asset_key=asset, check_name="source_synced", passed=not errors,
+                              description=said,
                               severity=dg.AssetCheckSeverity.WARN, metadata={"error": "; ".join(errors)})
     outcome = merge_outcomes([(scope.province, o) for scope, _m, _e, o in done])
     yield from check_results(outcome, asset=asset, context=context, wh=None)

@@ -37,7 +37,7 @@ def points(value) -> str:
 
 
 def signed_points(value) -> str:
-    """"+12,50" / "−3,00" (a true minus sign), "0,00" for nothing."""
+    """ "+12,50" / "−3,00" (a true minus sign), "0,00" for nothing."""
     if value is None:
         return DASH
     d = _decimal(value)

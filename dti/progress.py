@@ -57,8 +57,13 @@ def _read(stats: Callable[[], object | None] | None) -> tuple[int | None, int | 
     return getattr(found, "expected", None), getattr(found, "pages", None)
 
 
-def counted(items: Iterable[T], key: str, label: str, stats: Callable[[], object | None] | None = None,
-            every: int = EVERY) -> Iterator[T]:
+def counted(
+    items: Iterable[T],
+    key: str,
+    label: str,
+    stats: Callable[[], object | None] | None = None,
+    every: int = EVERY,
+) -> Iterator[T]:
     """`items`, reporting every `every` items how many passed; `stats()` may say the total the source
     announced (`expected`) and the pages read so far (`pages`)."""
     reporter = _current

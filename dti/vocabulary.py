@@ -164,7 +164,8 @@ class ScoringMethod(Term):
     """How a framework turns a measured value into points (Method.kind)."""
 
     RATIO = "ratio", "Tỷ lệ × điểm tối đa", "ratio × max points"
-    TARGET = "target", "Theo chỉ tiêu (đủ điểm khi đạt chỉ tiêu)", "against a target (full marks at the target)"
+    TARGET = ("target", "Theo chỉ tiêu (đủ điểm khi đạt chỉ tiêu)",
+              "against a target (full marks at the target)")
     PASS_MARK = "pass_mark", "Đạt ngưỡng thì đủ điểm", "full marks at the pass mark"
     STEPS = "steps", "Theo bậc (mức cao nhất đạt được)", "by steps (highest step reached)"
     TIERS = "tiers", "Theo mức đánh giá", "by tiers"

@@ -62,7 +62,8 @@ class Check:
 
     def __post_init__(self) -> None:
         if not (self.vi and self.en):
-            raise ValueError(f"check {self.name}: cần mô tả hai thứ tiếng / needs a Vietnamese and English description")
+            raise ValueError(f"check {self.name}: cần mô tả hai thứ tiếng / needs a Vietnamese and English "
+                             "description")
         CHECK_WORDS[self.name] = (self.vi, self.en)
 
 

@@ -90,7 +90,8 @@ def _inventories(batch_id: str | None, wh: Warehouse) -> Iterator[pd.DataFrame]:
 # source -> [(entity, frame builder, checks)]
 SUITES = {
     "DVC": [("dossiers", _dossiers, [
-        Check("channel_is_1_2_or_3", ERROR, lambda E: E.ExpectColumnValuesToBeInSet(column="channel", value_set=[1, 2, 3]),
+        Check("channel_is_1_2_or_3", ERROR,
+              lambda E: E.ExpectColumnValuesToBeInSet(column="channel", value_set=[1, 2, 3]),
               vi="Kênh nộp hồ sơ là trực tiếp, trực tuyến hoặc bưu chính (1, 2, 3)",
               en="each dossier's channel is in person, online or postal (1, 2, 3)"),
         Check("status_is_known", ERROR, lambda E: E.ExpectColumnValuesToBeInSet(
@@ -120,7 +121,8 @@ SUITES = {
               en="each document has an issue date"),
     ])],
     "SEC": [("incidents", _incidents, [
-        Check("sla_hours_positive", ERROR, lambda E: E.ExpectColumnValuesToBeBetween(column="sla_hours", min_value=1),
+        Check("sla_hours_positive", ERROR,
+              lambda E: E.ExpectColumnValuesToBeBetween(column="sla_hours", min_value=1),
               vi="Thời hạn xử lý sự cố ít nhất 1 giờ",
               en="each incident's handling limit is at least 1 hour"),
         Check("severity_is_known", WARN, lambda E: E.ExpectColumnValuesToBeInSet(

@@ -22,7 +22,8 @@ def scores_frame(scores: list[UnitScoreRow], expected_units: list[str]) -> pd.Da
 
 
 CHECKS = [
-    Check("every_unit_scored", ERROR, lambda E: E.ExpectColumnValuesToBeInSet(column="scored", value_set=[True]),
+    Check("every_unit_scored", ERROR,
+          lambda E: E.ExpectColumnValuesToBeInSet(column="scored", value_set=[True]),
           vi="Mọi đơn vị đều được chấm điểm",
           en="every unit has a score"),
     Check("dti_between_0_and_1", ERROR,

@@ -36,8 +36,11 @@ def run(command: list[str], grace: float = GRACE_S) -> int:
         asked["at"] = time.monotonic()
         asked["signal"] = signum
         name = signal.Signals(signum).name
-        print(f"\n{name}: đang dừng (tối đa {grace:g} giây) / stopping (at most {grace:g} s) …", file=sys.stderr,
-              flush=True)
+        print(
+            f"\n{name}: đang dừng (tối đa {grace:g} giây) / stopping (at most {grace:g} s) …",
+            file=sys.stderr,
+            flush=True,
+        )
         _kill_group(child.pid, signal.SIGINT)
 
     signal.signal(signal.SIGINT, on_signal)
@@ -58,7 +61,9 @@ def run(command: list[str], grace: float = GRACE_S) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--grace", type=float, default=GRACE_S, help="seconds between the signal and the kill")
+    parser.add_argument(
+        "--grace", type=float, default=GRACE_S, help="seconds between the signal and the kill"
+    )
     parser.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
     command = args.command[1:] if args.command[:1] == ["--"] else args.command

@@ -14,7 +14,8 @@ def register(sub) -> None:
 
     p = cmds.add_parser("template", help="Tạo phiếu .xlsx cho một đơn vị / write the .xlsx form for a unit")
     p.add_argument("--unit", required=True, help="mã đơn vị / unit code")
-    p.add_argument("--period", required=True, type=period, help="kỳ đánh giá, ví dụ 2025-R3 / period such as 2025-R3")
+    p.add_argument("--period", required=True, type=period,
+                   help="kỳ đánh giá, ví dụ 2025-R3 / period such as 2025-R3")
     p.add_argument("-o", "--output", type=Path, help="đường dẫn tệp ra / output path")
     p.set_defaults(func=Action("application.cli.intake_run:template"))
 
@@ -22,7 +23,8 @@ def register(sub) -> None:
     p.add_argument("file", type=existing_file)
     p.add_argument("--mapping", help="ánh xạ cột (mappings/*.yaml) / column mapping id or YAML path")
     p.add_argument("--unit", help="mã đơn vị nếu tệp không ghi / unit code when the file does not say")
-    p.add_argument("--period", type=period, help="kỳ đánh giá nếu tệp không ghi / period when the file does not say")
+    p.add_argument("--period", type=period,
+                   help="kỳ đánh giá nếu tệp không ghi / period when the file does not say")
     p.add_argument("--json", action="store_true", help="in tóm tắt dạng JSON / print the summary as JSON")
     p.set_defaults(func=Action("application.cli.intake_run:import_one"))
 
@@ -32,7 +34,8 @@ def register(sub) -> None:
     p.set_defaults(func=Action("application.cli.intake_run:errors"))
 
     p = cmds.add_parser("inbox", help="Nhập mọi tệp trong thư mục chờ / import every file in the inbox")
-    p.add_argument("--dir", type=folder, help="thư mục (mặc định DTI_INBOX_DIR) / folder (default DTI_INBOX_DIR)")
+    p.add_argument("--dir", type=folder,
+                   help="thư mục (mặc định DTI_INBOX_DIR) / folder (default DTI_INBOX_DIR)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=Action("application.cli.intake_run:inbox"))
 

@@ -49,8 +49,8 @@ def _finish(summary, what: str) -> int:
         print(f"  cảnh báo / warning: {w}")
     failed_source = any(".source_synced" in w for w in summary.warnings)
     if failed_source:
-        print(f"  Một hệ thống nguồn đồng bộ lỗi; chỉ số của nó sẽ «{Outcome.UNVERIFIABLE.vi}» / a source failed to sync; "
-              "its indicators will be unverifiable")
+        print(f"  Một hệ thống nguồn đồng bộ lỗi; chỉ số của nó sẽ «{Outcome.UNVERIFIABLE.vi}» / a source "
+              "failed to sync; its indicators will be unverifiable")
     return 0 if summary.success and not summary.failures and not failed_source else 1
 
 

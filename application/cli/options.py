@@ -21,16 +21,20 @@ Bad = argparse.ArgumentTypeError
 
 def scale(text: str) -> str:
     if text not in SCALES:
-        raise Bad(f"quy mô '{text}' không có; chọn một trong / unknown scale '{text}'; choose one of: "
-                  f"{', '.join(SCALES)}")
+        raise Bad(
+            f"quy mô '{text}' không có; chọn một trong / unknown scale '{text}'; choose one of: "
+            f"{', '.join(SCALES)}"
+        )
     return text
 
 
 def fault_profile(text: str) -> str:
     key = text.strip().lower()
     if key not in PROFILES:
-        raise Bad(f"không có hồ sơ lỗi '{text}' / unknown fault profile '{text}'; có / choose one of: "
-                  f"{', '.join(sorted(PROFILES))}")
+        raise Bad(
+            f"không có hồ sơ lỗi '{text}' / unknown fault profile '{text}'; có / choose one of: "
+            f"{', '.join(sorted(PROFILES))}"
+        )
     return key
 
 
@@ -44,13 +48,18 @@ def period(text: str) -> str:
         frameworks = load_all()
     except FrameworkError as exc:
         raise Bad(str(exc)) from None
-    valid = [fw for fw in frameworks.values()
-             if fw.valid_from.year <= p.year and (fw.valid_to is None or fw.valid_to.year >= p.year)]
+    valid = [
+        fw
+        for fw in frameworks.values()
+        if fw.valid_from.year <= p.year and (fw.valid_to is None or fw.valid_to.year >= p.year)
+    ]
     rounds = sorted({r.round for fw in valid for r in fw.rounds})
     if p.round not in rounds:
         have = ", ".join(str(r) for r in rounds) or "(không có bộ chỉ số nào / no framework)"
-        raise Bad(f"kỳ {p}: năm {p.year} không có đợt {p.round} (có / rounds: {have}) / period {p}: "
-                  f"no framework of {p.year} has round {p.round}")
+        raise Bad(
+            f"kỳ {p}: năm {p.year} không có đợt {p.round} (có / rounds: {have}) / period {p}: "
+            f"no framework of {p.year} has round {p.round}"
+        )
     return str(p)
 
 
@@ -107,8 +116,10 @@ def moment(text: str) -> str:
     try:
         value = dt.datetime.fromisoformat(text)
     except ValueError:
-        raise Bad(f"'{text}' không phải thời điểm ISO, ví dụ 2026-01-06T08:00+07:00 / is not an ISO time such "
-                  "as 2026-01-06T08:00+07:00") from None
+        raise Bad(
+            f"'{text}' không phải thời điểm ISO, ví dụ 2026-01-06T08:00+07:00 / is not an ISO time such "
+            "as 2026-01-06T08:00+07:00"
+        ) from None
     if value.tzinfo is None:
         raise Bad(f"'{text}' cần múi giờ, ví dụ +07:00 / needs a time zone such as +07:00")
     return text
@@ -135,8 +146,10 @@ def database_url(text: str) -> str:
     try:
         make_url(text).get_dialect()
     except (ArgumentError, NoSuchModuleError, ImportError) as exc:
-        raise Bad(f"'{text}' không phải địa chỉ CSDL dùng được (ví dụ postgresql+psycopg2://user@host/db) / is not a "
-                  f"usable database URL (such as postgresql+psycopg2://user@host/db): {exc}") from None
+        raise Bad(
+            f"'{text}' không phải địa chỉ CSDL dùng được (ví dụ postgresql+psycopg2://user@host/db) / "
+            f"is not a usable database URL (such as postgresql+psycopg2://user@host/db): {exc}"
+        ) from None
     return text
 
 
@@ -152,5 +165,4 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str):
         self.print_usage(sys.stderr)
-        self.exit(2, f"{self.prog}: lỗi / error: {message}\n"
-                     f"Xem / see: {self.prog} --help\n")
+        self.exit(2, f"{self.prog}: lỗi / error: {message}\nXem / see: {self.prog} --help\n")

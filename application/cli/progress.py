@@ -24,13 +24,15 @@ from dti import formatting, progress
 
 
 class CountColumn(ProgressColumn):
-    """"12.000 / 50.000 bản ghi · 24 trang"."""
+    """ "12.000 / 50.000 bản ghi · 24 trang"."""
 
     def render(self, task: Task) -> Text:
         done = formatting.integer(task.completed)
         total = f" / {formatting.integer(task.total)}" if task.total is not None else ""
         pages = task.fields.get("pages")
-        text = f"{done}{total} bản ghi / records" + (f" · {formatting.integer(pages)} trang / pages" if pages else "")
+        text = f"{done}{total} bản ghi / records" + (
+            f" · {formatting.integer(pages)} trang / pages" if pages else ""
+        )
         return Text(text)
 
 
@@ -53,7 +55,9 @@ class BarReporter:
     def advance(self, key: str, *, done: int, total: int | None = None, pages: int | None = None) -> None:
         task = self.tasks.get(key)
         if task is not None:
-            self.bars.update(task, completed=done, total=max(total, done) if total is not None else None, pages=pages)
+            self.bars.update(
+                task, completed=done, total=max(total, done) if total is not None else None, pages=pages
+            )
 
     def end(self, key: str) -> None:
         task = self.tasks.pop(key, None)
@@ -65,14 +69,24 @@ class BarReporter:
 def bars(console: Console) -> Progress:
     # Lines printed meanwhile go above the bars, unless stdout is a file: then they stay in that file.
     together = sys.stdout.isatty()
-    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), CountColumn(), RateColumn(),
-                    TextColumn("còn / left"), TimeRemainingColumn(), console=console, redirect_stdout=together,
-                    redirect_stderr=together)
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        CountColumn(),
+        RateColumn(),
+        TextColumn("còn / left"),
+        TimeRemainingColumn(),
+        console=console,
+        redirect_stdout=together,
+        redirect_stderr=together,
+    )
 
 
 @contextlib.contextmanager
 def on_terminal(stream=None) -> Iterator[bool]:
-    """Progress bars on `stream` (stderr) while the block runs, if it is a terminal; yields whether they show."""
+    """Progress bars on `stream` (stderr) while the block runs, if it is a terminal; yields whether they
+    show."""
     console = Console(file=stream or sys.stderr)
     if not console.is_terminal:
         yield False

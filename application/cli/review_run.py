@@ -27,9 +27,9 @@ def _can_listen(host: str, port: int) -> None:
         with socket.create_server((host, port)):
             pass
     except OSError as exc:
-        raise CliError(f"không mở được {host}:{port} ({exc.strerror or exc}); cổng đang bận? dùng --port khác / "
-                       f"cannot listen on {host}:{port} ({exc.strerror or exc}); is the port in use? try another "
-                       "--port") from None
+        why = exc.strerror or exc
+        raise CliError(f"không mở được {host}:{port} ({why}); cổng đang bận? dùng --port khác / cannot "
+                       f"listen on {host}:{port} ({why}); is the port in use? try another --port") from None
 
 
 def serve(args) -> int:

@@ -47,7 +47,8 @@ def register(sub) -> None:
                    help="hồ sơ lỗi / fault profile (none, flaky, dvc-down, ...)")
     s.add_argument("--seed", type=whole, default=0, help="hạt giống chuỗi lỗi / fault sequence seed")
     s.add_argument("--token", default=None, help="token Bearer (mặc định / default dti-sim-token)")
-    s.add_argument("--seconds", type=positive_seconds, default=None, help="tự dừng sau N giây / stop after N seconds")
+    s.add_argument("--seconds", type=positive_seconds, default=None,
+                   help="tự dừng sau N giây / stop after N seconds")
     s.set_defaults(func=_serve)
 
     c = ss.add_parser("changes", help="áp dụng thay đổi một đêm / apply one night of changes")

@@ -36,8 +36,9 @@ class ReportContext:
     counts: Counter = field(default_factory=Counter)
     freshness: list[dict] = field(default_factory=list)  # per source: message, fresh, overdue_hours
     as_of: dt.datetime | None = None  # when the report was gathered (freshness is judged then)
-    decisions: dict[tuple[str, str], ClaimDecision] = field(default_factory=dict)  # (unit, indicator) → latest
-    unit_types: dict[str, str] = field(default_factory=dict)  # unit code → unit type, for units without a score
+    # (unit, indicator) → the claim's latest decision; unit code → unit type (units without a score too)
+    decisions: dict[tuple[str, str], ClaimDecision] = field(default_factory=dict)
+    unit_types: dict[str, str] = field(default_factory=dict)
 
     def discrepancies(self) -> list[Claim]:
         rows = [c for c in self.claims if c.outcome == Outcome.DISCREPANCY]
@@ -90,5 +91,6 @@ def gather(session: Session, period: str, as_of: dt.datetime | None = None) -> R
         count_outcomes(s, by_unit.get(s.unit_code, []), zero=0)
     as_of = as_of or dt.datetime.now(TZ)
     freshness = source_freshness(session, as_of)
-    return ReportContext(period, claims, scores, names, ind, mains, Counter(c.outcome for c in claims), freshness,
+    return ReportContext(period, claims, scores, names, ind, mains, Counter(c.outcome for c in claims),
+                         freshness,
                          as_of, latest_decisions(session, period), types)

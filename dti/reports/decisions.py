@@ -40,15 +40,20 @@ def _describe(latest: Decision, proposal: Decision | None) -> ClaimDecision:
     if proposal is not None:  # a second member's answer to a proposal: both names and both reasons
         by = f"{proposal.decided_by}; {DecisionStatus.label(latest.status).lower()}: {latest.decided_by}"
         reason = f"{proposal.reason} — {latest.reason}"
-    settled = latest.action in SETTLING and latest.status in (DecisionStatus.EFFECTIVE, DecisionStatus.APPROVED)
+    settled = latest.action in SETTLING and latest.status in (
+        DecisionStatus.EFFECTIVE,
+        DecisionStatus.APPROVED,
+    )
     return ClaimDecision(latest.id, latest.action, latest.status, by, latest.decided_at, reason, settled)
 
 
 def latest_decisions(session: Session, period: str) -> dict[tuple[str, str], ClaimDecision]:
-    """(unit, indicator) → the claim's latest decision, for every claim the council has touched in `period`."""
+    """(unit, indicator) → the claim's latest decision, for every claim the council touched in `period`."""
     rows = list(session.scalars(sa.select(Decision).where(Decision.period == period).order_by(Decision.id)))
     by_id = {d.id: d for d in rows}
     latest: dict[tuple[str, str], Decision] = {}
     for d in rows:
         latest[(d.unit_code, d.indicator_code)] = d
-    return {key: _describe(d, by_id.get(d.approves_id) if d.approves_id else None) for key, d in latest.items()}
+    return {
+        key: _describe(d, by_id.get(d.approves_id) if d.approves_id else None) for key, d in latest.items()
+    }

@@ -61,7 +61,8 @@ DECISION_COLUMNS = [
 RANKING_COLUMNS = [
     Column("Loại đơn vị", 22, wrap=True), Column("Hạng thẩm định", 9), Column("Hạng tự chấm", 9),
     Column("Thay đổi hạng", 9), Column("Mã đơn vị", 16), Column("Tên đơn vị", 30, wrap=True),
-    Column("Điểm tự chấm", 11, POINTS), Column("Điểm thẩm định", 11, POINTS), Column("Chênh điểm", 10, SIGNED_POINTS),
+    Column("Điểm tự chấm", 11, POINTS), Column("Điểm thẩm định", 11, POINTS),
+    Column("Chênh điểm", 10, SIGNED_POINTS),
     Column("Điểm tối đa", 10, POINTS), Column("DTI tự chấm", 9, DTI), Column("DTI thẩm định", 9, DTI),
     Column("Số chênh lệch", 9, COUNT), Column("Chỉ số làm thay đổi điểm", 36, wrap=True),
 ]
@@ -77,7 +78,8 @@ def _claim_cells(ctx: ReportContext, c: Claim) -> list:
     fmt = _value_format(c.measure)
     severity = Severity.label(c.severity, default="") if c.severity else ""
     return [c.unit_code, ctx.unit_names.get(c.unit_code, ""), c.indicator_code,
-            ctx.indicator_names.get((c.framework_id, c.indicator_code), ""), c.source, c.max_points, (c.self_value, fmt),
+            ctx.indicator_names.get((c.framework_id, c.indicator_code), ""), c.source, c.max_points,
+            (c.self_value, fmt),
             c.objective_numerator, c.objective_denominator, (c.objective_value, fmt), (c.verified_value, fmt),
             (c.tolerance, fmt), Outcome.label(c.outcome), Direction.label(c.direction, default=""), severity,
             c.points_at_stake, c.self_points, c.verified_points, c.reason_vi]
@@ -111,8 +113,8 @@ def _highlight_claims(ws: Worksheet, width: int, last: int) -> None:
     for outcome in ("discrepancy", "unverifiable"):
         ws.conditional_formatting.add(rng, FormulaRule(formula=[f'$M{first}="{Outcome(outcome).vi}"'],
                                                        fill=FILLS[outcome]))
-    ws.conditional_formatting.add(f"P{first}:P{last}", CellIsRule(operator="greaterThanOrEqual", formula=["10"],
-                                                                  fill=FILLS["critical"]))
+    big = CellIsRule(operator="greaterThanOrEqual", formula=["10"], fill=FILLS["critical"])
+    ws.conditional_formatting.add(f"P{first}:P{last}", big)
 
 
 def _ranking_sheet(wb: Workbook, ctx: ReportContext, made_on: dt.date) -> None:
@@ -123,14 +125,15 @@ def _ranking_sheet(wb: Workbook, ctx: ReportContext, made_on: dt.date) -> None:
     header(ws, RANKING_COLUMNS)
     ranking = sorted(ctx.scores, key=lambda s: (s.unit_type, s.verified_rank, code_key(s.unit_code)))
     rows = [[UnitType.label(s.unit_type), s.verified_rank, s.self_rank, s.rank_change, s.unit_code,
-             ctx.unit_names.get(s.unit_code, ""), s.self_total, s.verified_total, s.verified_total - s.self_total,
+             ctx.unit_names.get(s.unit_code, ""), s.self_total, s.verified_total,
+             s.verified_total - s.self_total,
              s.max_points, s.self_dti, s.verified_dti, s.discrepancies,
              ", ".join(f"{m['indicator_code']} ({signed_points(Decimal(m['points']))})" for m in s.movers)]
             for s in ranking]
     last = write_rows(ws, RANKING_COLUMNS, rows)
     if last > HEADER_ROW:
-        ws.conditional_formatting.add(f"D{HEADER_ROW + 1}:D{last}", CellIsRule(operator="lessThan", formula=["0"],
-                                                                               fill=FILLS["down"]))
+        fell = CellIsRule(operator="lessThan", formula=["0"], fill=FILLS["down"])
+        ws.conditional_formatting.add(f"D{HEADER_ROW + 1}:D{last}", fell)
     signatures(ws, last, len(RANKING_COLUMNS), made_on)
     print_setup(ws, len(RANKING_COLUMNS))
 
@@ -149,7 +152,8 @@ def _unit_sheets(wb: Workbook, ctx: ReportContext, made_on: dt.date) -> None:
             subtitle += (f" · tự chấm {points(s.self_total)} → thẩm định {points(s.verified_total)} / "
                          f"{points(s.max_points)} điểm; hạng {s.self_rank} → {s.verified_rank}")
         claims = sorted(by_unit[code], key=lambda c: code_key(c.indicator_code))
-        _claims_sheet(wb, ctx, _sheet_name(code), "Phiếu điểm thẩm định Bộ chỉ số DTI", subtitle, claims, made_on)
+        title = "Phiếu điểm thẩm định Bộ chỉ số DTI"
+        _claims_sheet(wb, ctx, _sheet_name(code), title, subtitle, claims, made_on)
 
 
 def _sheet_name(code: str) -> str:
@@ -161,12 +165,14 @@ def build_workbook(ctx: ReportContext) -> Workbook:
     wb = Workbook()
     _ranking_sheet(wb, ctx, made_on)
     _claims_sheet(wb, ctx, "Chênh lệch cần xem xét", "Danh sách chênh lệch cần Hội đồng xem xét",
-                  "Các chênh lệch chưa có quyết định, đang chờ giải trình hoặc chờ thành viên thứ hai phê duyệt; "
-                  "điểm bị ảnh hưởng lớn nhất ở trên", ctx.open_queue(), made_on)
+                  "Các chênh lệch chưa có quyết định, đang chờ giải trình hoặc chờ thành viên thứ hai phê "
+                  "duyệt; điểm bị ảnh hưởng lớn nhất ở trên", ctx.open_queue(), made_on)
     _claims_sheet(wb, ctx, "Đã quyết định", "Các chỉ số Hội đồng đã quyết định",
-                  "Quyết định, người quyết định, thời điểm và lý do, theo thứ tự quyết định", ctx.settled(), made_on)
+                  "Quyết định, người quyết định, thời điểm và lý do, theo thứ tự quyết định", ctx.settled(),
+                  made_on)
     _claims_sheet(wb, ctx, "Tất cả chỉ số", "Kết quả đối chiếu toàn bộ chỉ số", "Mọi đơn vị, mọi chỉ số",
-                  sorted(ctx.claims, key=lambda c: (code_key(c.unit_code), code_key(c.indicator_code))), made_on)
+                  sorted(ctx.claims, key=lambda c: (code_key(c.unit_code), code_key(c.indicator_code))),
+                  made_on)
     _unit_sheets(wb, ctx, made_on)
     wb.properties.creator = "DTI verification engine"
     wb.properties.title = f"Bảng thẩm định DTI {ctx.period}"

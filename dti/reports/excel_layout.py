@@ -30,8 +30,11 @@ DTI = "0.0000"
 WHEN = "dd/mm/yyyy hh:mm"
 TITLE_ROWS = 5  # the title block; a blank row follows, then the header row
 HEADER_ROW = TITLE_ROWS + 2
-SIGNERS = (("NGƯỜI LẬP BIỂU", "(Ký, ghi rõ họ tên)"), ("THƯ KÝ HỘI ĐỒNG", "(Ký, ghi rõ họ tên)"),
-           ("CHỦ TỊCH HỘI ĐỒNG", "(Ký tên, đóng dấu)"))
+SIGNERS = (
+    ("NGƯỜI LẬP BIỂU", "(Ký, ghi rõ họ tên)"),
+    ("THƯ KÝ HỘI ĐỒNG", "(Ký, ghi rõ họ tên)"),
+    ("CHỦ TỊCH HỘI ĐỒNG", "(Ký tên, đóng dấu)"),
+)
 
 
 @dataclass(frozen=True)
@@ -55,7 +58,9 @@ def period_text(period: str) -> str:
     return f"{period} (năm {p.year}, đợt {p.round})"
 
 
-def _merge(ws: Worksheet, row: int, first: int, last: int, value: str, font: Font, align: str = "center") -> None:
+def _merge(
+    ws: Worksheet, row: int, first: int, last: int, value: str, font: Font, align: str = "center"
+) -> None:
     if last > first:
         ws.merge_cells(start_row=row, start_column=first, end_row=row, end_column=last)
     cell = ws.cell(row=row, column=first, value=value)
@@ -63,7 +68,9 @@ def _merge(ws: Worksheet, row: int, first: int, last: int, value: str, font: Fon
     cell.alignment = Alignment(horizontal=align, vertical="center", wrap_text=True)
 
 
-def title_block(ws: Worksheet, width: int, title: str, period: str, made_on: dt.date, subtitle: str = "") -> None:
+def title_block(
+    ws: Worksheet, width: int, title: str, period: str, made_on: dt.date, subtitle: str = ""
+) -> None:
     """UBND tỉnh … / Hội đồng thẩm định on the left, the national motto on the right, then the title, the
     period and the date the sheet was made."""
     half = max(width // 2, 1)
@@ -73,8 +80,14 @@ def title_block(ws: Worksheet, width: int, title: str, period: str, made_on: dt.
     _merge(ws, 2, half + 1, width, "Độc lập - Tự do - Hạnh phúc", Font(bold=True, italic=True, size=11))
     _merge(ws, 3, 1, width, title.upper(), Font(bold=True, size=14))
     _merge(ws, 4, 1, width, subtitle, Font(italic=True, size=11))
-    _merge(ws, 5, 1, width, f"Kỳ đánh giá: {period_text(period)} · Ngày lập: {formatting.date_vn(made_on)}",
-           Font(size=11))
+    _merge(
+        ws,
+        5,
+        1,
+        width,
+        f"Kỳ đánh giá: {period_text(period)} · Ngày lập: {formatting.date_vn(made_on)}",
+        Font(size=11),
+    )
     for row in (1, 2, 3):
         ws.row_dimensions[row].height = 20 if row < 3 else 26
 

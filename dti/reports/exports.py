@@ -108,7 +108,8 @@ def table_workbook(rows: list[dict], columns: list[str], sheet: str) -> Workbook
 
 
 def ledger_rows(claims: list[Claim]) -> list[dict]:
-    return sorted((c.as_row() for c in claims), key=lambda r: (r["unit_code"], r["period"], r["indicator_code"]))
+    rows = (c.as_row() for c in claims)
+    return sorted(rows, key=lambda r: (r["unit_code"], r["period"], r["indicator_code"]))
 
 
 def score_rows(scores: list[UnitScoreRow]) -> list[dict]:

@@ -56,6 +56,7 @@ def render_report(ctx: ReportContext) -> str:
         unit_options=[(code, ctx.unit_names.get(code, code)) for code in unit_codes],
         indicator_codes=sort_codes({c.indicator_code for c in ctx.claims}),
         points_chart_height=80 + 18 * max(data["charts"]["points"]["shown"], 1), charts=data["charts"],
-        fmt=formatting, outcome_label=Outcome.label, source_label=Source.label, unit_type_label=UnitType.label,
+        fmt=formatting, outcome_label=Outcome.label, source_label=Source.label,
+        unit_type_label=UnitType.label,
         data_json=Markup(to_script_json(data)), versions=VERSIONS, **_assets(),
     )

@@ -35,5 +35,6 @@ def write_period_outputs(session: Session, period: str, out_dir: str | Path) -> 
     }
     files["council.xlsx"] = save_deterministic(build_workbook(ctx), out / "council.xlsx")
     files["claim_ledger.xlsx"] = save_deterministic(ledger_workbook(ctx.claims), out / "claim_ledger.xlsx")
-    files["verified_scores.xlsx"] = save_deterministic(scores_workbook(ctx.scores), out / "verified_scores.xlsx")
+    files["verified_scores.xlsx"] = save_deterministic(scores_workbook(ctx.scores),
+                                                       out / "verified_scores.xlsx")
     return {"files": files, "claims": len(ctx.claims), "context": ctx}

@@ -144,9 +144,9 @@ def sync_entity(
     """Pull `entity` from `fetch(since)` and upsert it; end with the count check. Raises on failure after
     recording it, and raises SyncIncomplete (the result attached) when the pull or the count fell short.
 
-    `unit` keys the watermark ("*" = the whole source; a unit code when `fetch` reads one unit).
-    `lookback` re-reads that much before the watermark each run, for sources known to write
-    records late with older timestamps; upserts by source id make the re-read harmless.
+    `unit` keys the watermark ("*" = the whole source; a unit code when `fetch` reads one unit). `lookback`
+    re-reads that much before the watermark each run, for sources known to write records late with older
+    timestamps; upserts by source id make the re-read harmless.
     `registry` maps old unit codes (read from the warehouse when not given). `expected()` says, once the
     pull is over, how many records the source said it held for the window (None: it does not say).
     `stats()` gives the pull's live counts (pages, expected) for the progress shown on a terminal.
@@ -176,8 +176,10 @@ def sync_entity(
             done.watermark = wm
             where = (source, entity, batch_id, fetched_at)
             try:
-                stream = progress.counted(fetch(since), batch_id, f"{source} {entity} {unit}".removesuffix(" *"), stats)
-                load(session, writer_for(session, model), stream, owners, batch_id, fetched_at, done, (source, entity))
+                stream = progress.counted(fetch(since), batch_id,
+                                          f"{source} {entity} {unit}".removesuffix(" *"), stats)
+                load(session, writer_for(session, model), stream, owners, batch_id, fetched_at, done,
+                     (source, entity))
             except SourceCutShort as exc:
                 session.commit()  # what arrived is kept (upserts); the watermark is not moved
                 _incomplete(session, where, done, since, owners, None, _reason(exc), str(exc))

@@ -66,12 +66,25 @@ def test_a_bad_option_exits_2_with_a_message(argv, says, tmp_path, capsys):
     assert not (tmp_path / "x").exists()
 
 
-@pytest.mark.parametrize("argv", [["demo", "--scale", "XL"], ["demo", "--faults", "bogus", "--scale", "tiny"]])
+@pytest.mark.parametrize(
+    "argv", [["demo", "--scale", "XL"], ["demo", "--faults", "bogus", "--scale", "tiny"]]
+)
 def test_the_issue_s_commands_end_before_any_work(argv, tmp_path):
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "DTI_DATA_DIR": str(tmp_path / "data"),
-           "DTI_OUT_DIR": str(tmp_path / "out"), "DAGSTER_HOME": str(tmp_path / "dh")}
-    proc = subprocess.run([sys.executable, "-m", "application.cli", *argv], capture_output=True, text=True,
-                          env=env, cwd=tmp_path, timeout=120)
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "DTI_DATA_DIR": str(tmp_path / "data"),
+        "DTI_OUT_DIR": str(tmp_path / "out"),
+        "DAGSTER_HOME": str(tmp_path / "dh"),
+    }
+    proc = subprocess.run(
+        [sys.executable, "-m", "application.cli", *argv],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+    )
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr and "lỗi / error" in proc.stderr
     assert not (tmp_path / "data").exists() and not (tmp_path / "out").exists()  # no province generated

@@ -23,7 +23,11 @@ def _gone(pgid: int) -> bool:
     """Nothing of the group runs any more (a killed process may linger a moment as a zombie, not running)."""
     for _ in range(50):
         out = subprocess.run(["ps", "-e", "-o", "pgid=,stat="], capture_output=True, text=True).stdout
-        alive = [line for line in out.splitlines() if line.split()[0] == str(pgid) and not line.split()[1].startswith("Z")]
+        alive = [
+            line
+            for line in out.splitlines()
+            if line.split()[0] == str(pgid) and not line.split()[1].startswith("Z")
+        ]
         if not alive:
             return True
         time.sleep(0.1)
@@ -33,7 +37,9 @@ def _gone(pgid: int) -> bool:
 def _group_of(wrapper: subprocess.Popen) -> int:
     """The command's process group: the wrapper's only child leads it."""
     for _ in range(100):
-        out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(wrapper.pid)], capture_output=True, text=True).stdout
+        out = subprocess.run(
+            ["ps", "-o", "pid=", "--ppid", str(wrapper.pid)], capture_output=True, text=True
+        ).stdout
         if out.split():
             return int(out.split()[0])
         time.sleep(0.05)
@@ -79,9 +85,19 @@ def test_dagster_dev_stops_on_the_first_sigterm(tmp_path):
     home.mkdir()
     shutil.copy(ROOT / "dagster.yaml", home / "dagster.yaml")
     port = _free_port()
-    env = {**os.environ, "DAGSTER_HOME": str(home), "PYTHONPATH": str(ROOT), "DTI_DATA_DIR": str(tmp_path / "data")}
-    wrapper = subprocess.Popen([sys.executable, str(WRAPPER), "--", str(dagster), "dev", "-p", str(port)], cwd=ROOT,
-                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(home),
+        "PYTHONPATH": str(ROOT),
+        "DTI_DATA_DIR": str(tmp_path / "data"),
+    }
+    wrapper = subprocess.Popen(
+        [sys.executable, str(WRAPPER), "--", str(dagster), "dev", "-p", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         group = _group_of(wrapper)
         deadline = time.monotonic() + 180

@@ -55,9 +55,16 @@ def test_counted_reports_records_pages_and_the_announced_total():
 
     rec = Recorder()
     with progress.reporting(rec):
-        assert sum(1 for _ in progress.counted(pages(), "k", "DVC dossiers", lambda: stats, every=2000)) == 4500
-    assert rec.calls == [("begin", "k", "DVC dossiers"), ("advance", "k", 2000, 5000, 20),
-                         ("advance", "k", 4000, 5000, 40), ("advance", "k", 4500, 5000, 45), ("end", "k")]
+        assert (
+            sum(1 for _ in progress.counted(pages(), "k", "DVC dossiers", lambda: stats, every=2000)) == 4500
+        )
+    assert rec.calls == [
+        ("begin", "k", "DVC dossiers"),
+        ("advance", "k", 2000, 5000, 20),
+        ("advance", "k", 4000, 5000, 40),
+        ("advance", "k", 4500, 5000, 45),
+        ("end", "k"),
+    ]
 
 
 def test_nobody_watching_means_no_reports():
@@ -66,8 +73,14 @@ def test_nobody_watching_means_no_reports():
 
 
 def _run(argv, tmp_path, *, terminal: bool) -> str:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "DTI_DATA_DIR": str(tmp_path / "data"),
-           "DTI_OUT_DIR": str(tmp_path / "out"), "COLUMNS": "160", "TERM": "xterm"}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "DTI_DATA_DIR": str(tmp_path / "data"),
+        "DTI_OUT_DIR": str(tmp_path / "out"),
+        "COLUMNS": "160",
+        "TERM": "xterm",
+    }
     env.pop("DAGSTER_HOME", None)
     cmd = [sys.executable, "-m", "application.cli", *argv]
     if not terminal:
@@ -119,7 +132,9 @@ def test_the_demo_opens_its_period_for_decisions_but_never_moves_one_back(sqlite
 
 
 def test_the_demo_says_what_to_do_next(capsys):
-    print_next_steps({"period": "2025-R3", "phase": "appraisal", "outputs": {"report.html": "/x/out/report.html"}})
+    print_next_steps(
+        {"period": "2025-R3", "phase": "appraisal", "outputs": {"report.html": "/x/out/report.html"}}
+    )
     out = capsys.readouterr().out
     assert "Hội đồng quyết định được ngay / the council can decide at once" in out
     assert "review create-user hoidong1 --role council" in out

@@ -33,7 +33,10 @@ def _every_check() -> list[Check]:
 def test_every_check_says_what_passing_means_in_both_languages():
     for c in _every_check():
         assert c.vi and c.en and c.vi != c.name and c.en != c.name, c.name
-        assert any(ch in c.vi for ch in "ăâđêôơưáàảãạéèẻẽẹíìóòỏõọúùủũụýỳ"), (c.name, c.vi)  # Vietnamese, not English
+        assert any(ch in c.vi for ch in "ăâđêôơưáàảãạéèẻẽẹíìóòỏõọúùủũụýỳ"), (
+            c.name,
+            c.vi,
+        )  # Vietnamese, not English
 
 
 def test_check_descriptions_in_dagster_are_sentences_not_codes():
@@ -57,10 +60,14 @@ def test_the_critical_discrepancy_warning_is_named_after_passing():
 
 def test_a_failing_result_says_how_many_rows_and_what_it_means():
     failed = ExpectationOutcome("finished_not_before_received", "expect", "x", WARN, False, 1234)
-    assert result_text(failed) == ("1.234 dòng không đạt điều kiện «Ngày hoàn thành không trước ngày tiếp nhận» / "
-                                   "1,234 rows break the rule “no dossier was finished before it was received”")
+    assert result_text(failed) == (
+        "1.234 dòng không đạt điều kiện «Ngày hoàn thành không trước ngày tiếp nhận» / "
+        "1,234 rows break the rule “no dossier was finished before it was received”"
+    )
     passed = ExpectationOutcome("every_unit_scored", "expect", "x", ERROR, True, 0)
-    assert result_text(passed).startswith("Đạt: Mọi đơn vị đều được chấm điểm / passed: every unit has a score")
+    assert result_text(passed).startswith(
+        "Đạt: Mọi đơn vị đều được chấm điểm / passed: every unit has a score"
+    )
 
 
 def test_a_check_without_words_is_refused():
@@ -73,9 +80,19 @@ def test_the_renamed_checks_history_follows_it(sqlite_url):
     cfg = alembic_config(sqlite_url)
     command.downgrade(cfg, "0003")
     with wh.transaction() as s:
-        s.add(CheckResult(run_id="r1", asset="claim_ledger", check_name="no_critical_discrepancies", partition="2025-R3",
-                          severity=WARN, success=False, failing_count=2, failing_rows=[],
-                          checked_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC)))
+        s.add(
+            CheckResult(
+                run_id="r1",
+                asset="claim_ledger",
+                check_name="no_critical_discrepancies",
+                partition="2025-R3",
+                severity=WARN,
+                success=False,
+                failing_count=2,
+                failing_rows=[],
+                checked_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+            )
+        )
     command.upgrade(cfg, "head")
     with wh.session() as s:
         names = s.scalars(sa.select(CheckResult.check_name)).all()

@@ -161,7 +161,8 @@ def test_dti_sync_fails_loudly_when_a_source_is_down(sim, warehouse, capsys):
 
 
 @pytest.mark.parametrize(("argv", "message"), [
-    (["sync", "--night", "05/01/2026"], "--night: '05/01/2026' không phải ngày dạng YYYY-MM-DD / is not a date"),
+    (["sync", "--night", "05/01/2026"],
+     "--night: '05/01/2026' không phải ngày dạng YYYY-MM-DD / is not a date"),
     (["sync", "--sim", "/nonexistent/sim"], "--sim: không có thư mục '/nonexistent/sim' / no such folder"),
     (["sync"], "the systems of record are not configured, missing: DTI_DVC_BASE_URL, DTI_DVC_TOKEN, "
                "DTI_DOC_DATABASE_URL, DTI_SEC_BASE_URL, DTI_SEC_TOKEN"),

@@ -52,19 +52,31 @@ def _table(ws) -> list[dict]:
 
 def _cells(ws, title: str):
     col = [c.value for c in ws[HEADER]].index(title) + 1
-    return [ws.cell(row=r, column=col) for r in range(HEADER + 1, ws.max_row + 1)
-            if ws.cell(row=r, column=3).value is not None]
+    return [
+        ws.cell(row=r, column=col)
+        for r in range(HEADER + 1, ws.max_row + 1)
+        if ws.cell(row=r, column=3).value is not None
+    ]
 
 
 def test_every_sheet_is_set_up_to_print_and_sign(world, tmp_path, monkeypatch):
     monkeypatch.setenv("DTI_PROVINCE_NAME", "Lào Cai")
     wb = _workbook(world, tmp_path)
-    assert wb.sheetnames == ["Xếp hạng", "Chênh lệch cần xem xét", "Đã quyết định", "Tất cả chỉ số", "D01", "D02",
-                             "D03"]
+    assert wb.sheetnames == [
+        "Xếp hạng",
+        "Chênh lệch cần xem xét",
+        "Đã quyết định",
+        "Tất cả chỉ số",
+        "D01",
+        "D02",
+        "D03",
+    ]
     for ws in wb.worksheets:
         assert ws["A1"].value == "ỦY BAN NHÂN DÂN TỈNH LÀO CAI"
         assert "Kỳ đánh giá: 2025-R3 (năm 2025, đợt 3) · Ngày lập: " in ws["A5"].value
-        assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A4)
+        assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == int(
+            ws.PAPERSIZE_A4
+        )
         assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth == 1
         assert ws.page_setup.fitToHeight == 0
         assert ws.print_title_rows == "$7:$7" and ws.freeze_panes == "A8"
@@ -76,7 +88,9 @@ def test_every_sheet_is_set_up_to_print_and_sign(world, tmp_path, monkeypatch):
 def test_rates_are_percentages_and_points_have_two_decimals(world, tmp_path):
     ws = _workbook(world, tmp_path)["Tất cả chỉ số"]
     for title in ("Tự đánh giá", "Số liệu hệ thống", "Giá trị thẩm định", "Ngưỡng sai lệch"):
-        assert {c.number_format for c in _cells(ws, title) if c.value is not None} == {"0.0%"}  # F5, F12: rates
+        assert {c.number_format for c in _cells(ws, title) if c.value is not None} == {
+            "0.0%"
+        }  # F5, F12: rates
     for title in ("Điểm tối đa", "Điểm tự chấm", "Điểm thẩm định"):
         assert {c.number_format for c in _cells(ws, title)} == {"#,##0.00"}
     ranking = _workbook(world, tmp_path)["Xếp hạng"]
@@ -136,15 +150,19 @@ def test_the_same_inputs_give_the_same_bytes(world, tmp_path):
 
 def test_csvs_start_with_a_bom_and_the_xlsx_hold_the_same_data(tmp_path):
     ctx = big_context(2)
-    for name, text, workbook in (("claim_ledger", ledger_csv(ctx.claims), ledger_workbook(ctx.claims)),
-                                 ("verified_scores", scores_csv(ctx.scores), scores_workbook(ctx.scores))):
+    for name, text, workbook in (
+        ("claim_ledger", ledger_csv(ctx.claims), ledger_workbook(ctx.claims)),
+        ("verified_scores", scores_csv(ctx.scores), scores_workbook(ctx.scores)),
+    ):
         raw = write_csv(tmp_path / f"{name}.csv", text).read_bytes()
         assert raw.startswith(b"\xef\xbb\xbf") and raw[3:].decode("utf-8") == text
         rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
         ws = load_workbook(save_deterministic(workbook, tmp_path / f"{name}.xlsx"))[name]
         header = [c.value for c in ws[1]]
         assert header == list(rows[0])
-        sheet = [dict(zip(header, values, strict=True)) for values in ws.iter_rows(min_row=2, values_only=True)]
+        sheet = [
+            dict(zip(header, values, strict=True)) for values in ws.iter_rows(min_row=2, values_only=True)
+        ]
         assert len(sheet) == len(rows)
         for csv_row, xlsx_row in zip(rows, sheet, strict=True):
             for column, text_value in csv_row.items():
@@ -152,4 +170,7 @@ def test_csvs_start_with_a_bom_and_the_xlsx_hold_the_same_data(tmp_path):
                 if isinstance(got, (int, float)) and not isinstance(got, bool):
                     assert Decimal(text_value) == Decimal(str(got)), (column, text_value, got)
                 else:
-                    assert (text_value or None) == (str(got) if got is not None else None), (column, text_value)
+                    assert (text_value or None) == (str(got) if got is not None else None), (
+                        column,
+                        text_value,
+                    )

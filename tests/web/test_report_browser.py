@@ -13,8 +13,16 @@ from dti.reports.html import render_report
 from tests.report_fixtures import big_context, unit_code, unit_name
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--no-proxy-server"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--no-proxy-server",
+]
 BUDGET_MS = 300
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -69,7 +77,8 @@ def page(browser, report):
 def _column(page, table: str, field: str) -> list[str]:
     return page.eval_on_selector_all(
         f"#{table} .tabulator-row .tabulator-cell[tabulator-field='{field}']",
-        "cells => cells.map(c => c.innerText.trim())")
+        "cells => cells.map(c => c.innerText.trim())",
+    )
 
 
 def _units_shown(page, table: str = "claims") -> list[str]:
@@ -77,7 +86,8 @@ def _units_shown(page, table: str = "claims") -> list[str]:
 
 
 def _timed(page, action: str, done: str) -> float:
-    """Milliseconds from `action` (JS run in the page) until `done` (a JS condition) holds, polled each frame."""
+    """Milliseconds from `action` (JS run in the page) until `done` (a JS condition) holds, polled each
+    frame."""
     return page.evaluate(f"""async () => {{
         const t0 = performance.now();
         {action};
@@ -135,7 +145,8 @@ def test_indicator_f1_shows_only_f1(page):
 
 
 def _without_marks(text: str) -> str:
-    return "".join(ch for ch in unicodedata.normalize("NFD", text) if not unicodedata.combining(ch)).replace("đ", "d")
+    bare = "".join(ch for ch in unicodedata.normalize("NFD", text) if not unicodedata.combining(ch))
+    return bare.replace("đ", "d")
 
 
 def test_a_units_name_finds_its_rows(page):
@@ -157,8 +168,10 @@ def test_a_sort_or_a_search_on_12000_rows_answers_within_300_ms(page):
     reverse_ms = _timed(page, f"{header}.click()", f"{first_unit}.innerText.includes('000.00.300.H33')")
     name = unit_name(250)
     search_ms = _timed(
-        page, f"const q = document.getElementById('q'); q.value = {name!r}; q.dispatchEvent(new Event('input'))",
-        f"{first_unit}.innerText.includes('{unit_code(250)}')")
+        page,
+        f"const q = document.getElementById('q'); q.value = {name!r}; q.dispatchEvent(new Event('input'))",
+        f"{first_unit}.innerText.includes('{unit_code(250)}')",
+    )
     assert page.inner_text("#shown").startswith("40 / 12.000")
     print("timings", sort_ms, reverse_ms, search_ms)
     assert max(sort_ms, reverse_ms, search_ms) < BUDGET_MS, (sort_ms, reverse_ms, search_ms)
@@ -172,8 +185,18 @@ def test_numbers_and_words_are_vietnamese_and_nothing_is_fetched(page, report):
     _choose(page, "#f-outcome", "")
     page.select_option("#claims .tabulator-page-size", "200")
     shown = page.inner_text("body")
-    for code in ("critical", "deduction", "default-dept-2025", "dept_tthc", "evidence_only", "unverifiable",
-                 "missing_self_report", "channel=", "status=", "0 giờ trước"):
+    for code in (
+        "critical",
+        "deduction",
+        "default-dept-2025",
+        "dept_tthc",
+        "evidence_only",
+        "unverifiable",
+        "missing_self_report",
+        "channel=",
+        "status=",
+        "0 giờ trước",
+    ):
         assert code not in shown, code
     values = _column(page, "claims", "sv")
     assert any(v.endswith(" %") and "," in v for v in values)  # "31,8 %"

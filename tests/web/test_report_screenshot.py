@@ -15,13 +15,18 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 MAX_DIFFERENT = 0.01  # share of pixels allowed to differ (font hinting, antialiasing)
 
 COMPARE = """async ([a, b]) => {
-  const load = src => new Promise((ok, bad) => { const i = new Image(); i.onload = () => ok(i); i.onerror = bad;
-                                                  i.src = src; });
+  const load = src => new Promise((ok, bad) => {
+    const i = new Image(); i.onload = () => ok(i); i.onerror = bad; i.src = src;
+  });
   const [x, y] = [await load(a), await load(b)];
-  if (x.width !== y.width || x.height !== y.height) return {size: [x.width, x.height, y.width, y.height], share: 1};
-  const pixels = img => { const c = document.createElement('canvas'); c.width = img.width; c.height = img.height;
-                          const g = c.getContext('2d'); g.drawImage(img, 0, 0);
-                          return g.getImageData(0, 0, img.width, img.height).data; };
+  if (x.width !== y.width || x.height !== y.height) {
+    return {size: [x.width, x.height, y.width, y.height], share: 1};
+  }
+  const pixels = img => {
+    const c = document.createElement('canvas'); c.width = img.width; c.height = img.height;
+    const g = c.getContext('2d'); g.drawImage(img, 0, 0);
+    return g.getImageData(0, 0, img.width, img.height).data;
+  };
   const [p, q] = [pixels(x), pixels(y)];
   let differ = 0;
   for (let i = 0; i < p.length; i += 4) {
