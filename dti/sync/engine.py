@@ -148,9 +148,8 @@ def sync_entity(
     re-reads that much before the watermark each run, for sources known to write records late with older
     timestamps; upserts by source id make the re-read harmless.
     `registry` maps old unit codes (read from the warehouse when not given). `expected()` says, once the
-    pull is over, how many records the source said it held for the window (None: it does not say).
-    `stats()` gives the pull's live counts (pages, expected) for the progress shown on a terminal.
-    """
+    pull is over, how many records the source holds for the window (None: it does not say); `stats()`, the
+    pull's live counts (pages, expected) for a terminal's progress bar."""
     model = ENTITY_MODELS[(source, entity)]
     engine = get_engine(url)
     with Session(engine) as s, s.begin():
