@@ -193,9 +193,9 @@ def save_deterministic(wb: Workbook, path: str | Path) -> Path:
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = item.external_attr
             data = src.read(item.filename)
-            if item.filename == "docProps/core.xml":  # openpyxl stamps the save time here
-                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
-                              rb"\g<1>2025-01-01T00:00:00Z\g<2>", data)
+            if item.filename == "docProps/core.xml":  # openpyxl stamps the creation and save times here
+                data = re.sub(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)",
+                              rb"\g<1>2025-01-01T00:00:00Z\g<3>", data)
             dst.writestr(info, data)
     return path
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 from decimal import Decimal
 
 import pytest
@@ -146,6 +147,13 @@ def test_the_same_inputs_give_the_same_bytes(world, tmp_path):
     a = save_deterministic(build_workbook(ctx), tmp_path / "a.xlsx").read_bytes()
     b = save_deterministic(build_workbook(ctx), tmp_path / "b.xlsx").read_bytes()
     assert a == b
+
+
+def test_the_export_workbooks_are_the_same_bytes_a_second_later(tmp_path):
+    ctx = big_context(1)
+    first = save_deterministic(ledger_workbook(ctx.claims), tmp_path / "a.xlsx").read_bytes()
+    time.sleep(1.1)  # openpyxl stamps the creation time to the second
+    assert save_deterministic(ledger_workbook(ctx.claims), tmp_path / "b.xlsx").read_bytes() == first
 
 
 def test_csvs_start_with_a_bom_and_the_xlsx_hold_the_same_data(tmp_path):
