@@ -8,7 +8,7 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export PYTHONHASHSEED := 0
 export TZ := Asia/Ho_Chi_Minh
 
-.PHONY: demo test dev lint fmt bench clean venv system-deps
+.PHONY: demo test dev lint fmt bench clean venv system-deps screenshots
 
 $(STAMP): pyproject.toml constraints.txt
 	@command -v $(PY) >/dev/null || { echo "Cần Python 3.11 ($(PY)) / Python 3.11 is required"; exit 1; }
@@ -43,8 +43,10 @@ test: $(STAMP) system-deps
 	@bash scripts/ensure-services.sh
 	$(BIN)/python -m pytest -q
 
+# dagster dev keeps its webserver and daemon going for minutes after SIGTERM; the wrapper stops the whole
+# process group on the first SIGINT or SIGTERM (make passes SIGTERM on to it).
 dev: $(STAMP)
-	$(BIN)/dagster dev
+	exec $(BIN)/python scripts/stop_on_signal.py -- $(BIN)/dagster dev
 
 # ruff's rules (PLC0415 keeps imports at module top) and the import contracts of pyproject.toml.
 lint: $(STAMP)
@@ -53,6 +55,10 @@ lint: $(STAMP)
 
 fmt: $(STAMP)
 	$(BIN)/ruff check --fix .
+
+# docs/img/report*.png from a fixed synthetic province (tests/web/test_report_screenshot.py keeps them current).
+screenshots: $(STAMP) system-deps
+	$(BIN)/python -m application.screenshots
 
 bench: $(STAMP)
 	$(BIN)/dti bench $(if $(SCALE),--scale $(SCALE),)

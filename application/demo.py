@@ -15,20 +15,26 @@ from pathlib import Path
 
 import dagster as dg
 
+from application.cli.progress import on_terminal
 from assets.reports import council_reports
 from assets.resources import WarehouseResource
 from assets.sources import doc_records, dvc_records, sec_records
 from assets.verification import claim_ledger, objective_metrics, self_reports, verified_scores
+from dti import formatting
 from dti.accuracy import accuracy
+from dti.appraisal.phases import DECISION_PHASES, get_phase, set_phase
 from dti.reports.context import gather
 from dti.settings import TZ, get_settings, read
-from dti.vocabulary import Severity
+from dti.vocabulary import Outcome, Phase, Reason, Role, Severity
 from dti.warehouse import Warehouse
+from dti.warehouse.models import User
 from simulators.generator import generate
 from simulators.load import load_self_reports, load_units
 from simulators.loopback import http_simulator_resources
 
 SEVERITIES = tuple(Severity)
+# The demo opens its own period for decisions, as an administrator would; the log names it so.
+DEMO_ADMIN = User(username="dti-demo", role=Role.ADMIN)
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
@@ -54,7 +60,27 @@ def run_pipeline(sim_root: Path, period: str, wh: Warehouse, *, faults: str = "n
     verify = dg.materialize([objective_metrics, self_reports, claim_ledger, verified_scores, council_reports],
                             partition_key=period, resources={"warehouse": WarehouseResource(url=wh.url)},
                             instance=instance, raise_on_error=True, run_config=QUIET)
-    return {"sync_success": sync.success, "verify_success": verify.success}
+    return {"sync_success": sync.success, "verify_success": verify.success,
+            "warnings": failed_checks(sync) + failed_checks(verify)}
+
+
+def failed_checks(result) -> list[str]:
+    """The checks a run failed, each with its count of failing rows and what it means."""
+    return [f"{e.asset_key.to_user_string()}.{e.check_name}: {e.description or ''}".rstrip(": ")
+            for e in sorted(result.get_asset_check_evaluations(), key=lambda e: (e.asset_key.to_user_string(),
+                                                                                  e.check_name))
+            if not e.passed]
+
+
+def open_for_decisions(wh: Warehouse, period: str) -> str:
+    """Move a period still in self-assessment to appraisal, so a council member can decide at once; a
+    period an administrator has moved on stays where it is. Returns the phase the period is in."""
+    with wh.transaction() as s:
+        current = get_phase(s, period).phase
+        if current in (Phase.SELF_ASSESSMENT, Phase.SUBMITTED):
+            set_phase(s, period, Phase.APPRAISAL, DEMO_ADMIN)
+            return Phase.APPRAISAL
+        return current
 
 
 def summarise(period: str, wh: Warehouse, truth_path: Path | None) -> dict:
@@ -93,18 +119,55 @@ def print_summary(summary: dict, out_dir: Path) -> None:
     print(f"  Đơn vị / units: {summary['units']}")
     print(f"  Chỉ số đã đối chiếu / indicators checked: {summary['indicators_checked']}")
     sev = summary["discrepancies_by_severity"]
-    print(f"  Chênh lệch / discrepancies: {summary['discrepancies']} "
-          f"(nghiêm trọng {sev['critical']}, cao {sev['high']}, trung bình {sev['medium']}, thấp {sev['low']})")
-    reasons = ", ".join(f"{k} {v}" for k, v in summary["unverifiable_reasons"].items())
-    print(f"  Không xác minh được / unverifiable: {summary['unverifiable']}" + (f" ({reasons})" if reasons else ""))
+    by_severity = ", ".join(f"{s.vi.lower()} {sev[s.value]}" for s in Severity)
+    print(f"  {Outcome.DISCREPANCY.vi} / discrepancies: {summary['discrepancies']} ({by_severity})")
+    reasons = "; ".join(f"{Reason.describe(k)}: {v}" for k, v in summary["unverifiable_reasons"].items())
+    print(f"  {Outcome.UNVERIFIABLE.vi} / unverifiable: {summary['unverifiable']}"
+          + (f" ({reasons})" if reasons else ""))
     print("  Đơn vị tự đánh giá cao nhất so với hệ thống / top over-reporting units:")
     for u in summary["top_over_reporting_units"]:
-        print(f"    - {u['name_vi']} ({u['unit_code']}): {u['points_at_stake']:.2f} điểm")
+        stake = formatting.points(u["points_at_stake"])
+        print(f"    - {u['name_vi']} ({u['unit_code']}): {stake} điểm / points")
     acc = summary.get("accuracy")
     if acc:
-        print(f"  Độ chính xác / accuracy: recall {acc['recall']} trên {acc['planted_beyond_tolerance']} sai lệch "
-              f"cài sẵn; false-positive rate {acc['false_positive_rate']} trên {acc['within_tolerance']} chỉ số trung thực")
-    print(f"  Tệp kết quả / outputs: {out_dir}/report.html, council.xlsx, claim_ledger.csv, verified_scores.csv")
+        recall = formatting.percent(acc["recall"])
+        false_positives = formatting.percent(acc["false_positive_rate"])
+        print(f"  Độ chính xác / accuracy: phát hiện / recall {recall} trên {acc['planted_beyond_tolerance']}"
+              f" sai lệch cài sẵn / planted misreports; báo nhầm / false positives {false_positives} trên "
+              f"{acc['within_tolerance']} chỉ số trung thực / honest claims")
+    print(f"  Tệp kết quả / outputs: {out_dir}/report.html, council.xlsx, claim_ledger.csv (.xlsx), "
+          "verified_scores.csv (.xlsx)")
+    warnings = summary.get("warnings") or []
+    if warnings:
+        print(f"  Cảnh báo dữ liệu / data warnings ({len(warnings)}):")
+        for w in warnings:
+            print(f"    - {w}")
+    print_next_steps(summary)
+
+
+def print_next_steps(summary: dict) -> None:
+    phase = Phase(summary["phase"])
+    dti = _command()
+    print()
+    period = summary["period"]
+    now = "; Hội đồng quyết định được ngay / the council can decide at once." if phase in DECISION_PHASES \
+        else "."
+    print(f"Kỳ {period} đang ở giai đoạn «{phase.vi}» / period {period} is in {phase.en}{now}")
+    print("Bước tiếp theo / next steps:")
+    print(f"  1. Tạo tài khoản Hội đồng / create a council account:  {dti} review create-user hoidong1 "
+          "--role council")
+    print(f"  2. Chạy ứng dụng thẩm định / serve the review app:        {dti} review serve")
+    print(f"  3. Mở / open:  http://127.0.0.1:8765/hang-doi?ky={period}  (đăng nhập / log in: hoidong1)")
+    print(f"  Báo cáo / report:  {summary['outputs']['report.html']}")
+
+
+def _command() -> str:
+    """How this `dti` was called (.venv/bin/dti under make), so the steps can be pasted as they are."""
+    called = Path(sys.argv[0])
+    if called.name == "dti":
+        inside = called.is_absolute() and called.is_relative_to(Path.cwd())
+        return os.path.relpath(called) if inside else str(called)
+    return "dti"
 
 
 def run_demo(args) -> int:
@@ -121,11 +184,15 @@ def run_demo(args) -> int:
     wh.migrate()
     load_units(sim_root, wh.url)
     load_self_reports(sim_root, wh.url)
-    run_pipeline(sim_root, period, wh, faults=args.faults, seed=args.seed, log=say)
+    with on_terminal():
+        ran = run_pipeline(sim_root, period, wh, faults=args.faults, seed=args.seed, log=say)
     summary = summarise(period, wh, sim_root / "truth.json")
     summary["generated"] = gen.counts
+    summary["warnings"] = ran["warnings"]
+    summary["phase"] = open_for_decisions(wh, period)
     summary["outputs"] = {name: str(out_dir / name) for name in
-                          ("report.html", "council.xlsx", "claim_ledger.csv", "verified_scores.csv")}
+                          ("report.html", "council.xlsx", "claim_ledger.csv", "verified_scores.csv",
+                           "claim_ledger.xlsx", "verified_scores.xlsx")}
     if args.json:
         print(json.dumps(summary, ensure_ascii=False, indent=2, sort_keys=True))
     else:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import dagster as dg
 
+from dti.formatting import integer
+from dti.vocabulary import CheckSeverity
 from dti.warehouse import Warehouse
-from expectations.adapter import ERROR, ExpectationOutcome, SuiteOutcome
+from expectations.adapter import ERROR, ExpectationOutcome, SuiteOutcome, check_words
 from expectations.common import record_history
 
 
@@ -24,6 +26,7 @@ def check_results(outcome: SuiteOutcome, *, asset: str, context: dg.AssetExecuti
         severity = dg.AssetCheckSeverity.ERROR if r.severity == ERROR else dg.AssetCheckSeverity.WARN
         out.append(dg.AssetCheckResult(
             asset_key=asset, check_name=r.name, passed=r.success, severity=severity,
+            description=result_text(r),
             metadata={"failing_rows": r.failing_count, "sample": dg.MetadataValue.json(r.failing_rows[:10])},
         ))
     return out
@@ -50,6 +53,20 @@ def merge_outcomes(by_province: list[tuple[str | None, SuiteOutcome]]) -> SuiteO
     return SuiteOutcome(first.suite, sum(o.row_count for _p, o in by_province), list(merged.values()))
 
 
+def result_text(r: ExpectationOutcome) -> str:
+    """What a result means, with the count of failing rows: "12 dòng không đạt / 12 rows fail: …"."""
+    vi, en = check_words(r.name)
+    if r.success:
+        return f"Đạt: {vi} / passed: {en}"
+    n = r.failing_count
+    return f"{integer(n)} dòng không đạt điều kiện «{vi}» / {n:,} rows break the rule “{en}”"
+
+
+def spec_text(vi: str, en: str, severity: str) -> str:
+    kind = CheckSeverity(severity)
+    return f"{vi} / {en} — {kind.vi.lower()} / {kind.en} khi không đạt / when it fails"
+
+
 def specs(asset: str, checks, *, blocking: bool = True) -> list[dg.AssetCheckSpec]:
     return [dg.AssetCheckSpec(c.name, asset=asset, blocking=blocking and c.severity == ERROR,
-                              description=f"{c.severity}: {c.name}") for c in checks]
+                              description=spec_text(c.vi, c.en, c.severity)) for c in checks]

@@ -11,12 +11,13 @@ import datetime as dt
 
 import dagster as dg
 
-from assets.checks import check_results, merge_outcomes, specs
+from assets.checks import check_results, merge_outcomes, spec_text, specs
 from assets.partitions import nightly_partitions
 from assets.scope import Scope, night_scopes
 from dti.settings import TZ
 from dti.sync import SyncIncomplete, SyncResult, sync_source
 from dti.vocabulary import SyncVerdict
+from expectations.adapter import WARN
 from expectations.common import record_history
 from expectations.raw_sources import SUITES, validate_source
 
@@ -33,7 +34,8 @@ SOURCES = {  # asset → (system, resource key, kinds, description)
 
 def _checks(asset: str, source: str) -> list[dg.AssetCheckSpec]:
     raw = [c for _e, _b, checks in SUITES[source] for c in checks]
-    return [dg.AssetCheckSpec("source_synced", asset=asset, description="WARN: the last sync succeeded"),
+    synced = spec_text("Lần đồng bộ gần nhất thành công", "the last sync succeeded", WARN)
+    return [dg.AssetCheckSpec("source_synced", asset=asset, description=synced),
             *specs(asset, raw)]
 
 
@@ -88,7 +90,11 @@ def run_sync(context: dg.AssetExecutionContext, source: str, resource_key: str, 
     if errors:
         metadata["error"] = "; ".join(errors)
     yield dg.MaterializeResult(asset_key=asset, metadata=metadata)
+    said = ("Đạt: lần đồng bộ gần nhất thành công / passed: the last sync succeeded" if not errors else
+            f"Đồng bộ lỗi, chỉ số của {source} sẽ 'không xác minh được' / the sync failed, {source}'s "
+            f"indicators will be unverifiable: {'; '.join(errors)}")
     yield dg.AssetCheckResult(asset_key=asset, check_name="source_synced", passed=not errors,
+                              description=said,
                               severity=dg.AssetCheckSeverity.WARN, metadata={"error": "; ".join(errors)})
     outcome = merge_outcomes([(scope.province, o) for scope, _m, _e, o in done])
     yield from check_results(outcome, asset=asset, context=context, wh=None)

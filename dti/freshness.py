@@ -9,6 +9,8 @@ import math
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from dti import formatting
+from dti.formatting import datetime_vn
 from dti.framework import load_all
 from dti.settings import TZ
 from dti.vocabulary import SyncVerdict
@@ -28,7 +30,7 @@ def stale_after_hours() -> int:
 
 
 def _fmt(ts: dt.datetime | None) -> str:
-    return ts.astimezone(TZ).strftime("%Y-%m-%d %H:%M") if ts else "—"
+    return datetime_vn(ts)
 
 
 def describe(source: str, last_success_at: dt.datetime | None, as_of: dt.datetime, limit_hours: int,
@@ -43,11 +45,13 @@ def describe(source: str, last_success_at: dt.datetime | None, as_of: dt.datetim
     overdue = max(0, math.floor(age - limit_hours)) if age > limit_hours else 0
     fresh = age <= limit_hours
     if fresh:
-        message = (f"{source} cập nhật {math.floor(age)} giờ trước (lúc {_fmt(last_success_at)}) / "
-                   f"{source} synced {math.floor(age)} hours ago (at {_fmt(last_success_at)})")
+        ago_vi, ago_en = formatting.age(max(age, 0.0))
+        message = (f"{source} cập nhật {ago_vi} (lúc {_fmt(last_success_at)}) / "
+                   f"{source} synced {ago_en} (at {_fmt(last_success_at)})")
     else:
-        message = (f"{source} chậm {overdue} giờ so với hạn {limit_hours} giờ (đồng bộ thành công cuối lúc "
-                   f"{_fmt(last_success_at)}) / {source} is out of date by {overdue} hours "
+        late_vi, late_en = formatting.duration(overdue)
+        message = (f"{source} chậm {late_vi} so với hạn {limit_hours} giờ (đồng bộ thành công cuối lúc "
+                   f"{_fmt(last_success_at)}) / {source} is out of date by {late_en} "
                    f"(limit {limit_hours} h; last successful sync {_fmt(last_success_at)})")
     if not ok and error:
         message += f"; lần đồng bộ gần nhất lỗi / the last sync failed: {error}"

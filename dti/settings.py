@@ -43,6 +43,9 @@ GROUPS: dict[str, tuple[Setting, ...]] = {
                                "`dti sync`/`dti run` record their runs there when set"),
         _s("DAGSTER_PG_URL", "", "PostgreSQL URL for Dagster's run/event/schedule storage when dagster.postgres.yaml "
                                  "is used, scheme postgresql+psycopg2://"),
+        _s("DTI_PROVINCE_NAME", "",
+           "The province as the council's workbook heads it, e.g. \"Lào Cai\" (→ ỦY BAN NHÂN "
+                                    "DÂN TỈNH LÀO CAI); unset: a dotted line to write in by hand"),
     ),
     "frameworks": (
         _s("DTI_FRAMEWORKS_DIR", "", "Folder of framework (index set) YAML files read by `dti framework` and the "

@@ -233,3 +233,56 @@ class EvidenceProblem(Term):
                        "Tesseract with its Vietnamese model is not installed to read scans")
     OCR_FAILED = "ocr_failed", "Nhận dạng chữ (OCR) thất bại", "text recognition (OCR) failed"
     TIME_BUDGET = "time_budget", "Hết thời gian cho phép để đọc tệp", "the time allowed for reading the file ran out"
+
+
+class ScoringMethod(Term):
+    """How a framework turns a measured value into points (Method.kind)."""
+
+    RATIO = "ratio", "Tỷ lệ × điểm tối đa", "ratio × max points"
+    TARGET = ("target", "Theo chỉ tiêu (đủ điểm khi đạt chỉ tiêu)",
+              "against a target (full marks at the target)")
+    PASS_MARK = "pass_mark", "Đạt ngưỡng thì đủ điểm", "full marks at the pass mark"
+    STEPS = "steps", "Theo bậc (mức cao nhất đạt được)", "by steps (highest step reached)"
+    TIERS = "tiers", "Theo mức đánh giá", "by tiers"
+    BINARY = "binary", "Có / không", "yes or no"
+    DEDUCTION = "deduction", "Trừ điểm theo số lần vi phạm", "points deducted per event"
+    CAPPED_SUM = "capped_sum", "Cộng điểm theo mục, có mức trần", "points per item, capped"
+    RELATIVE_TO_BEST = "relative_to_best", "So với đơn vị tốt nhất", "relative to the best unit"
+
+
+class Source(Term):
+    """The systems of record (and evidence) an indicator is verified against."""
+
+    DVC = "DVC", "Cổng dịch vụ công (DVC)", "public-service portal (DVC)"
+    DOC = "DOC", "Hệ thống quản lý văn bản (QLVB)", "document management system"
+    SEC = "SEC", "Hệ thống giám sát an toàn thông tin", "security monitoring"
+    EVD = "EVD", "Tài liệu kiểm chứng", "evidence documents"
+
+
+class Measure(Term):
+    RATE = "rate", "Tỷ lệ", "rate"
+    COUNT = "count", "Số lượng", "count"
+    BOOL = "bool", "Có / không", "yes or no"
+    TIER = "tier", "Mức", "tier"
+
+
+class DossierChannel(Term):
+    """How a DVC dossier was submitted (the portal's `channel` code)."""
+
+    IN_PERSON = "1", "Trực tiếp", "in person"
+    ONLINE = "2", "Trực tuyến", "online"
+    POSTAL = "3", "Bưu chính công ích", "by post"
+
+
+class DossierStatus(Term):
+    PROCESSING = "processing", "Đang xử lý", "in process"
+    PAUSED = "paused", "Tạm dừng, chờ bổ sung", "paused for supplements"
+    DONE = "done", "Đã trả kết quả", "done"
+    REJECTED = "rejected", "Từ chối", "rejected"
+
+
+class CheckSeverity(Term):
+    """What a failing data-quality check does to its asset."""
+
+    ERROR = "ERROR", "Chặn (lỗi)", "blocking (error)"
+    WARN = "WARN", "Cảnh báo", "warning"

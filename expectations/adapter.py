@@ -45,13 +45,31 @@ class SuiteOutcome:
         return [r for r in self.results if not r.success and (severity is None or r.severity == severity)]
 
 
+# check name → (Vietnamese, English): what passing means, as people read it (filled as suites are defined).
+CHECK_WORDS: dict[str, tuple[str, str]] = {}
+
+
 @dataclass
 class Check:
-    """One named expectation with its severity. `build` returns a GX expectation instance."""
+    """One named expectation with its severity and what passing means in both languages. The name is a
+    predicate that holds when the check passes. `build` returns a GX expectation instance."""
 
     name: str
     severity: str
     build: Callable[[Any], Any]  # receives the `great_expectations.expectations` module
+    vi: str = ""
+    en: str = ""
+
+    def __post_init__(self) -> None:
+        if not (self.vi and self.en):
+            raise ValueError(f"check {self.name}: cần mô tả hai thứ tiếng / needs a Vietnamese and English "
+                             "description")
+        CHECK_WORDS[self.name] = (self.vi, self.en)
+
+
+def check_words(name: str) -> tuple[str, str]:
+    """(Vietnamese, English) description of a check; its name for both when none is registered."""
+    return CHECK_WORDS.get(name, (name, name))
 
 
 def _gx_context():

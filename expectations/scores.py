@@ -22,13 +22,22 @@ def scores_frame(scores: list[UnitScoreRow], expected_units: list[str]) -> pd.Da
 
 
 CHECKS = [
-    Check("every_unit_scored", ERROR, lambda E: E.ExpectColumnValuesToBeInSet(column="scored", value_set=[True])),
+    Check("every_unit_scored", ERROR,
+          lambda E: E.ExpectColumnValuesToBeInSet(column="scored", value_set=[True]),
+          vi="Mọi đơn vị đều được chấm điểm",
+          en="every unit has a score"),
     Check("dti_between_0_and_1", ERROR,
-          lambda E: E.ExpectColumnValuesToBeBetween(column="verified_dti", min_value=0, max_value=1)),
+          lambda E: E.ExpectColumnValuesToBeBetween(column="verified_dti", min_value=0, max_value=1),
+          vi="Chỉ số DTI thẩm định nằm trong 0–1",
+          en="verified DTI values lie between 0 and 1"),
     Check("ranks_start_at_1", ERROR,
-          lambda E: E.ExpectColumnValuesToBeBetween(column="verified_rank", min_value=1)),
+          lambda E: E.ExpectColumnValuesToBeBetween(column="verified_rank", min_value=1),
+          vi="Hạng bắt đầu từ 1",
+          en="ranks start at 1"),
     Check("verified_close_to_self", WARN,
-          lambda E: E.ExpectColumnValuesToBeBetween(column="dti_drop", max_value=0.15)),
+          lambda E: E.ExpectColumnValuesToBeBetween(column="dti_drop", max_value=0.15),
+          vi="DTI thẩm định không thấp hơn DTI tự chấm quá 0,15",
+          en="the verified DTI is at most 0.15 below the self-assessed DTI"),
 ]
 
 

@@ -18,8 +18,8 @@ SOURCE_ASSETS = {"dvc_records": "DVC", "doc_records": "DOC", "sec_records": "SEC
 
 def _freshness_check(asset: str, source: str) -> dg.AssetChecksDefinition:
     @dg.asset_check(asset=asset, name="source_fresh", blocking=False,
-                    description=f"WARN: {source} đồng bộ thành công trong hạn / {source} synced within the limit "
-                                "(stale_after_hours)")
+                    description=f"{source} đồng bộ thành công trong hạn (stale_after_hours) / {source} "
+                                "synced within the limit — cảnh báo / warning khi không đạt / when it fails")
     def _check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
         rows, problems = [], []
         for code, url, problem in warehouses(warehouse.open().url):

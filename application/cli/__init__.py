@@ -9,6 +9,8 @@ import sys
 import warnings
 from dataclasses import dataclass
 
+from application.cli.options import Parser
+
 # Each module has `register(subparsers)`; keeping them separate keeps areas out of each other's way.
 COMMAND_MODULES = [
     "application.cli.demo_cmd",
@@ -42,7 +44,7 @@ class Action:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="dti",
         description="Xác minh Bộ chỉ số DTI / DTI verification engine",
     )

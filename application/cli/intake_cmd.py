@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from application.cli import Action
+from application.cli.options import existing_file, folder, period
 
 
 def register(sub) -> None:
@@ -13,15 +14,17 @@ def register(sub) -> None:
 
     p = cmds.add_parser("template", help="Tạo phiếu .xlsx cho một đơn vị / write the .xlsx form for a unit")
     p.add_argument("--unit", required=True, help="mã đơn vị / unit code")
-    p.add_argument("--period", required=True, help="kỳ đánh giá, ví dụ 2025-R3 / period such as 2025-R3")
+    p.add_argument("--period", required=True, type=period,
+                   help="kỳ đánh giá, ví dụ 2025-R3 / period such as 2025-R3")
     p.add_argument("-o", "--output", type=Path, help="đường dẫn tệp ra / output path")
     p.set_defaults(func=Action("application.cli.intake_run:template"))
 
     p = cmds.add_parser("import", help="Nhập một tệp .xlsx/.csv / import one .xlsx or .csv file")
-    p.add_argument("file", type=Path)
+    p.add_argument("file", type=existing_file)
     p.add_argument("--mapping", help="ánh xạ cột (mappings/*.yaml) / column mapping id or YAML path")
     p.add_argument("--unit", help="mã đơn vị nếu tệp không ghi / unit code when the file does not say")
-    p.add_argument("--period", help="kỳ đánh giá nếu tệp không ghi / period when the file does not say")
+    p.add_argument("--period", type=period,
+                   help="kỳ đánh giá nếu tệp không ghi / period when the file does not say")
     p.add_argument("--replace-all", action="store_true",
                    help="thay thế toàn bộ bản nộp trước (không giữ các dòng tệp này không có) / replace the earlier "
                         "submission entirely (rows this file lacks are not carried forward)")
@@ -34,7 +37,8 @@ def register(sub) -> None:
     p.set_defaults(func=Action("application.cli.intake_run:errors"))
 
     p = cmds.add_parser("inbox", help="Nhập mọi tệp trong thư mục chờ / import every file in the inbox")
-    p.add_argument("--dir", type=Path, help="thư mục (mặc định DTI_INBOX_DIR) / folder (default DTI_INBOX_DIR)")
+    p.add_argument("--dir", type=folder,
+                   help="thư mục (mặc định DTI_INBOX_DIR) / folder (default DTI_INBOX_DIR)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=Action("application.cli.intake_run:inbox"))
 

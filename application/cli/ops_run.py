@@ -11,11 +11,13 @@ import dagster as dg
 import sqlalchemy as sa
 
 from application.cli import CliError
+from application.cli.progress import on_terminal
 from assets.partitions import ProvinceError, partition_key, period_keys, province_codes
 from assets.provinces import ProvinceConfig
 from assets.resources import WarehouseResource
 from dti.framework import Period
 from dti.settings import TZ, read
+from dti.vocabulary import Outcome
 from dti.warehouse import Warehouse
 from dti.warehouse.models import SyncWatermark
 from pipelines.runner import run_job, run_provinces
@@ -47,8 +49,8 @@ def _finish(summary, what: str) -> int:
         print(f"  cảnh báo / warning: {w}")
     failed_source = any(".source_synced" in w for w in summary.warnings)
     if failed_source:
-        print("  Một hệ thống nguồn đồng bộ lỗi; chỉ số của nó sẽ 'không xác minh được' / a source failed to sync; "
-              "its indicators will be unverifiable")
+        print(f"  Một hệ thống nguồn đồng bộ lỗi; chỉ số của nó sẽ «{Outcome.UNVERIFIABLE.vi}» / a source "
+              "failed to sync; its indicators will be unverifiable")
     return 0 if summary.success and not summary.failures and not failed_source else 1
 
 
@@ -115,10 +117,14 @@ def _launch(job: str, key: str, dimension: str, provinces: list[str], **kwargs) 
     what = f"{job} {key}"
     try:
         if not provinces:
-            return _finish(run_job(job, key, **kwargs), what)
+            with on_terminal():
+                summary = run_job(job, key, **kwargs)
+            return _finish(summary, what)
         if len(provinces) == 1:
             code = provinces[0]
-            return _finish(run_job(job, partition_key(key, code, dimension=dimension), **kwargs), f"{what} {code}")
+            with on_terminal():
+                summary = run_job(job, partition_key(key, code, dimension=dimension), **kwargs)
+            return _finish(summary, f"{what} {code}")
         done = run_provinces(job, {code: partition_key(key, code, dimension=dimension) for code in provinces},
                              **kwargs)
     except dg.DagsterError as exc:  # configuration refused before any step ran

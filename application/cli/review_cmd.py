@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from application.cli import Action
+from application.cli.options import port, positive_int
 from dti.vocabulary import Role
 
 
@@ -12,8 +13,9 @@ def register(sub) -> None:
 
     serve = rsub.add_parser("serve", help="Chạy ứng dụng web / run the web app")
     serve.add_argument("--host", default="127.0.0.1", help="địa chỉ lắng nghe / bind address (127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8765, help="cổng / port (8765)")
-    serve.add_argument("--threads", type=int, default=8, help="số luồng phục vụ / worker threads (8)")
+    serve.add_argument("--port", type=port, default=8765, help="cổng / port (8765)")
+    serve.add_argument("--threads", type=positive_int, default=8,
+                       help="số luồng phục vụ / worker threads (8)")
     serve.set_defaults(func=Action("application.cli.review_run:serve"))
 
     create = rsub.add_parser("create-user", help="Tạo tài khoản / create an account")

@@ -4,6 +4,7 @@ account, check the audit chain."""
 from __future__ import annotations
 
 import getpass
+import socket
 import sys
 
 from waitress import create_server
@@ -17,11 +18,23 @@ from dti.warehouse import Warehouse
 from review import create_app
 
 
+def _can_listen(host: str, port: int) -> None:
+    """Refuse a taken port or an unknown address before the app starts (werkzeug would exit on its own)."""
+    try:
+        with socket.create_server((host, port)):
+            pass
+    except OSError as exc:
+        why = exc.strerror or exc
+        raise CliError(f"không mở được {host}:{port} ({why}); cổng đang bận? dùng --port khác / cannot "
+                       f"listen on {host}:{port} ({why}); is the port in use? try another --port") from None
+
+
 def serve(args) -> int:
     """The app on waitress, a production WSGI server: exactly --threads workers, a cap on open
     connections, a cap on request bodies, and idle connections closed after channel_timeout."""
     if args.threads < 1:
         raise CliError(f"--threads phải ≥ 1 / must be at least 1, not {args.threads}")
+    _can_listen(args.host, args.port)
     settings = get_settings()
     Warehouse(settings.database_url).migrate()
     app = create_app(settings)

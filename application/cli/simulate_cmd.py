@@ -8,10 +8,21 @@ import time
 from pathlib import Path
 
 from application.cli import CliError
+from application.cli.options import (
+    database_url,
+    fault_profile,
+    fraction,
+    output_folder,
+    period,
+    port,
+    positive_seconds,
+    scale,
+    whole,
+)
 from dti.settings import get_settings
 from simulators.changes import mutate
 from simulators.docdb import copy_doc_db
-from simulators.generator import SCALES, generate
+from simulators.generator import generate
 from simulators.server import DEFAULT_TOKEN, SimulatorServer
 
 
@@ -20,34 +31,38 @@ def register(sub) -> None:
     ss = p.add_subparsers(dest="simulate_command", metavar="ACTION")
 
     g = ss.add_parser("generate", help="sinh dữ liệu tỉnh mô phỏng / generate a synthetic province")
-    g.add_argument("--out", required=True, help="thư mục đích / target folder")
-    g.add_argument("--seed", type=int, default=20251231)
-    g.add_argument("--scale", default="demo", help="tiny, demo, S, M")
-    g.add_argument("--period", default="2025-R3")
+    g.add_argument("--out", required=True, type=output_folder, help="thư mục đích / target folder")
+    g.add_argument("--seed", type=whole, default=20251231)
+    g.add_argument("--scale", default="demo", type=scale, help="tiny, demo, S, M, N")
+    g.add_argument("--period", default="2025-R3", type=period, help="kỳ đánh giá / period, e.g. 2025-R3")
     g.set_defaults(func=_generate)
 
     s = ss.add_parser(
         "serve", help="chạy máy chủ DVC và SEC mô phỏng / serve DVC and SEC over HTTP (Ctrl-C dừng)"
     )
     s.add_argument("--root", default=None, help="thư mục đã sinh / generated folder (default DATA_DIR/sim)")
-    s.add_argument("--port-dvc", type=int, default=8701)
-    s.add_argument("--port-sec", type=int, default=8702)
-    s.add_argument("--faults", default="none", help="hồ sơ lỗi / fault profile (none, flaky, dvc-down, ...)")
-    s.add_argument("--seed", type=int, default=0, help="hạt giống chuỗi lỗi / fault sequence seed")
+    s.add_argument("--port-dvc", type=port, default=8701)
+    s.add_argument("--port-sec", type=port, default=8702)
+    s.add_argument("--faults", default="none", type=fault_profile,
+                   help="hồ sơ lỗi / fault profile (none, flaky, dvc-down, ...)")
+    s.add_argument("--seed", type=whole, default=0, help="hạt giống chuỗi lỗi / fault sequence seed")
     s.add_argument("--token", default=None, help="token Bearer (mặc định / default dti-sim-token)")
-    s.add_argument("--seconds", type=float, default=None, help="tự dừng sau N giây / stop after N seconds")
+    s.add_argument("--seconds", type=positive_seconds, default=None,
+                   help="tự dừng sau N giây / stop after N seconds")
     s.set_defaults(func=_serve)
 
     c = ss.add_parser("changes", help="áp dụng thay đổi một đêm / apply one night of changes")
     c.add_argument("--root", required=True)
-    c.add_argument("--fraction", type=float, default=0.02)
-    c.add_argument("--seed", type=int, default=0)
+    c.add_argument("--fraction", type=fraction, default=0.02,
+                   help="tỷ lệ bản ghi thay đổi, (0, 1] / share of records changed, (0, 1]")
+    c.add_argument("--seed", type=whole, default=0)
     c.set_defaults(func=_changes)
 
     d = ss.add_parser("docdb", help="chép doc.db vào CSDL thật / copy doc.db into a real database")
     d.add_argument("--root", required=True)
     d.add_argument(
-        "--url", required=True, help="SQLAlchemy URL, e.g. postgresql+psycopg2://postgres@127.0.0.1/doc"
+        "--url", required=True, type=database_url,
+        help="SQLAlchemy URL, e.g. postgresql+psycopg2://postgres@127.0.0.1/doc",
     )
     d.add_argument("--mapping", default="qlvb-vn")
     d.set_defaults(func=_docdb)
@@ -65,8 +80,6 @@ def _root(value: str | None) -> Path:
 
 
 def _generate(args) -> int:
-    if args.scale not in SCALES:
-        raise CliError(f"quy mô '{args.scale}' không có / unknown scale; chọn / choose: {', '.join(SCALES)}")
     gen = generate(args.out, seed=args.seed, scale=args.scale, period=args.period)
     print(f"Đã sinh / generated {gen.root}: {json.dumps(gen.counts, sort_keys=True)}")
     return 0

@@ -1,5 +1,6 @@
-"""The council's Excel workbook: a ranking sheet, a discrepancy queue and a sheet per unit type, with
-frozen headers, filters, conditional formatting and Vietnamese labels."""
+"""The council's Excel workbook, ready to print and sign: the ranking, the open discrepancy queue, the
+claims the council settled (decision, by whom, when, why), every claim, and a scorecard sheet per unit —
+each with the title block, number formats, A4 landscape print setup and signature lines."""
 
 from __future__ import annotations
 
@@ -12,93 +13,167 @@ from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.formatting.rule import CellIsRule, FormulaRule
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy.orm import Session
 
-from dti.reports.context import DIRECTION_VI, OUTCOME_VI, SEVERITY_VI, UNIT_TYPE_VI, ReportContext, gather
+from dti.formatting import points, signed_points
+from dti.reconciliation import Claim
+from dti.reports.context import ReportContext, gather
+from dti.reports.excel_layout import (
+    COUNT,
+    DECIMAL,
+    DTI,
+    HEADER_ROW,
+    POINTS,
+    RATE,
+    SIGNED_POINTS,
+    WHEN,
+    Column,
+    header,
+    print_setup,
+    signatures,
+    title_block,
+    write_rows,
+)
+from dti.settings import TZ
+from dti.text import code_key
+from dti.vocabulary import Direction, Outcome, Severity, UnitType
 
-HEADER_FILL = PatternFill("solid", fgColor="0B4F8A")
-HEADER_FONT = Font(bold=True, color="FFFFFF")
 FILLS = {
     "discrepancy": PatternFill("solid", fgColor="FDE0DC"), "unverifiable": PatternFill("solid", fgColor="FFF0C2"),
-    "verified": PatternFill("solid", fgColor="D9F2E3"), "critical": PatternFill("solid", fgColor="E57373"),
+    "critical": PatternFill("solid", fgColor="E57373"), "down": PatternFill("solid", fgColor="FDE0DC"),
 }
-CLAIM_HEADERS = ["Mã đơn vị", "Tên đơn vị", "Mã chỉ số", "Tên chỉ số", "Nguồn", "Điểm tối đa", "Tự đánh giá",
-                 "Số liệu hệ thống", "Giá trị thẩm định", "Ngưỡng sai lệch", "Kết quả", "Chiều lệch", "Mức độ",
-                 "Điểm bị ảnh hưởng", "Điểm tự chấm", "Điểm thẩm định", "Lý do"]
-# Fixed document times keep the workbook byte-identical for the same inputs.
+CLAIM_COLUMNS = [
+    Column("Mã đơn vị", 16), Column("Tên đơn vị", 28, wrap=True), Column("Mã chỉ số", 8),
+    Column("Tên chỉ số", 36, wrap=True), Column("Nguồn", 8), Column("Điểm tối đa", 9, POINTS),
+    Column("Tự đánh giá", 11), Column("Tử số (hệ thống)", 11, COUNT), Column("Mẫu số (hệ thống)", 11, COUNT),
+    Column("Số liệu hệ thống", 11), Column("Giá trị thẩm định", 11), Column("Ngưỡng sai lệch", 10),
+    Column("Kết quả", 14, wrap=True), Column("Chiều lệch", 14, wrap=True), Column("Mức độ", 11),
+    Column("Điểm bị ảnh hưởng", 10, POINTS), Column("Điểm tự chấm", 10, POINTS),
+    Column("Điểm thẩm định", 10, POINTS), Column("Lý do", 40, wrap=True),
+]
+DECISION_COLUMNS = [
+    Column("Quyết định của Hội đồng", 22, wrap=True), Column("Người quyết định", 18, wrap=True),
+    Column("Thời điểm", 16, WHEN), Column("Lý do quyết định", 36, wrap=True),
+]
+RANKING_COLUMNS = [
+    Column("Loại đơn vị", 22, wrap=True), Column("Hạng thẩm định", 9), Column("Hạng tự chấm", 9),
+    Column("Thay đổi hạng", 9), Column("Mã đơn vị", 16), Column("Tên đơn vị", 30, wrap=True),
+    Column("Điểm tự chấm", 11, POINTS), Column("Điểm thẩm định", 11, POINTS),
+    Column("Chênh điểm", 10, SIGNED_POINTS),
+    Column("Điểm tối đa", 10, POINTS), Column("DTI tự chấm", 9, DTI), Column("DTI thẩm định", 9, DTI),
+    Column("Số chênh lệch", 9, COUNT), Column("Chỉ số làm thay đổi điểm", 36, wrap=True),
+]
+# The workbook's own times are fixed so the same inputs give the same bytes.
 FIXED_TIME = dt.datetime(2025, 1, 1)
 
 
-def _num(value: Decimal | None, places: str = "0.0001"):
-    return None if value is None else float(value.quantize(Decimal(places)))
+def _value_format(measure: str) -> str:
+    return RATE if measure == "rate" else DECIMAL
 
 
-def _header(ws, headers: list[str], widths: list[int]) -> None:
-    ws.append(headers)
-    for i, cell in enumerate(ws[1], start=1):
-        cell.fill, cell.font = HEADER_FILL, HEADER_FONT
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
-        ws.column_dimensions[get_column_letter(i)].width = widths[i - 1] if i - 1 < len(widths) else 14
-    ws.freeze_panes = "A2"
-
-
-def _claim_row(ctx: ReportContext, c) -> list:
+def _claim_cells(ctx: ReportContext, c: Claim) -> list:
+    fmt = _value_format(c.measure)
+    severity = Severity.label(c.severity, default="") if c.severity else ""
     return [c.unit_code, ctx.unit_names.get(c.unit_code, ""), c.indicator_code,
-            ctx.indicator_names.get((c.framework_id, c.indicator_code), ""), c.source, _num(c.max_points, "0.01"),
-            _num(c.self_value), _num(c.objective_value), _num(c.verified_value), _num(c.tolerance),
-            OUTCOME_VI[c.outcome], DIRECTION_VI.get(c.direction, ""), SEVERITY_VI.get(c.severity, ""),
-            _num(c.points_at_stake, "0.01"), _num(c.self_points, "0.01"), _num(c.verified_points, "0.01"), c.reason_vi]
+            ctx.indicator_names.get((c.framework_id, c.indicator_code), ""), c.source, c.max_points,
+            (c.self_value, fmt),
+            c.objective_numerator, c.objective_denominator, (c.objective_value, fmt), (c.verified_value, fmt),
+            (c.tolerance, fmt), Outcome.label(c.outcome), Direction.label(c.direction, default=""), severity,
+            c.points_at_stake, c.self_points, c.verified_points, c.reason_vi]
 
 
-def _format_claims(ws, n_rows: int) -> None:
-    if n_rows == 0:
+def _decision_cells(ctx: ReportContext, c: Claim) -> list:
+    d = ctx.decision(c)
+    if d is None:
+        return [None, None, None, None]  # blank, to be filled in at the meeting
+    return [d.label, d.decided_by, d.decided_at.astimezone(TZ), d.reason]
+
+
+def _claims_sheet(wb: Workbook, ctx: ReportContext, name: str, title: str, subtitle: str, claims: list[Claim],
+                  made_on: dt.date) -> Worksheet:
+    ws = wb.create_sheet(name)
+    columns = CLAIM_COLUMNS + DECISION_COLUMNS
+    title_block(ws, len(columns), title, ctx.period, made_on, subtitle)
+    header(ws, columns)
+    last = write_rows(ws, columns, [_claim_cells(ctx, c) + _decision_cells(ctx, c) for c in claims])
+    _highlight_claims(ws, len(columns), last)
+    signatures(ws, last, len(columns), made_on)
+    print_setup(ws, len(columns))
+    return ws
+
+
+def _highlight_claims(ws: Worksheet, width: int, last: int) -> None:
+    if last <= HEADER_ROW:
         return
-    last = n_rows + 1
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(CLAIM_HEADERS))}{last}"
-    rng = f"A2:{get_column_letter(len(CLAIM_HEADERS))}{last}"
-    ws.conditional_formatting.add(rng, FormulaRule(formula=[f'$K2="{OUTCOME_VI["discrepancy"]}"'],
-                                                   fill=FILLS["discrepancy"]))
-    ws.conditional_formatting.add(rng, FormulaRule(formula=[f'$K2="{OUTCOME_VI["unverifiable"]}"'],
-                                                   fill=FILLS["unverifiable"]))
-    ws.conditional_formatting.add(f"N2:N{last}", CellIsRule(operator="greaterThanOrEqual", formula=["10"],
-                                                            fill=FILLS["critical"]))
+    first = HEADER_ROW + 1
+    rng = f"A{first}:{get_column_letter(width)}{last}"
+    for outcome in ("discrepancy", "unverifiable"):
+        ws.conditional_formatting.add(rng, FormulaRule(formula=[f'$M{first}="{Outcome(outcome).vi}"'],
+                                                       fill=FILLS[outcome]))
+    big = CellIsRule(operator="greaterThanOrEqual", formula=["10"], fill=FILLS["critical"])
+    ws.conditional_formatting.add(f"P{first}:P{last}", big)
+
+
+def _ranking_sheet(wb: Workbook, ctx: ReportContext, made_on: dt.date) -> None:
+    ws = wb.active
+    ws.title = "Xếp hạng"
+    title_block(ws, len(RANKING_COLUMNS), "Bảng xếp hạng Bộ chỉ số DTI sau thẩm định", ctx.period, made_on,
+                "Điểm tự chấm và điểm thẩm định của từng đơn vị; hạng xếp trong từng loại đơn vị")
+    header(ws, RANKING_COLUMNS)
+    ranking = sorted(ctx.scores, key=lambda s: (s.unit_type, s.verified_rank, code_key(s.unit_code)))
+    rows = [[UnitType.label(s.unit_type), s.verified_rank, s.self_rank, s.rank_change, s.unit_code,
+             ctx.unit_names.get(s.unit_code, ""), s.self_total, s.verified_total,
+             s.verified_total - s.self_total,
+             s.max_points, s.self_dti, s.verified_dti, s.discrepancies,
+             ", ".join(f"{m['indicator_code']} ({signed_points(Decimal(m['points']))})" for m in s.movers)]
+            for s in ranking]
+    last = write_rows(ws, RANKING_COLUMNS, rows)
+    if last > HEADER_ROW:
+        fell = CellIsRule(operator="lessThan", formula=["0"], fill=FILLS["down"])
+        ws.conditional_formatting.add(f"D{HEADER_ROW + 1}:D{last}", fell)
+    signatures(ws, last, len(RANKING_COLUMNS), made_on)
+    print_setup(ws, len(RANKING_COLUMNS))
+
+
+def _unit_sheets(wb: Workbook, ctx: ReportContext, made_on: dt.date) -> None:
+    """One scorecard sheet per unit (named by its code): its claims in indicator order and its totals."""
+    by_unit: dict[str, list[Claim]] = {}
+    for c in ctx.claims:
+        by_unit.setdefault(c.unit_code, []).append(c)
+    scores = {s.unit_code: s for s in ctx.scores}
+    for code in sorted(by_unit, key=code_key):
+        s = scores.get(code)
+        name = ctx.unit_names.get(code, code)
+        subtitle = f"{name} ({code}) · {UnitType.label(s.unit_type if s else ctx.unit_types.get(code))}"
+        if s is not None:
+            subtitle += (f" · tự chấm {points(s.self_total)} → thẩm định {points(s.verified_total)} / "
+                         f"{points(s.max_points)} điểm; hạng {s.self_rank} → {s.verified_rank}")
+        claims = sorted(by_unit[code], key=lambda c: code_key(c.indicator_code))
+        title = "Phiếu điểm thẩm định Bộ chỉ số DTI"
+        _claims_sheet(wb, ctx, _sheet_name(code), title, subtitle, claims, made_on)
+
+
+def _sheet_name(code: str) -> str:
+    return re.sub(r"[\\/*?:\[\]]", "-", code)[:31]
 
 
 def build_workbook(ctx: ReportContext) -> Workbook:
+    made_on = (ctx.as_of or dt.datetime.now(TZ)).astimezone(TZ).date()
     wb = Workbook()
-    ws = wb.active
-    ws.title = "Xếp hạng"
-    _header(ws, ["Loại đơn vị", "Hạng thẩm định", "Hạng tự chấm", "Thay đổi hạng", "Mã đơn vị", "Tên đơn vị",
-                 "Điểm tự chấm", "Điểm thẩm định", "Điểm tối đa", "DTI tự chấm", "DTI thẩm định",
-                 "Chỉ số làm thay đổi"], [26, 10, 10, 10, 18, 36, 12, 12, 10, 10, 10, 40])
-    ranking = sorted(ctx.scores, key=lambda s: (s.unit_type, s.verified_rank, s.unit_code))
-    for s in ranking:
-        ws.append([UNIT_TYPE_VI.get(s.unit_type, s.unit_type), s.verified_rank, s.self_rank, s.rank_change,
-                   s.unit_code, ctx.unit_names.get(s.unit_code, ""), _num(s.self_total, "0.01"),
-                   _num(s.verified_total, "0.01"), _num(s.max_points, "0.01"), _num(s.self_dti),
-                   _num(s.verified_dti), ", ".join(f"{m['indicator_code']} ({m['points']})" for m in s.movers)])
-    if ranking:
-        ws.auto_filter.ref = f"A1:L{len(ranking) + 1}"
-        ws.conditional_formatting.add(f"D2:D{len(ranking) + 1}", CellIsRule(operator="lessThan", formula=["0"],
-                                                                           fill=FILLS["discrepancy"]))
-
-    queue = wb.create_sheet("Chênh lệch cần xem xét")
-    _header(queue, CLAIM_HEADERS, [18, 30, 9, 40, 7, 9, 11, 11, 11, 9, 16, 18, 12, 10, 10, 10, 50])
-    discrepancies = ctx.discrepancies()
-    for c in discrepancies:
-        queue.append(_claim_row(ctx, c))
-    _format_claims(queue, len(discrepancies))
-
-    unit_type = {s.unit_code: s.unit_type for s in ctx.scores}
-    for utype in sorted({s.unit_type for s in ctx.scores}):
-        sheet = wb.create_sheet(UNIT_TYPE_VI.get(utype, utype)[:31])
-        _header(sheet, CLAIM_HEADERS, [18, 30, 9, 40, 7, 9, 11, 11, 11, 9, 16, 18, 12, 10, 10, 10, 50])
-        rows = [c for c in ctx.claims if unit_type.get(c.unit_code) == utype]
-        for c in rows:
-            sheet.append(_claim_row(ctx, c))
-        _format_claims(sheet, len(rows))
+    _ranking_sheet(wb, ctx, made_on)
+    _claims_sheet(wb, ctx, "Chênh lệch cần xem xét", "Danh sách chênh lệch cần Hội đồng xem xét",
+                  "Các chênh lệch chưa có quyết định, đang chờ giải trình hoặc chờ thành viên thứ hai phê "
+                  "duyệt; điểm bị ảnh hưởng lớn nhất ở trên", ctx.open_queue(), made_on)
+    _claims_sheet(wb, ctx, "Đã quyết định", "Các chỉ số Hội đồng đã quyết định",
+                  "Quyết định, người quyết định, thời điểm và lý do, theo thứ tự quyết định", ctx.settled(),
+                  made_on)
+    _claims_sheet(wb, ctx, "Tất cả chỉ số", "Kết quả đối chiếu toàn bộ chỉ số", "Mọi đơn vị, mọi chỉ số",
+                  sorted(ctx.claims, key=lambda c: (code_key(c.unit_code), code_key(c.indicator_code))),
+                  made_on)
+    _unit_sheets(wb, ctx, made_on)
     wb.properties.creator = "DTI verification engine"
     wb.properties.title = f"Bảng thẩm định DTI {ctx.period}"
     wb.properties.created = FIXED_TIME
@@ -118,9 +193,9 @@ def save_deterministic(wb: Workbook, path: str | Path) -> Path:
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = item.external_attr
             data = src.read(item.filename)
-            if item.filename == "docProps/core.xml":  # openpyxl stamps the save time here
-                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
-                              rb"\g<1>2025-01-01T00:00:00Z\g<2>", data)
+            if item.filename == "docProps/core.xml":  # openpyxl stamps the creation and save times here
+                data = re.sub(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)",
+                              rb"\g<1>2025-01-01T00:00:00Z\g<3>", data)
             dst.writestr(info, data)
     return path
 

@@ -1,48 +1,62 @@
-"""The self-contained HTML discrepancy report: styles, scripts and charts inline, no network fetches."""
+"""The self-contained HTML discrepancy report: styles, scripts, data and charts inline, no network fetches.
+Tables (Tabulator) and charts (Chart.js) are vendored in dti/reports/vendor/ with their licences."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
-from decimal import Decimal
+from functools import cache
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
-from dti.reports.context import DIRECTION_VI, OUTCOME_VI, SEVERITY_VI, UNIT_TYPE_VI, ReportContext
-from dti.text import sort_codes
+from dti import formatting
+from dti.reports.context import ReportContext
+from dti.reports.rows import report_data, to_script_json
+from dti.text import code_key, sort_codes
+from dti.vocabulary import Outcome, Severity, Source, UnitType
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+VENDOR = Path(__file__).resolve().parent / "vendor"
+VERSIONS = {"tabulator": "6.5.3", "chartjs": "4.6.1"}
+_SOURCE_MAP = re.compile(r"\n?/[/*]# sourceMappingURL=\S+(?: \*/)?\s*$")
 
 
-def fmt_value(value: Decimal | None, measure: str) -> str:
-    if value is None:
-        return "—"
-    if measure == "rate":
-        return f"{(value * 100).quantize(Decimal('0.01'))}%".replace(".", ",")
-    return f"{value.normalize():f}"
+def _vendored(name: str) -> str:
+    """A vendored file without its source-map comment (the map is not shipped, so nothing asks for it)."""
+    return _SOURCE_MAP.sub("\n", (VENDOR / name).read_text(encoding="utf-8"))
 
 
-def fmt_points(value: Decimal | None) -> str:
-    return "" if value is None else f"{value.quantize(Decimal('0.01'))}"
+@cache
+def _assets() -> dict[str, Markup]:
+    return {
+        "vendor_css": Markup(_vendored("tabulator_simple.min.css")),
+        "vendor_js": Markup(_vendored("tabulator.min.js") + "\n" + _vendored("chart.umd.min.js")),
+        "report_js": Markup((TEMPLATES / "report.js").read_text(encoding="utf-8")),
+    }
 
 
-def fmt_int(value: Decimal | None) -> str:
-    return "" if value is None else f"{int(value)}"
+def _environment() -> Environment:
+    return Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]),
+                       trim_blocks=True, lstrip_blocks=True)
 
 
 def render_report(ctx: ReportContext) -> str:
-    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]),
-                      trim_blocks=True, lstrip_blocks=True)
-    template = env.get_template("report.html.j2")
-    ranking = sorted(ctx.scores, key=lambda s: (s.unit_type, s.verified_rank, s.unit_code))
-    claims = sorted(ctx.claims, key=lambda c: (-(c.points_at_stake or 0), c.unit_code, c.indicator_code))
+    template = _environment().get_template("report.html.j2")
+    ranking = sorted(ctx.scores, key=lambda s: (s.unit_type, s.verified_rank, code_key(s.unit_code)))
+    unit_codes = sorted({c.unit_code for c in ctx.claims}, key=code_key)
+    data = report_data(ctx)
     return template.render(
-        period=ctx.period, units=ctx.scores, freshness=ctx.freshness, ranking=ranking, claims=claims, counts=ctx.counts,
-        checked=sum(1 for c in ctx.claims if c.outcome != "not_applicable"),
-        severities=Counter(c.severity for c in ctx.claims if c.outcome == "discrepancy"),
-        outcome_labels=list(OUTCOME_VI.items()), severity_labels=list(SEVERITY_VI.items()),
-        outcome_vi=OUTCOME_VI, severity_vi=SEVERITY_VI, direction_vi=DIRECTION_VI, unit_type_vi=UNIT_TYPE_VI,
-        unit_names=ctx.unit_names, indicator_names=ctx.indicator_names,
-        unit_codes=sorted({c.unit_code for c in ctx.claims}), indicator_codes=sort_codes({c.indicator_code for c in ctx.claims}),
-        fmt_value=fmt_value, fmt_points=fmt_points, fmt_int=fmt_int,
+        period=ctx.period, units=ctx.scores, freshness=ctx.freshness, ranking=ranking, counts=ctx.counts,
+        generated_at=formatting.datetime_vn(ctx.as_of) if ctx.as_of else "—",
+        checked=sum(1 for c in ctx.claims if c.outcome != Outcome.NOT_APPLICABLE),
+        severity_counts=Counter(c.severity for c in ctx.claims if c.outcome == Outcome.DISCREPANCY),
+        outcomes=list(Outcome), severities=list(Severity), unit_names=ctx.unit_names,
+        unit_options=[(code, ctx.unit_names.get(code, code)) for code in unit_codes],
+        indicator_codes=sort_codes({c.indicator_code for c in ctx.claims}),
+        points_chart_height=80 + 18 * max(data["charts"]["points"]["shown"], 1), charts=data["charts"],
+        fmt=formatting, outcome_label=Outcome.label, source_label=Source.label,
+        unit_type_label=UnitType.label,
+        data_json=Markup(to_script_json(data)), versions=VERSIONS, **_assets(),
     )

@@ -1,5 +1,5 @@
-"""Write every output of a period to the out folder: report.html, council.xlsx, claim_ledger.csv/.json,
-verified_scores.csv/.json."""
+"""Write every output of a period to the out folder: report.html, council.xlsx, claim_ledger.csv/.xlsx/.json,
+verified_scores.csv/.xlsx/.json."""
 
 from __future__ import annotations
 
@@ -9,7 +9,16 @@ from sqlalchemy.orm import Session
 
 from dti.reports.context import gather
 from dti.reports.excel import build_workbook, save_deterministic
-from dti.reports.exports import ledger_csv, ledger_json, scores_csv, scores_json, write_text
+from dti.reports.exports import (
+    ledger_csv,
+    ledger_json,
+    ledger_workbook,
+    scores_csv,
+    scores_json,
+    scores_workbook,
+    write_csv,
+    write_text,
+)
 from dti.reports.html import render_report
 
 
@@ -18,11 +27,14 @@ def write_period_outputs(session: Session, period: str, out_dir: str | Path) -> 
     out.mkdir(parents=True, exist_ok=True)
     ctx = gather(session, period)
     files = {
-        "claim_ledger.csv": write_text(out / "claim_ledger.csv", ledger_csv(ctx.claims)),
-        "verified_scores.csv": write_text(out / "verified_scores.csv", scores_csv(ctx.scores)),
+        "claim_ledger.csv": write_csv(out / "claim_ledger.csv", ledger_csv(ctx.claims)),
+        "verified_scores.csv": write_csv(out / "verified_scores.csv", scores_csv(ctx.scores)),
         "claim_ledger.json": write_text(out / "claim_ledger.json", ledger_json(ctx.claims)),
         "verified_scores.json": write_text(out / "verified_scores.json", scores_json(ctx.scores)),
         "report.html": write_text(out / "report.html", render_report(ctx)),
     }
     files["council.xlsx"] = save_deterministic(build_workbook(ctx), out / "council.xlsx")
+    files["claim_ledger.xlsx"] = save_deterministic(ledger_workbook(ctx.claims), out / "claim_ledger.xlsx")
+    files["verified_scores.xlsx"] = save_deterministic(scores_workbook(ctx.scores),
+                                                       out / "verified_scores.xlsx")
     return {"files": files, "claims": len(ctx.claims), "context": ctx}

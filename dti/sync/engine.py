@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from dti import progress
 from dti.settings import TZ, read_int
 from dti.sync.errors import SourceCutShort
 from dti.sync.loading import Loaded, Owners, load, sync_day
@@ -138,16 +139,17 @@ def sync_entity(
     lookback: dt.timedelta | None = None,
     registry: UnitRegistry | None = None,
     expected: Callable[[], int | None] | None = None,
+    stats: Callable[[], object | None] | None = None,
 ) -> SyncResult:
     """Pull `entity` from `fetch(since)` and upsert it; end with the count check. Raises on failure after
     recording it, and raises SyncIncomplete (the result attached) when the pull or the count fell short.
 
-    `unit` keys the watermark ("*" = the whole source; a unit code when `fetch` reads one unit).
-    `lookback` re-reads that much before the watermark each run, for sources known to write
-    records late with older timestamps; upserts by source id make the re-read harmless.
+    `unit` keys the watermark ("*" = the whole source; a unit code when `fetch` reads one unit). `lookback`
+    re-reads that much before the watermark each run, for sources known to write records late with older
+    timestamps; upserts by source id make the re-read harmless.
     `registry` maps old unit codes (read from the warehouse when not given). `expected()` says, once the
-    pull is over, how many records the source said it held for the window (None: it does not say).
-    """
+    pull is over, how many records the source holds for the window (None: it does not say); `stats()`, the
+    pull's live counts (pages, expected) for a terminal's progress bar."""
     model = ENTITY_MODELS[(source, entity)]
     engine = get_engine(url)
     with Session(engine) as s, s.begin():
@@ -173,7 +175,9 @@ def sync_entity(
             done.watermark = wm
             where = (source, entity, batch_id, fetched_at)
             try:
-                load(session, writer_for(session, model), fetch(since), owners, batch_id, fetched_at, done,
+                stream = progress.counted(fetch(since), batch_id,
+                                          f"{source} {entity} {unit}".removesuffix(" *"), stats)
+                load(session, writer_for(session, model), stream, owners, batch_id, fetched_at, done,
                      (source, entity))
             except SourceCutShort as exc:
                 session.commit()  # what arrived is kept (upserts); the watermark is not moved
@@ -297,6 +301,7 @@ def sync_source(
                         lookback=lookback,
                         registry=registry,
                         expected=lambda: _expected(fetcher),
+                        stats=lambda: getattr(fetcher, "last_stats", None),
                     )
                 )
                 continue
@@ -315,6 +320,7 @@ def sync_source(
                         lookback=lookback,
                         registry=registry,
                         expected=lambda: _expected(fetcher),
+                        stats=lambda: getattr(fetcher, "last_stats", None),
                     )
                 )
     except SyncIncomplete as exc:

@@ -34,6 +34,9 @@ def test_demo_writes_four_files_and_reruns_byte_identically(tmp_path, capsys, mo
     assert first["accuracy"]["recall"] == 1.0
     assert first["accuracy"]["false_positive_rate"] == 0.0
     assert first["top_over_reporting_units"]
+    assert first["phase"] == "appraisal"  # a council member can decide at once
+    rule = re.compile(r"^\w+\.\w+: \d[\d.]* dòng không đạt điều kiện «.+» / ")
+    assert first["warnings"] and all(rule.search(w) for w in first["warnings"])
 
     second = _demo(tmp_path, capsys, monkeypatch)
     assert files["claim_ledger.csv"].read_bytes() == ledger1
@@ -41,22 +44,27 @@ def test_demo_writes_four_files_and_reruns_byte_identically(tmp_path, capsys, mo
     assert files["council.xlsx"].read_bytes() == workbook1
     assert second["outcomes"] == first["outcomes"]
 
-    header = ledger1.decode().splitlines()[0].split(",")
+    assert ledger1.startswith(b"\xef\xbb\xbf") and scores1.startswith(b"\xef\xbb\xbf")  # Excel reads UTF-8
+    header = ledger1.decode("utf-8-sig").splitlines()[0].split(",")
     for column in ("unit_code", "period", "indicator_code", "self_value", "objective_value", "verified_value",
                    "tolerance", "outcome", "severity", "self_points", "verified_points", "reason"):
         assert column in header
-    assert scores1.decode().splitlines()[0].startswith(
+    assert scores1.decode("utf-8-sig").splitlines()[0].startswith(
         "unit_code,period,framework_id,unit_type,max_points,self_total,verified_total")
 
     html = files["report.html"].read_text(encoding="utf-8")
     assert "Báo cáo đối chiếu" in html
-    assert "DVC cập nhật 0 giờ trước" in html  # source freshness, just synced
+    just_synced = r"DVC cập nhật (vừa xong|\d+ phút trước) \(lúc \d\d/\d\d/\d{4} \d\d:\d\d\)"
+    assert re.search(just_synced, html)
+    assert "0 giờ trước" not in html
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", html), "the report must not fetch anything"
     wb = load_workbook(files["council.xlsx"])
     assert wb.sheetnames[:2] == ["Xếp hạng", "Chênh lệch cần xem xét"]
     queue = wb["Chênh lệch cần xem xét"]
-    assert queue.freeze_panes == "A2" and queue.auto_filter.ref
-    assert queue.max_row - 1 == first["discrepancies"]
+    assert queue.freeze_panes == "A8" and queue.auto_filter.ref == f"A7:W{7 + first['discrepancies']}"
+    assert [c.value for c in queue[7]][-4:] == ["Quyết định của Hội đồng", "Người quyết định", "Thời điểm",
+                                                "Lý do quyết định"]
+    assert (out / "claim_ledger.xlsx").exists() and (out / "verified_scores.xlsx").exists()
 
 
 def test_report_escapes_unit_names(tmp_path, sqlite_url):
@@ -96,7 +104,7 @@ def test_demo_fault_profiles(tmp_path, capsys, monkeypatch):
 
     monkeypatch.setenv("DTI_DATA_DIR", str(tmp_path / "down"))
     summary = _demo(tmp_path, capsys, monkeypatch, "--faults", "dvc-down")
-    rows = list(csv.DictReader((out / "claim_ledger.csv").open(encoding="utf-8")))
+    rows = list(csv.DictReader((out / "claim_ledger.csv").open(encoding="utf-8-sig")))
     dvc = [r for r in rows if r["source"] == "DVC" and r["outcome"] not in ("not_applicable", "missing_self_report")]
     assert dvc and all(r["outcome"] == "unverifiable" for r in dvc)
     assert all(r["reason"].startswith("source_failed") and r["objective_value"] == "" for r in dvc)

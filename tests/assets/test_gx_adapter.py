@@ -11,7 +11,8 @@ import pandas as pd
 
 from expectations.adapter import ERROR, Check, run_suite
 
-CHECKS = [Check("small", ERROR, lambda E: E.ExpectColumnValuesToBeBetween(column="c0", max_value=0.99))]
+CHECKS = [Check("small", ERROR, lambda E: E.ExpectColumnValuesToBeBetween(column="c0", max_value=0.99),
+                vi="Giá trị c0 nhỏ hơn 0,99", en="c0 is below 0.99")]
 
 
 def _chunk(seed: int, rows: int = 50_000, columns: int = 20) -> pd.DataFrame:

@@ -72,7 +72,7 @@ def test_smtp_without_recipient_is_a_clear_error(warehouse):
 @pytest.mark.parametrize(("hours_ago", "fresh", "overdue", "text"), [
     (5, True, 0, "DVC synced 5 hours ago"),
     (48, True, 0, "DVC synced 48 hours ago"),
-    (60.5, False, 12, "DVC is out of date by 12 hours (limit 48 h; last successful sync 2025-11-28 13:00)"),
+    (60.5, False, 12, "DVC is out of date by 12 hours (limit 48 h; last successful sync 28/11/2025 13:00)"),
 ])
 def test_describe_says_how_late(hours_ago, fresh, overdue, text):
     row = describe("DVC", AT - dt.timedelta(hours=hours_ago), AT, 48)

@@ -161,8 +161,9 @@ def test_dti_sync_fails_loudly_when_a_source_is_down(sim, warehouse, capsys):
 
 
 @pytest.mark.parametrize(("argv", "message"), [
-    (["sync", "--night", "05/01/2026"], "--night '05/01/2026' không phải ngày dạng YYYY-MM-DD / is not a date"),
-    (["sync", "--sim", "/nonexistent/sim"], "--sim '/nonexistent/sim': không có thư mục / no such folder"),
+    (["sync", "--night", "05/01/2026"],
+     "--night: '05/01/2026' không phải ngày dạng YYYY-MM-DD / is not a date"),
+    (["sync", "--sim", "/nonexistent/sim"], "--sim: không có thư mục '/nonexistent/sim' / no such folder"),
     (["sync"], "the systems of record are not configured, missing: DTI_DVC_BASE_URL, DTI_DVC_TOKEN, "
                "DTI_DOC_DATABASE_URL, DTI_SEC_BASE_URL, DTI_SEC_TOKEN"),
     (["run", "--period", "2025-3"], "period '2025-3' is invalid, expected YEAR-R<round>"),
@@ -173,7 +174,11 @@ def test_dti_sync_fails_loudly_when_a_source_is_down(sim, warehouse, capsys):
 def test_cli_errors_name_the_value_and_what_was_expected(argv, message, capsys, warehouse, monkeypatch):
     for name in ("DTI_DVC_BASE_URL", "DTI_DVC_TOKEN", "DTI_DOC_DATABASE_URL", "DTI_SEC_BASE_URL", "DTI_SEC_TOKEN"):
         monkeypatch.delenv(name, raising=False)
-    assert main(argv) == 2
+    try:
+        code = main(argv)
+    except SystemExit as exc:  # refused while the command line is read, before any work
+        code = exc.code
+    assert code == 2
     assert message in capsys.readouterr().err
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 
+import pytest
+
 from application.cli import main
 from simulators.generator import generate
 
@@ -51,4 +53,6 @@ def test_cli_serve_prints_urls_and_stops(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "DTI_DVC_BASE_URL=http://127.0.0.1:" in out and "DTI_DVC_TOKEN=dti-sim-token" in out
     assert "flaky" in out
-    assert main(["simulate", "serve", "--root", str(tmp_path / "p"), "--faults", "sometimes"]) == 2
+    with pytest.raises(SystemExit) as refused:  # refused while the command line is read
+        main(["simulate", "serve", "--root", str(tmp_path / "p"), "--faults", "sometimes"])
+    assert refused.value.code == 2

@@ -1,0 +1,218 @@
+"""The report's tables and charts as data: each cell's typed value (to sort and filter on) beside the text a
+person reads (written by dti.formatting), codes in natural order, labels from dti.vocabulary."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from decimal import Decimal
+
+from dti import formatting as f
+from dti.reconciliation import Claim
+from dti.reports.context import ReportContext
+from dti.scoring.unit_scores import UnitScoreRow
+from dti.text import code_key
+from dti.vocabulary import Direction, Outcome, Severity, Source, UnitType
+
+ZERO = Decimal(0)
+NO_SEVERITY_RANK = len(Severity)
+
+
+def _num(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def _delta(c: Claim) -> Decimal | None:
+    if c.self_points is None and c.verified_points is None:
+        return None
+    return (c.verified_points or ZERO) - (c.self_points or ZERO)
+
+
+def _ratio_text(c: Claim) -> str:
+    if not c.objective_denominator:
+        return ""
+    return f"{f.integer(c.objective_numerator)}/{f.integer(c.objective_denominator)}"
+
+
+class Lookups:
+    """Text shared by many rows (unit names, indicator names, reasons), sent once and referred to by key."""
+
+    def __init__(self, ctx: ReportContext):
+        self.ctx = ctx
+        codes = sorted({c.unit_code for c in ctx.claims} | {s.unit_code for s in ctx.scores}, key=code_key)
+        types = {s.unit_code: s.unit_type for s in ctx.scores}
+        self.units = {
+            code: {
+                "n": ctx.unit_names.get(code, ""),
+                "o": i,
+                "t": UnitType.label(types.get(code), default=""),
+            }
+            for i, code in enumerate(codes)
+        }
+        keys = sorted(
+            {(c.framework_id, c.indicator_code) for c in ctx.claims}, key=lambda k: (code_key(k[1]), k[0])
+        )
+        order = {code: i for i, code in enumerate(sorted({k[1] for k in keys}, key=code_key))}
+        self.indicators = {
+            f"{fw}|{code}": {"c": code, "n": ctx.indicator_names.get((fw, code), ""), "o": order[code]}
+            for fw, code in keys
+        }
+        self.reasons: list[str] = []
+        self._reason_index: dict[str, int] = {}
+
+    def reason(self, text: str) -> int:
+        if text not in self._reason_index:
+            self._reason_index[text] = len(self.reasons)
+            self.reasons.append(text)
+        return self._reason_index[text]
+
+
+def claim_row(c: Claim, look: Lookups) -> dict:
+    """One claim: `k` the indicator's key in the lookups, `*t` display text beside each typed value."""
+    severity = Severity(c.severity) if c.severity else None
+    delta = _delta(c)
+    return {
+        "u": c.unit_code,
+        "k": f"{c.framework_id}|{c.indicator_code}",
+        "src": c.source,
+        "srcl": Source.label(c.source),
+        "pas": _num(c.points_at_stake),
+        "past": f.points(c.points_at_stake) if c.points_at_stake is not None else "",
+        "sv": _num(c.self_value),
+        "svt": f.value(c.self_value, c.measure),
+        "ov": _num(c.objective_value),
+        "ovt": f.value(c.objective_value, c.measure),
+        "ort": _ratio_text(c),
+        "vv": _num(c.verified_value),
+        "vvt": f.value(c.verified_value, c.measure),
+        "o": c.outcome,
+        "ol": Outcome.label(c.outcome),
+        "dl": Direction.label(c.direction, default=""),
+        "s": c.severity or "",
+        "sl": severity.vi if severity else "",
+        "sr": severity.rank if severity else NO_SEVERITY_RANK,
+        "sp": _num(c.self_points),
+        "spt": f.points(c.self_points),
+        "vp": _num(c.verified_points),
+        "vpt": f.points(c.verified_points),
+        "dp": _num(delta),
+        "dpt": f.signed_points(delta),
+        "ri": look.reason(c.reason_vi),
+    }
+
+
+def _movers_text(s: UnitScoreRow) -> str:
+    return ", ".join(f"{m['indicator_code']} ({f.signed_points(Decimal(m['points']))})" for m in s.movers)
+
+
+def ranking_row(s: UnitScoreRow) -> dict:
+    return {
+        "u": s.unit_code,
+        "vr": s.verified_rank,
+        "sr": s.self_rank,
+        "rc": s.rank_change,
+        "rct": f"{s.rank_change:+d}" if s.rank_change else "0",
+        "st": _num(s.self_total),
+        "stt": f.points(s.self_total),
+        "vt": _num(s.verified_total),
+        "vtt": f.points(s.verified_total),
+        "mx": _num(s.max_points),
+        "mxt": f.points(s.max_points),
+        "dti": _num(s.verified_dti),
+        "dtit": f.number(s.verified_dti, 4),
+        "sdti": _num(s.self_dti),
+        "sdtit": f.number(s.self_dti, 4),
+        "dp": _num(s.verified_total - s.self_total),
+        "dpt": f.signed_points(s.verified_total - s.self_total),
+        "mv": _movers_text(s),
+    }
+
+
+def points_by_unit(ctx: ReportContext, look: Lookups, limit: int = 40) -> dict:
+    """Points each unit gained and lost by verification, the units that lost most first; at most `limit`
+    units, those whose points moved most (the ranking table has every unit's change)."""
+    gained: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    lost: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for c in ctx.claims:
+        d = _delta(c)
+        if d is None:
+            continue
+        if d > 0:
+            gained[c.unit_code] += d
+        elif d < 0:
+            lost[c.unit_code] += d
+    moved = sorted(look.units, key=lambda u: (-(gained[u] - lost[u]), code_key(u)))[:limit]
+    codes = sorted(moved, key=lambda u: (gained[u] + lost[u], lost[u], code_key(u)))
+    return {
+        "shown": len(codes),
+        "total": len(look.units),
+        "labels": [f"{look.units[u]['n'] or u} ({u})" for u in codes],
+        "gained": [float(gained[u]) for u in codes],
+        "lost": [float(lost[u]) for u in codes],
+        "net": [float(gained[u] + lost[u]) for u in codes],
+    }
+
+
+def discrepancies_by_indicator(ctx: ReportContext) -> dict:
+    """Discrepancies per indicator (natural order), one series per severity."""
+    counts: Counter = Counter(
+        (c.indicator_code, c.severity) for c in ctx.claims if c.outcome == Outcome.DISCREPANCY
+    )
+    codes = sorted({code for code, _s in counts}, key=code_key)
+    return {
+        "labels": codes,
+        "series": [
+            {"key": s.value, "label": s.vi, "data": [counts.get((code, s.value), 0) for code in codes]}
+            for s in Severity
+        ],
+    }
+
+
+def rank_pairs(ctx: ReportContext) -> dict:
+    """Self rank against verified rank, one series per unit type (ranks are within a type)."""
+    series = []
+    for utype in sorted({s.unit_type for s in ctx.scores}):
+        rows = sorted((s for s in ctx.scores if s.unit_type == utype), key=lambda s: code_key(s.unit_code))
+        series.append(
+            {
+                "label": UnitType.label(utype),
+                "points": [
+                    {
+                        "x": s.self_rank,
+                        "y": s.verified_rank,
+                        "name": f"{ctx.unit_names.get(s.unit_code, '')} ({s.unit_code})",
+                    }
+                    for s in rows
+                ],
+            }
+        )
+    top = max((max(s.self_rank, s.verified_rank) for s in ctx.scores), default=1)
+    return {"series": series, "max": top}
+
+
+def report_data(ctx: ReportContext) -> dict:
+    look = Lookups(ctx)
+    claims = sorted(
+        ctx.claims,
+        key=lambda c: (-(c.points_at_stake or 0), code_key(c.unit_code), code_key(c.indicator_code)),
+    )
+    claim_rows = [claim_row(c, look) for c in claims]
+    ranking = sorted(ctx.scores, key=lambda s: (s.unit_type, s.verified_rank, code_key(s.unit_code)))
+    return {
+        "units": look.units,
+        "indicators": look.indicators,
+        "reasons": look.reasons,
+        "claims": claim_rows,
+        "ranking": [ranking_row(s) for s in ranking],
+        "charts": {
+            "points": points_by_unit(ctx, look),
+            "indicators": discrepancies_by_indicator(ctx),
+            "ranks": rank_pairs(ctx),
+        },
+    }
+
+
+def to_script_json(data) -> str:
+    """JSON safe inside <script type="application/json">: no "</script>" or HTML comment can be formed."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
