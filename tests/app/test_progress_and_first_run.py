@@ -127,8 +127,8 @@ def test_the_demo_opens_its_period_for_decisions_but_never_moves_one_back(sqlite
         row = get_phase(s, "2025-R3")
         assert (row.phase, row.changed_by) == (Phase.APPRAISAL, "dti-demo")
     with wh.transaction() as s:
-        set_phase(s, "2025-R3", Phase.PUBLISHED, ADMIN, signed_off=True)
-    assert open_for_decisions(wh, "2025-R3") == Phase.PUBLISHED
+        set_phase(s, "2025-R3", Phase.FINAL, ADMIN, signed_off=True)
+    assert open_for_decisions(wh, "2025-R3") == Phase.FINAL
 
 
 def test_the_demo_says_what_to_do_next(capsys):
