@@ -25,8 +25,8 @@ def build_evidence_assets(partitions_def: dg.PartitionsDefinition, provinces: li
     @dg.asset(group_name="verification", partitions_def=partitions_def, deps=docs, kinds={"python", "pdf"},
               owners=["team:dti-staff"],
               check_specs=[dg.AssetCheckSpec("every_filing_read", asset="evidence_reads", blocking=False,
-                                             description="WARN: mọi tệp minh chứng đã được đọc / every evidence "
-                                                         "file was read (none left for the next run)")],
+                                             description="Mọi tệp minh chứng đã được đọc / every evidence file was "
+                                                         "read (none left for the next run)")],
               description="Tài liệu kiểm chứng đã đọc và kiểm tra / evidence files read and checked")
     def evidence_reads(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         scope = period_scope(context, warehouse)

@@ -175,7 +175,9 @@ def test_csvs_start_with_a_bom_and_the_xlsx_hold_the_same_data(tmp_path):
         for csv_row, xlsx_row in zip(rows, sheet, strict=True):
             for column, text_value in csv_row.items():
                 got = xlsx_row[column]
-                if isinstance(got, (int, float)) and not isinstance(got, bool):
+                if isinstance(got, bool):  # an Excel TRUE/FALSE cell for the CSV's true/false
+                    assert text_value == ("true" if got else "false"), (column, text_value, got)
+                elif isinstance(got, (int, float)):
                     assert Decimal(text_value) == Decimal(str(got)), (column, text_value, got)
                 else:
                     assert (text_value or None) == (str(got) if got is not None else None), (
