@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from dti.formatting import percent
 from dti.framework import load_all
+from dti.framework.model import Policy
 from dti.freshness import source_freshness
 from dti.publication import frozen_rows
 from dti.reconciliation import Claim
-from dti.formatting import percent
-from dti.framework.model import Policy
 from dti.reports.decisions import ClaimDecision, latest_decisions
 from dti.scoring.changes import UnitChange, explain_changes
 from dti.scoring.unit_scores import UnitScoreRow, count_outcomes
@@ -24,7 +24,6 @@ from dti.verification.history import previous_period
 from dti.verification.store import load_ledger, load_scores
 from dti.vocabulary import Outcome, Severity
 from dti.warehouse.models import Unit
-
 
 PROVISIONAL_MARK = "tạm"
 PROVISIONAL_LEGEND = (

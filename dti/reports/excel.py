@@ -217,7 +217,6 @@ def build_workbook(ctx: ReportContext) -> Workbook:
     made_on = (ctx.as_of or dt.datetime.now(TZ)).astimezone(TZ).date()
     wb = Workbook()
     _ranking_sheet(wb, ctx, made_on)
-    _changes_sheet(wb, ctx, made_on)
     _claims_sheet(wb, ctx, "Chênh lệch cần xem xét", "Danh sách chênh lệch cần Hội đồng xem xét",
                   "Các chênh lệch chưa có quyết định, đang chờ giải trình hoặc chờ thành viên thứ hai phê "
                   "duyệt; điểm bị ảnh hưởng lớn nhất ở trên", ctx.open_queue(), made_on)
@@ -227,6 +226,7 @@ def build_workbook(ctx: ReportContext) -> Workbook:
     _claims_sheet(wb, ctx, "Tất cả chỉ số", "Kết quả đối chiếu toàn bộ chỉ số", "Mọi đơn vị, mọi chỉ số",
                   sorted(ctx.claims, key=lambda c: (code_key(c.unit_code), code_key(c.indicator_code))),
                   made_on)
+    _changes_sheet(wb, ctx, made_on)
     _unit_sheets(wb, ctx, made_on)
     wb.properties.creator = "DTI verification engine"
     wb.properties.title = f"Bảng thẩm định DTI {ctx.period}"
