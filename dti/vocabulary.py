@@ -280,6 +280,7 @@ class RecordRole(Term):
     NUMERATOR = "numerator", "Tử số", "numerator"
     DENOMINATOR_ONLY = "denominator_only", "Chỉ mẫu số", "denominator only"
     COUNTED = "counted", "Được đếm", "counted"
+    NOT_COUNTED = "not_counted", "Trong phạm vi, không được đếm", "in scope, not counted"
     SOURCE = "source", "Bản ghi nguồn", "source record"
 
 

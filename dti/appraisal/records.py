@@ -134,7 +134,7 @@ def role_of(metric: str, rec: Record) -> RecordRole:
     if rec.in_numerator is None:
         return RecordRole.SOURCE
     if METRICS[metric].measure == Measure.COUNT:
-        return RecordRole.COUNTED
+        return RecordRole.COUNTED if rec.in_numerator else RecordRole.NOT_COUNTED
     return RecordRole.NUMERATOR if rec.in_numerator else RecordRole.DENOMINATOR_ONLY
 
 
