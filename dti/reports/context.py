@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -18,7 +19,7 @@ from dti.reconciliation import Claim
 from dti.reports.decisions import ClaimDecision, latest_decisions
 from dti.scoring.changes import UnitChange, explain_changes
 from dti.scoring.unit_scores import UnitScoreRow, count_outcomes
-from dti.settings import TZ
+from dti.settings import TZ, read
 from dti.text import code_key
 from dti.verification.history import previous_period
 from dti.verification.store import load_ledger, load_scores
@@ -68,6 +69,15 @@ class ReportContext:
     previous_period: str | None = None
     previous_claims: list[Claim] = field(default_factory=list)
     previous_scores: list[UnitScoreRow] = field(default_factory=list)
+    # where the review app is reached (DTI_REVIEW_PUBLIC_URL): set, each row links to its claim page there
+    link_base: str | None = None
+
+    def claim_url(self, c: Claim) -> str | None:
+        """The claim's page in the review app, or None when the app's address is not set."""
+        if not self.link_base:
+            return None
+        parts = (quote(p, safe="") for p in (c.period, c.unit_code, c.indicator_code))
+        return f"{self.link_base}/chi-tieu/" + "/".join(parts)
 
     def changes(self) -> dict[str, UnitChange]:
         """{unit: its change of verified score and rank since the previous period, by indicator}."""
@@ -131,4 +141,5 @@ def gather(session: Session, period: str, as_of: dt.datetime | None = None) -> R
     policies = {fw.id: policy_words(fw.policy) for fw in frameworks.values()}
     return ReportContext(period, claims, scores, names, ind, mains, Counter(c.outcome for c in claims),
                          freshness, as_of, latest_decisions(session, period), types, policies,
-                         before, before_claims, before_scores)
+                         before, before_claims, before_scores,
+                         (read("DTI_REVIEW_PUBLIC_URL") or "").rstrip("/") or None)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.formatting.rule import CellIsRule, FormulaRule
-from openpyxl.styles import PatternFill
+from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy.orm import Session
@@ -78,6 +78,7 @@ CHANGE_COLUMNS = [
     Column("Chỉ số đóng góp nhiều nhất", 48, wrap=True),
 ]
 TOP_CHANGE_STEPS = 5
+LINK_FONT = Font(color="0563C1", underline="single")
 # The workbook's own times are fixed so the same inputs give the same bytes.
 FIXED_TIME = dt.datetime(2025, 1, 1)
 
@@ -111,6 +112,11 @@ def _claims_sheet(wb: Workbook, ctx: ReportContext, name: str, title: str, subti
     title_block(ws, len(columns), title, ctx.period, made_on, subtitle)
     header(ws, columns)
     last = write_rows(ws, columns, [_claim_cells(ctx, c) + _decision_cells(ctx, c) for c in claims])
+    if ctx.link_base:  # the indicator code opens the claim's page in the review app
+        for row, c in enumerate(claims, start=HEADER_ROW + 1):
+            cell = ws.cell(row=row, column=3)
+            cell.hyperlink = ctx.claim_url(c)
+            cell.font = LINK_FONT
     _highlight_claims(ws, len(columns), last)
     signatures(ws, last, len(columns), made_on)
     print_setup(ws, len(columns))

@@ -271,6 +271,8 @@ def report_data(ctx: ReportContext) -> dict:
         "ranking": [ranking_row(s) for s in ranking],
         "changes": change_rows(ctx),
         "previous": ctx.previous_period,
+        # the review app's address and the period, to link each row to its claim page (null: no links)
+        "link": {"base": ctx.link_base, "period": ctx.period} if ctx.link_base else None,
         "charts": {
             "points": points_by_unit(ctx, look),
             "indicators": discrepancies_by_indicator(ctx),

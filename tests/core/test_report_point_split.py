@@ -219,3 +219,23 @@ def test_gather_reads_the_previous_period_from_the_warehouse(warehouse, tmp_path
     assert row["pt"] == 1.0 and row["dt"] == f.signed_points(total - 1) and row["pr"] == 2
     sheet = {r["Mã đơn vị"]: r for r in _table(load_workbook(path)["So với kỳ trước"])}
     assert sheet["D01"]["Chênh điểm"] == pytest.approx(float(total - 1))
+
+
+def test_rows_link_to_their_claim_pages_only_when_the_apps_address_is_set(tmp_path):
+    ctx = big_context(2)
+    assert _data(render_report(ctx))["link"] is None
+    assert build_workbook(ctx)["Tất cả chỉ số"].cell(row=HEADER + 1, column=3).hyperlink is None
+    ctx.link_base = "https://dti.example.gov.vn"
+    assert _data(render_report(ctx))["link"] == {"base": "https://dti.example.gov.vn", "period": PERIOD}
+    ws = build_workbook(ctx)["Tất cả chỉ số"]
+    cell = ws.cell(row=HEADER + 1, column=3)
+    assert cell.hyperlink.target == f"https://dti.example.gov.vn/chi-tieu/{PERIOD}/{ws.cell(row=HEADER + 1, column=1).value}/{cell.value}"
+
+
+def test_gather_takes_the_apps_address_from_the_setting(warehouse, monkeypatch):
+    seed_review(warehouse)
+    monkeypatch.setenv("DTI_REVIEW_PUBLIC_URL", "http://127.0.0.1:8765/")
+    with session_scope(warehouse) as s:
+        ctx = gather(s, PERIOD)
+    assert ctx.link_base == "http://127.0.0.1:8765"
+    assert ctx.claim_url(ctx.claims[0]).startswith(f"http://127.0.0.1:8765/chi-tieu/{PERIOD}/")

@@ -28,6 +28,10 @@
       return html;
     };
   }
+  function claimLink(d) {  // the claim's page in the review app, when its address was set
+    if (!D.link) { return null; }
+    return D.link.base + "/chi-tieu/" + [D.link.period, d.u, d.i].map(encodeURIComponent).join("/");
+  }
   function text(a, b) { return COLLATOR.compare(a || "", b || ""); }
   function number(a, b, _ra, _rb, _col, dir) {  // typed values: no parsing per comparison; blanks always last
     if (a == null) { return b == null ? 0 : (dir === "asc" ? 1 : -1); }
@@ -84,7 +88,12 @@
       num("Điểm bị ảnh hưởng", "pas", "past"),
       {title: "Đơn vị", field: "uo", sorter: number, formatter: show("un", "u"), headerSortStartingDir: "asc",
        minWidth: 170, widthGrow: 2},
-      {title: "Chỉ số", field: "io", sorter: number, formatter: show("i"), headerSortStartingDir: "asc", minWidth: 66},
+      {title: "Chỉ số", field: "io", sorter: number, headerSortStartingDir: "asc", minWidth: 66,
+       formatter: function (cell) {
+         var d = cell.getRow().getData(), url = claimLink(d);
+         return url ? '<a href="' + esc(url) + '" target="_blank" rel="noopener" title="Mở trang chỉ tiêu / open ' +
+           'the claim page">' + esc(d.i) + " ↗</a>" : esc(d.i);
+       }},
       {title: "Tên chỉ số", field: "in", sorter: text, formatter: show("in"), minWidth: 180, widthGrow: 3},
       {title: "Nguồn", field: "src", sorter: text, formatter: function (cell) {
         var d = cell.getRow().getData();
