@@ -141,13 +141,15 @@ def role_of(metric: str, rec: Record) -> RecordRole:
 def _described(metric: str, rec: Record) -> dict:
     label, fields = RECORD_FIELDS[type(rec.row)]
     role = role_of(metric, rec)
-    return {"kind": label, "source_id": rec.row.source_id, "fields": [(f, getattr(rec.row, f)) for f in fields],
-            "deleted": rec.row.deleted, "role": role.value, "role_label": role.vi}
+    return {"kind": label, "source_id": rec.row.source_id, "deleted": rec.row.deleted,
+            "fields": [(f, getattr(rec.row, f)) for f in fields], "role": role.value, "role_label": role.vi}
 
 
-def drill_down(session: Session, row: ClaimLedgerRow, page: int = 1, per_page: int = MAX_RECORDS) -> DrillDown:
+def drill_down(session: Session, row: ClaimLedgerRow, page: int = 1,
+               per_page: int = MAX_RECORDS) -> DrillDown:
     """Page `page` of every record behind the claim's value, read by the metric's own rule, each marked
-    numerator or denominator-only, with the true counts. A claim without a metric rule shows the ledger's ids."""
+    numerator or denominator-only, with the true counts. A claim without a metric rule shows the ledger's
+    ids."""
     metric, window = _metric_window(row)
     if metric is None:
         return DrillDown(None, None, source_records(session, row))

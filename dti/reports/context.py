@@ -29,14 +29,15 @@ from dti.warehouse.models import Unit
 PROVISIONAL_MARK = "tạm"
 PROVISIONAL_LEGEND = (
     "«tạm»: hạng dựa trên điểm tạm tính (chỉ số chưa kiểm chứng được hoặc minh chứng chưa được kiểm tra); "
-    "không tính các điểm này thì hạng sẽ khác / the rank rests on provisional points: without them it would differ"
+    "không tính các điểm này thì hạng sẽ khác / the rank rests on provisional points: without them it would "
+    "differ"
 )
 
 
 def policy_words(policy: Policy) -> str:
     """How the verified ranking counts provisional points, in words (Vietnamese, then English)."""
     if policy.provisional_points == "exclude":
-        return ("Hạng thẩm định không tính điểm tạm tính / the verified ranking leaves provisional points out")
+        return "Hạng thẩm định không tính điểm tạm tính / the verified ranking leaves provisional points out"
     if policy.provisional_points == "discount":
         share = percent(policy.provisional_discount, 0)
         return (f"Hạng thẩm định chỉ tính {share} điểm tạm tính / the verified ranking counts provisional "

@@ -74,7 +74,8 @@ CHANGE_COLUMNS = [
     Column("Mã đơn vị", 16), Column("Tên đơn vị", 30, wrap=True), Column("Loại đơn vị", 22, wrap=True),
     Column("Kỳ trước", 10), Column("DTI kỳ trước", 9, DTI), Column("DTI kỳ này", 9, DTI),
     Column("Hạng kỳ trước", 9), Column("Hạng kỳ này", 9), Column("Thay đổi hạng", 9),
-    Column("Điểm kỳ trước", 11, POINTS), Column("Điểm kỳ này", 11, POINTS), Column("Chênh điểm", 10, SIGNED_POINTS),
+    Column("Điểm kỳ trước", 11, POINTS), Column("Điểm kỳ này", 11, POINTS),
+    Column("Chênh điểm", 10, SIGNED_POINTS),
     Column("Chỉ số đóng góp nhiều nhất", 48, wrap=True),
 ]
 TOP_CHANGE_STEPS = 5
@@ -147,7 +148,8 @@ def _ranking_sheet(wb: Workbook, ctx: ReportContext, made_on: dt.date) -> None:
              ctx.unit_names.get(s.unit_code, ""), s.self_total, s.verified_total,
              s.verified_total - s.self_total,
              s.max_points, s.self_dti, s.verified_dti, s.discrepancies, s.ranking_dti, s.measured_points,
-             s.evidence_points, s.provisional_points, s.coverage, PROVISIONAL_MARK if s.rank_on_provisional else None,
+             s.evidence_points, s.provisional_points, s.coverage,
+             PROVISIONAL_MARK if s.rank_on_provisional else None,
              ", ".join(f"{m['indicator_code']} ({signed_points(Decimal(m['points']))})" for m in s.movers)]
             for s in ranking]
     last = write_rows(ws, RANKING_COLUMNS, rows)

@@ -70,19 +70,28 @@ def test_the_report_shows_each_units_point_split_and_coverage(ctx, html):
     for s in ctx.scores:
         row = ranking[s.unit_code]
         assert (row["mpt"], row["ept"], row["ppt"], row["covt"]) == (
-            f.points(s.measured_points), f.points(s.evidence_points), f.points(s.provisional_points),
-            f.percent(s.coverage))
+            f.points(s.measured_points),
+            f.points(s.evidence_points),
+            f.points(s.provisional_points),
+            f.percent(s.coverage),
+        )
         # and the scorecard says it in words a council member reads
-        assert (f"đo từ hệ thống {f.points(s.measured_points)} · minh chứng đã kiểm tra "
-                f"{f.points(s.evidence_points)} · tạm tính {f.points(s.provisional_points)} · "
-                f"độ phủ {f.percent(s.coverage)}") in html
+        assert (
+            f"đo từ hệ thống {f.points(s.measured_points)} · minh chứng đã kiểm tra "
+            f"{f.points(s.evidence_points)} · tạm tính {f.points(s.provisional_points)} · "
+            f"độ phủ {f.percent(s.coverage)}"
+        ) in html
 
 
 def test_ranks_resting_on_provisional_points_are_marked_with_a_legend(ctx, html):
     ranking = {r["u"]: r for r in _data(html)["ranking"]}
     for s in ctx.scores:
         assert ranking[s.unit_code]["vrp"] is s.rank_on_provisional
-        shown = f"hạng {s.verified_rank} ({PROVISIONAL_MARK})" if s.rank_on_provisional else f"hạng {s.verified_rank})"
+        shown = (
+            f"hạng {s.verified_rank} ({PROVISIONAL_MARK})"
+            if s.rank_on_provisional
+            else f"hạng {s.verified_rank})"
+        )
         assert shown in html, s.unit_code
     legend = re.search(r'<p class="note" id="provisional-legend">(.*?)</p>', html, re.S).group(1)
     assert "«tạm»" in legend and "điểm tạm tính" in legend
@@ -93,7 +102,10 @@ def test_ranks_resting_on_provisional_points_are_marked_with_a_legend(ctx, html)
     ("policy", "words"),
     [
         (Policy(), "tính đủ điểm tạm tính"),
-        (Policy(provisional_points="discount", provisional_discount=Decimal("0.3")), "chỉ tính 30 % điểm tạm tính"),
+        (
+            Policy(provisional_points="discount", provisional_discount=Decimal("0.3")),
+            "chỉ tính 30 % điểm tạm tính",
+        ),
         (Policy(provisional_points="exclude"), "không tính điểm tạm tính"),
     ],
 )
@@ -201,14 +213,39 @@ def test_gather_reads_the_previous_period_from_the_warehouse(warehouse, tmp_path
     seed_review(warehouse)
     with session_scope(warehouse) as s:
         now = s.get(UnitScore, ("D01", PERIOD))
-        s.add(ClaimLedgerRow(unit_code="D01", period=PREVIOUS, indicator_code="F5", framework_id=FRAMEWORK,
-                             main_index_code="F", source="DVC", measure="rate", max_points=Decimal("40"),
-                             self_value=Decimal("0.5"), self_points=Decimal("1"), outcome="verified",
-                             verified_value=Decimal("0.5"), verified_points=Decimal("1")))
-        s.add(UnitScore(unit_code="D01", period=PREVIOUS, framework_id=FRAMEWORK, unit_type="dept_tthc",
-                        max_points=Decimal(1000), self_total=Decimal(1), verified_total=Decimal(1),
-                        self_dti=Decimal("0.001"), verified_dti=Decimal("0.001"), self_rank=2, verified_rank=2,
-                        rank_change=0))
+        s.add(
+            ClaimLedgerRow(
+                unit_code="D01",
+                period=PREVIOUS,
+                indicator_code="F5",
+                framework_id=FRAMEWORK,
+                main_index_code="F",
+                source="DVC",
+                measure="rate",
+                max_points=Decimal("40"),
+                self_value=Decimal("0.5"),
+                self_points=Decimal("1"),
+                outcome="verified",
+                verified_value=Decimal("0.5"),
+                verified_points=Decimal("1"),
+            )
+        )
+        s.add(
+            UnitScore(
+                unit_code="D01",
+                period=PREVIOUS,
+                framework_id=FRAMEWORK,
+                unit_type="dept_tthc",
+                max_points=Decimal(1000),
+                self_total=Decimal(1),
+                verified_total=Decimal(1),
+                self_dti=Decimal("0.001"),
+                verified_dti=Decimal("0.001"),
+                self_rank=2,
+                verified_rank=2,
+                rank_change=0,
+            )
+        )
         total = now.verified_total
     with session_scope(warehouse) as s:
         ctx = gather(s, PERIOD)
@@ -229,7 +266,10 @@ def test_rows_link_to_their_claim_pages_only_when_the_apps_address_is_set(tmp_pa
     assert _data(render_report(ctx))["link"] == {"base": "https://dti.example.gov.vn", "period": PERIOD}
     ws = build_workbook(ctx)["Tất cả chỉ số"]
     cell = ws.cell(row=HEADER + 1, column=3)
-    assert cell.hyperlink.target == f"https://dti.example.gov.vn/chi-tieu/{PERIOD}/{ws.cell(row=HEADER + 1, column=1).value}/{cell.value}"
+    assert (
+        cell.hyperlink.target
+        == f"https://dti.example.gov.vn/chi-tieu/{PERIOD}/{ws.cell(row=HEADER + 1, column=1).value}/{cell.value}"
+    )
 
 
 def test_gather_takes_the_apps_address_from_the_setting(warehouse, monkeypatch):

@@ -35,8 +35,17 @@ def province(tmp_path_factory):
     with session_scope(url) as s:
         at = dt.datetime(2026, 1, 6, tzinfo=dt.UTC)
         for name, role, unit in (("hoidong", "council", None), ("donvi", "submitter", "000.00.01.H33")):
-            s.add(User(username=name, full_name=name, password_hash=password_hash(), role=role, unit_code=unit,
-                       active=True, created_at=at))
+            s.add(
+                User(
+                    username=name,
+                    full_name=name,
+                    password_hash=password_hash(),
+                    role=role,
+                    unit_code=unit,
+                    active=True,
+                    created_at=at,
+                )
+            )
     return url
 
 
@@ -55,7 +64,9 @@ def biggest(province, request):
             rows = [r for r in rows if _counts_records(r)]
         row = max(rows, key=lambda r: (r.record_count or 0, r.unit_code, r.indicator_code))
         s.expunge(row)
-    assert row.record_count > MAX_RECORD_IDS and row.record_count > MAX_RECORDS  # the ledger alone cannot list them
+    assert (
+        row.record_count > MAX_RECORD_IDS and row.record_count > MAX_RECORDS
+    )  # the ledger alone cannot list them
     return row
 
 
@@ -91,7 +102,7 @@ def test_the_claim_page_pages_through_every_record(province, biggest):
     pages = -(-total // MAX_RECORDS)
     shown = f"{total:,}".replace(",", ".")
     assert f"<strong>1–100</strong> trên <strong>{shown}</strong>" in first
-    assert f"Trang <span class=\"en\">/ page</span> 1 / {pages}" in first
+    assert f'Trang <span class="en">/ page</span> 1 / {pages}' in first
     seen: list[tuple[str, str]] = []
     for page in range(1, pages + 1):
         html = b.get(_url(biggest, f"?trang={page}")).get_data(as_text=True)
@@ -101,7 +112,9 @@ def test_the_claim_page_pages_through_every_record(province, biggest):
     ids = [i for _role, i in seen]
     assert len(set(ids)) == total == len(ids)
     with session_scope(province) as s:
-        metric, window = _metric_window(s.get(ClaimLedgerRow, (biggest.unit_code, PERIOD, biggest.indicator_code)))
+        metric, window = _metric_window(
+            s.get(ClaimLedgerRow, (biggest.unit_code, PERIOD, biggest.indicator_code))
+        )
         expected = [r.row.source_id for r in all_records(s, metric, biggest.unit_code, window)]
     assert ids == expected  # every record, in source-id order
     if _counts_records(biggest):
@@ -112,8 +125,10 @@ def test_the_claim_page_pages_through_every_record(province, biggest):
         assert {role for role, _i in seen} == {"source"}
     # the English name of the parameter pages too; a page past the end shows the last one
     assert ROW_ID.findall(b.get(_url(biggest, "?page=2")).get_data(as_text=True)) == seen[100:200]
-    assert ROW_ID.findall(b.get(_url(biggest, f"?trang={pages + 5}")).get_data(as_text=True)) == \
-        seen[(pages - 1) * MAX_RECORDS:]
+    assert (
+        ROW_ID.findall(b.get(_url(biggest, f"?trang={pages + 5}")).get_data(as_text=True))
+        == seen[(pages - 1) * MAX_RECORDS :]
+    )
 
 
 def test_the_csv_has_every_record_with_a_bom_and_its_role(province, biggest):
@@ -142,11 +157,17 @@ def test_another_units_submitter_cannot_download_the_records(province, biggest):
 
 def test_a_count_metric_marks_the_records_it_counts(province):
     with session_scope(province) as s:
-        row = s.scalars(sa.select(ClaimLedgerRow).where(ClaimLedgerRow.period == PERIOD,
-                                                        ClaimLedgerRow.record_count > 0,
-                                                        ClaimLedgerRow.source == "SEC",
-                                                        ClaimLedgerRow.measure == "count")
-                        .order_by(ClaimLedgerRow.unit_code).limit(1)).first()
+        row = s.scalars(
+            sa.select(ClaimLedgerRow)
+            .where(
+                ClaimLedgerRow.period == PERIOD,
+                ClaimLedgerRow.record_count > 0,
+                ClaimLedgerRow.source == "SEC",
+                ClaimLedgerRow.measure == "count",
+            )
+            .order_by(ClaimLedgerRow.unit_code)
+            .limit(1)
+        ).first()
         assert row is not None
         s.expunge(row)
     b = Browser(create_app(url=province), "hoidong")

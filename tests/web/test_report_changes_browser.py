@@ -47,8 +47,10 @@ def page(ctx, tmp_path_factory):
 
 
 def test_ranks_on_provisional_points_show_the_mark(ctx, page):
-    cells = page.eval_on_selector_all("#ranking .tabulator-row .tabulator-cell[tabulator-field='vr']",
-                                      "cs => cs.map(c => c.innerText.trim())")
+    cells = page.eval_on_selector_all(
+        "#ranking .tabulator-row .tabulator-cell[tabulator-field='vr']",
+        "cs => cs.map(c => c.innerText.trim())",
+    )
     marked = sum(1 for text in cells if text.endswith("tạm"))
     assert marked == sum(1 for s in ctx.scores if s.rank_on_provisional) > 0
 
@@ -67,8 +69,9 @@ def test_the_change_table_and_the_waterfall_are_drawn(ctx, page):
 
 
 def test_each_claim_row_links_to_its_claim_page(ctx, page):
-    hrefs = page.eval_on_selector_all("#claims .tabulator-row .tabulator-cell[tabulator-field='io'] a",
-                                      "as => as.map(a => a.href)")
+    hrefs = page.eval_on_selector_all(
+        "#claims .tabulator-row .tabulator-cell[tabulator-field='io'] a", "as => as.map(a => a.href)"
+    )
     assert hrefs and all(h.startswith(f"{BASE}/chi-tieu/2025-R3/000.00.") for h in hrefs)
     assert not page.errors
     assert all(url.startswith("file://") or url.startswith("data:") for url in page.requests), page.requests
