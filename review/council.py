@@ -15,7 +15,7 @@ from flask import (
     url_for,
 )
 
-from dti.appraisal import claims, decision_history, decisions, evidence, explanations, records, risk
+from dti.appraisal import claims, decision_history, decisions, evidence, explanations, readings, records, risk
 from dti.appraisal.accounts import EXPLANATION_ROLES
 from dti.appraisal.errors import ReviewError
 from dti.appraisal.phases import get_phase, periods
@@ -79,7 +79,7 @@ def claim(period, unit, indicator):
             states=decision_history.decision_states(s, history),
             pending=decision_history.pending_decision(s, row),
             requests=explanations.explanation_requests(s, row.unit_code, row.period, row.indicator_code),
-            files=evidence.evidence_for_claim(s, row),
+            readings=readings.claim_readings(s, row),
             drill=records.drill_down(s, row, page_arg()),
             citations=records.citations_for(s, row),
             snapshot=evidence.evidence_snapshot(s, row),
