@@ -18,7 +18,7 @@ from dti.framework import Period
 from dti.framework.metric_catalogue import METRICS, MetricDef
 from dti.metrics.records import Record, RecordCounts, all_records, record_counts, record_page, rule_for
 from dti.settings import TZ
-from dti.vocabulary import Measure, RecordRole
+from dti.vocabulary import DossierChannel, DossierStatus, Measure, RecordRole
 from dti.warehouse.models import (
     ClaimLedgerRow,
     EvidenceCitation,
@@ -52,6 +52,39 @@ RECORD_FIELDS = {
     RawStaff: ("Cán bộ ký số", ("eligible_signer", "personal_certificate")),
     RawProcedure: ("Thủ tục hành chính", ("procedure_code", "name_vi", "service_level")),
 }
+# The fields' names as the claim page prints them (the CSV keeps the column names).
+FIELD_LABELS = {
+    "dossier_code": "mã hồ sơ", "procedure_code": "mã TTHC", "channel": "kênh nộp", "received_at": "tiếp nhận",
+    "due_at": "hẹn trả", "finished_at": "hoàn thành", "status": "trạng thái", "direction": "chiều",
+    "number": "số", "notation": "ký hiệu", "issue_date": "ngày ban hành", "digitally_signed": "ký số",
+    "via_axis": "qua trục liên thông", "confidential": "mật", "detected_at": "phát hiện", "severity": "mức độ",
+    "category": "loại", "resolved_at": "xử lý xong", "sla_hours": "thời hạn xử lý (giờ)", "as_of": "ngày kiểm kê",
+    "workstations": "máy trạm", "managed_endpoints": "máy có phòng chống mã độc", "systems": "hệ thống",
+    "monitored_systems": "hệ thống được giám sát", "eligible_signer": "thuộc diện ký số",
+    "personal_certificate": "có chứng thư cá nhân", "name_vi": "tên", "service_level": "mức độ trực tuyến",
+}
+# Codes shown by their Vietnamese label.
+FIELD_TERMS = {"channel": DossierChannel, "status": DossierStatus}
+DIRECTIONS = {"in": "đến", "out": "đi"}
+SERVICE_LEVELS = {"full": "toàn trình", "partial": "một phần", "info": "cung cấp thông tin"}
+
+
+def field_text(name: str, value):
+    """A record field as the claim page prints it: yes/no in words, codes by their label; times and dates are
+    left to the page's own format."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "có" if value else "không"
+    if name in FIELD_TERMS:
+        return FIELD_TERMS[name].label(str(value), default=str(value))
+    if name == "direction":
+        return DIRECTIONS.get(value, value)
+    if name == "service_level":
+        return SERVICE_LEVELS.get(value, value)
+    return value
+
+
 # How a citation checked out against the document system.
 CITATION_STATUSES = {"found": "Tìm thấy", "not_found": "Không tìm thấy", "date_mismatch": "Sai ngày"}
 
@@ -142,7 +175,8 @@ def _described(metric: str, rec: Record) -> dict:
     label, fields = RECORD_FIELDS[type(rec.row)]
     role = role_of(metric, rec)
     return {"kind": label, "source_id": rec.row.source_id, "deleted": rec.row.deleted,
-            "fields": [(f, getattr(rec.row, f)) for f in fields], "role": role.value, "role_label": role.vi}
+            "fields": [(FIELD_LABELS.get(f, f), field_text(f, getattr(rec.row, f))) for f in fields],
+            "role": role.value, "role_label": role.vi}
 
 
 def drill_down(session: Session, row: ClaimLedgerRow, page: int = 1,
