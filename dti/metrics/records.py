@@ -184,10 +184,13 @@ def record_counts(session: Session, metric: str, unit: str, window: Window) -> R
     if rule is None:
         return None
     t, where = _where(rule, unit, window)
+    if rule.numerator is None:
+        total = session.execute(sa.select(sa.func.count()).select_from(t).where(where)).scalar_one()
+        return RecordCounts(int(total), None)
     total, num = session.execute(
         sa.select(sa.func.count(), sa.func.sum(_flag(rule, t, window))).select_from(t).where(where)
     ).one()
-    return RecordCounts(int(total), None if rule.numerator is None else int(num or 0))
+    return RecordCounts(int(total), int(num or 0))
 
 
 def _records(

@@ -78,21 +78,43 @@ def test_every_metric_has_a_record_rule():
     assert set(RULES) == set(METRICS)
 
 
-def test_record_counts_equal_the_metrics_numerator_and_denominator(province):
-    checked = 0
-    with session_scope(province) as s:
+def _check_counts(url: str) -> dict[tuple[str, str], list[str]]:
+    """Every claim's record counts against its ledger row; returns each claim's record ids, in order."""
+    ids = {}
+    with session_scope(url) as s:
         for row in s.scalars(sa.select(ClaimLedgerRow).where(ClaimLedgerRow.period == PERIOD)):
             metric, window = _metric_window(row)
             if metric is None or row.objective_value is None:
                 continue
             counts = record_counts(s, metric, row.unit_code, window)
-            assert counts.total == row.record_count, (row.unit_code, row.indicator_code)
+            key = (row.unit_code, row.indicator_code)
+            assert counts.total == row.record_count, key
             if counts.numerator is not None and row.objective_numerator is not None:
-                assert counts.numerator == row.objective_numerator, (row.unit_code, row.indicator_code)
+                assert counts.numerator == row.objective_numerator, key
             if METRICS[metric].measure == "rate" and counts.numerator is not None:
-                assert counts.total == row.objective_denominator, (row.unit_code, row.indicator_code)
-            checked += 1
-    assert checked > 50
+                assert counts.total == row.objective_denominator, key
+            ids[key] = [r.row.source_id for r in all_records(s, metric, row.unit_code, window)]
+            assert len(ids[key]) == counts.total, key
+    assert len(ids) > 50
+    return ids
+
+
+def test_record_counts_equal_the_metrics_numerator_and_denominator(province):
+    _check_counts(province)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "backend",
+    [
+        pytest.param("postgres", marks=pytest.mark.postgres),
+        pytest.param("mariadb", marks=pytest.mark.mariadb),
+    ],
+)
+def test_every_backend_lists_the_same_records(backend, request, tmp_path, province):
+    url = request.getfixturevalue("pg_url" if backend == "postgres" else "mariadb_url")
+    verified_province(tmp_path / "sim", url)
+    assert _check_counts(url) == _check_counts(province)
 
 
 def test_the_claim_page_pages_through_every_record(province, biggest):
