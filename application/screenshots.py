@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime as dt
-import os
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -79,14 +78,13 @@ def review_app(work: Path) -> Iterator[tuple[str, str]]:
     (its base URL, the path of the claim with the most records)."""
     url = _warehouse_url(work)
     wh = Warehouse(url)
-    saved = os.environ.get("DTI_DATA_DIR")
-    os.environ["DTI_DATA_DIR"] = str(work)  # keys the app generates (session, audit) stay in `work`
     with wh.transaction() as s:
         create_user(s, USER, Role.COUNCIL, PASSWORD, None, "Thành viên Hội đồng")
         row = s.scalars(sa.select(ClaimLedgerRow).where(ClaimLedgerRow.period == PERIOD).order_by(
             ClaimLedgerRow.record_count.desc(), ClaimLedgerRow.unit_code, ClaimLedgerRow.indicator_code)).first()
         path = f"/chi-tieu/{row.period}/{row.unit_code}/{row.indicator_code}"
-    settings = dataclasses.replace(get_settings(), database_url=url)
+    # the session key the app generates stays in `work`
+    settings = dataclasses.replace(get_settings(), data_dir=work, database_url=url)
     server = make_server("127.0.0.1", 0, create_app(settings, url=url), threaded=True,
                          request_handler=_Quiet)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -96,10 +94,7 @@ def review_app(work: Path) -> Iterator[tuple[str, str]]:
     finally:
         server.shutdown()
         thread.join()
-        if saved is None:
-            os.environ.pop("DTI_DATA_DIR", None)
-        else:
-            os.environ["DTI_DATA_DIR"] = saved
+
 
 
 def shoot(html: Path, out: Path, app: tuple[str, str] | None = None) -> list[Path]:
