@@ -24,6 +24,8 @@ class Rules(NamedTuple):
     public: sa.ColumnElement  # outgoing and not confidential (confidential documents are left out)
     inter: sa.ColumnElement  # public and sent to another agency
     axis_ok: sa.ColumnElement  # sent over the national document axis without failing
+    work_files: sa.ColumnElement  # work files (hồ sơ công việc)
+    online: sa.ColumnElement  # work files handled online
 
 
 def rules(r, window) -> Rules:
@@ -36,7 +38,9 @@ def rules(r, window) -> Rules:
     public = sa.and_(outgoing, sa.not_(r.c.confidential))  # confidential documents are left out
     inter = sa.and_(public, r.c.inter_agency)
     axis_ok = sa.and_(r.c.via_axis, bytewise(sa.func.coalesce(r.c.axis_status, "")) != "fail")
-    return Rules(base, head, meeting, directive, public, inter, axis_ok)
+    work_files = r.c.work_file
+    online = sa.and_(work_files, r.c.work_file_online)
+    return Rules(base, head, meeting, directive, public, inter, axis_ok, work_files, online)
 
 
 def staff_rules(st):
@@ -47,7 +51,7 @@ def staff_rules(st):
 def submit(run, units: list[str], window, reading: Reading):
     """Submit the DOC queries through `run`; returns how to put their results together ({unit: {metric: …}})."""
     r = reading.table(RawDocument)
-    base, head, meeting, directive, public, inter, axis_ok = rules(r, window)
+    base, head, meeting, directive, public, inter, axis_ok, work_files, online = rules(r, window)
     ids = run(
         first_ids,
         r,
@@ -58,7 +62,7 @@ def submit(run, units: list[str], window, reading: Reading):
             "not_by_head": fails(directive, head),
             "not_signed": sa.and_(public, sa.not_(r.c.digitally_signed)),
             "not_axis": fails(inter, axis_ok),
-            "not_online": sa.and_(r.c.work_file, sa.not_(r.c.work_file_online)),
+            "not_online": sa.and_(work_files, sa.not_(r.c.work_file_online)),
         },
     )
     counted = run(
@@ -74,8 +78,8 @@ def submit(run, units: list[str], window, reading: Reading):
             "signed": sa.and_(public, r.c.digitally_signed),
             "inter": inter,
             "axis": sa.and_(inter, axis_ok),
-            "work_files": r.c.work_file,
-            "online": sa.and_(r.c.work_file, r.c.work_file_online),
+            "work_files": work_files,
+            "online": online,
         },
     )
     st = RawStaff.__table__

@@ -139,8 +139,8 @@ RULES: dict[str, RecordRule] = {
     ),
     "doc_online_workfile_rate": RecordRule(
         RawDocument,
-        _documents(lambda x, r: sa.and_(x.base, r.c.work_file)),
-        lambda r, _w: r.c.work_file_online,
+        _documents(lambda x, r: sa.and_(x.base, x.work_files)),
+        _documents(lambda x, r: x.online),
     ),
     "doc_personal_signature_rate": RecordRule(
         RawStaff, lambda st, _w: doc.staff_rules(st), lambda st, _w: st.c.personal_certificate
