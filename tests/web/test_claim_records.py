@@ -198,3 +198,19 @@ def test_a_count_metric_marks_the_records_it_counts(province):
     assert sum(r["vai_tro"] == "counted" for r in rows) == row.objective_value  # … and the late ones counted
     assert {r["vai_tro"] for r in rows} <= {"counted", "not_counted"}
     assert "Được đếm" in b.get(_url(row)).get_data(as_text=True) or row.objective_value == 0
+
+
+def test_a_claim_no_system_measures_says_so_and_exports_an_empty_list(province):
+    with session_scope(province) as s:
+        row = s.scalars(
+            sa.select(ClaimLedgerRow)
+            .where(ClaimLedgerRow.period == PERIOD, ClaimLedgerRow.source == "EVD")
+            .order_by(ClaimLedgerRow.unit_code, ClaimLedgerRow.indicator_code)
+            .limit(1)
+        ).first()
+        s.expunge(row)
+    b = Browser(create_app(url=province), "hoidong")
+    html = b.get(_url(row)).get_data(as_text=True)
+    assert "Chỉ tiêu không tính từ hệ thống nguồn" in html and 'id="records-csv"' not in html
+    text = b.get(_url(row, "/ban-ghi.csv")).get_data().decode("utf-8-sig")
+    assert text.splitlines() == ["loai_ban_ghi,ma_ban_ghi,vai_tro,vai_tro_ten"]
