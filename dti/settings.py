@@ -126,6 +126,9 @@ GROUPS: dict[str, tuple[Setting, ...]] = {
         _s("DTI_REVIEW_CONNECTION_LIMIT", "100", "Open connections `dti review serve` accepts at once"),
         _s("DTI_REVIEW_SECURE_COOKIE", "false", "Set to true when the review app is served over HTTPS, so the "
                                                 "session cookie is only sent over TLS"),
+        _s("DTI_REVIEW_PUBLIC_URL", "", "Address people open the review app at (e.g. https://dti.example.gov.vn or "
+                                        "http://127.0.0.1:8765); set, each row of report.html and council.xlsx "
+                                        "links to its claim page there (unset: no links)"),
     ),
     "appraisal": (
         _s("DTI_RISK_JUMP_SHARE", "0.25", "A self-score this share of the indicator's maximum above the unit's "

@@ -274,6 +274,16 @@ class DossierChannel(Term):
     POSTAL = "3", "Bưu chính công ích", "by post"
 
 
+class RecordRole(Term):
+    """What a source record is to the value it stands behind (the claim page's drill-down)."""
+
+    NUMERATOR = "numerator", "Tử số", "numerator"
+    DENOMINATOR_ONLY = "denominator_only", "Chỉ mẫu số", "denominator only"
+    COUNTED = "counted", "Được đếm", "counted"
+    NOT_COUNTED = "not_counted", "Trong phạm vi, không được đếm", "in scope, not counted"
+    SOURCE = "source", "Bản ghi nguồn", "source record"
+
+
 class DossierStatus(Term):
     PROCESSING = "processing", "Đang xử lý", "in process"
     PAUSED = "paused", "Tạm dừng, chờ bổ sung", "paused for supplements"

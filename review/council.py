@@ -3,7 +3,17 @@ approvals and explanation requests."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 
 from dti.appraisal import claims, decision_history, decisions, evidence, explanations, readings, records, risk
 from dti.appraisal.accounts import EXPLANATION_ROLES
@@ -12,7 +22,7 @@ from dti.appraisal.phases import get_phase, periods
 from dti.verification.history import previous_claim
 from dti.vocabulary import Action, Role
 from review.formatting import fmt_points
-from review.web import db, form_int, login_required, period_arg
+from review.web import db, form_int, login_required, page_arg, period_arg
 
 bp = Blueprint("council", __name__)
 
@@ -70,13 +80,30 @@ def claim(period, unit, indicator):
             pending=decision_history.pending_decision(s, row),
             requests=explanations.explanation_requests(s, row.unit_code, row.period, row.indicator_code),
             readings=readings.claim_readings(s, row),
-            records=records.source_records(s, row),
-            record_total=len(row.record_ids or []),
+            drill=records.drill_down(s, row, page_arg()),
             citations=records.citations_for(s, row),
             snapshot=evidence.evidence_snapshot(s, row),
             threshold=decisions.four_eyes_points(),
             can_decide=g.user.role == Role.COUNCIL,
         )
+
+
+@bp.get("/chi-tieu/<period>/<unit>/<indicator>/ban-ghi.csv")
+@login_required()
+def claim_records_csv(period, unit, indicator):
+    """Every record behind the claim's objective value, as a CSV with a BOM (read from the warehouse as it
+    is sent, so a claim over a million records needs no more memory than one over a hundred)."""
+    with db() as s:
+        row = claims.claim_for(s, g.user, period, unit, indicator)
+        key = (row.period, row.unit_code, row.indicator_code)
+
+    def body():
+        with db() as s:
+            yield from records.records_csv(s, claims.get_claim(s, *key))
+
+    name = f"ban-ghi_{key[1]}_{key[0]}_{key[2]}.csv"
+    return Response(stream_with_context(body()), mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 def _flash_decision(result: decisions.DecisionResult, action: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from dti import formatting
 from dti.settings import TZ
 
 
@@ -41,4 +42,4 @@ def fmt_value(value, measure: str | None = None) -> str:
     return text.replace(".", ",")
 
 
-FILTERS = {"vn_time": vn_time, "value": fmt_value, "pts": fmt_points, "pct": fmt_pct}
+FILTERS = {"int_vn": formatting.integer, "vn_time": vn_time, "value": fmt_value, "pts": fmt_points, "pct": fmt_pct}

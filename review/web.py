@@ -52,6 +52,12 @@ def period_arg(s: Session) -> str | None:
     return known[0] if known else None
 
 
+def page_arg() -> int:
+    """The page a listing asks for (?trang=, or ?page=), from 1; anything else is the first page."""
+    raw = request.args.get("trang") or request.args.get("page") or ""
+    return int(raw) if raw.isdigit() and int(raw) > 0 else 1
+
+
 def form_int(name: str) -> int | None:
     raw = request.form.get(name, "")
     return int(raw) if raw.isdigit() else None

@@ -10,11 +10,12 @@ from decimal import Decimal
 
 from dti.framework import load_all
 from dti.reconciliation import Claim
-from dti.reports.context import ReportContext
-from dti.scoring.unit_scores import UnitScoreRow
+from dti.reports.context import ReportContext, policy_words
+from dti.scoring.unit_scores import UnitScoreRow, count_outcomes
 from dti.settings import TZ
 
 PERIOD = "2025-R3"
+PREVIOUS = "2024-R3"
 AS_OF = dt.datetime(2026, 1, 6, 8, 30, tzinfo=TZ)
 FIRST = [
     "An",
@@ -130,38 +131,70 @@ def _claim(fw, leaf, unit: str, n: int) -> Claim:
     )
 
 
+def _rank(scores: list[UnitScoreRow]) -> None:
+    """Ranks by total; a verified rank that would differ without provisional points is marked so."""
+    for key, rank in (("self_total", "self_rank"), ("verified_total", "verified_rank")):
+        for n, s in enumerate(sorted(scores, key=lambda s: (-getattr(s, key), s.unit_code)), start=1):
+            setattr(s, rank, n)
+    bare = sorted(scores, key=lambda s: (-(s.verified_total - s.provisional_points), s.unit_code))
+    for n, s in enumerate(bare, start=1):
+        s.rank_change = s.self_rank - s.verified_rank
+        s.ranking_dti = s.verified_dti
+        s.rank_on_provisional = n != s.verified_rank
+
+
+def _scores(fw, claims: list[Claim], period: str) -> list[UnitScoreRow]:
+    by_unit: dict[str, list[Claim]] = {}
+    for c in claims:
+        by_unit.setdefault(c.unit_code, []).append(c)
+    scores = []
+    for code, mine in by_unit.items():
+        self_total = sum((c.self_points or 0 for c in mine), Decimal(0))
+        verified_total = sum((c.verified_points or 0 for c in mine), Decimal(0))
+        row = UnitScoreRow(code, period, fw.id, "dept_tthc", Decimal(1000), self_total, verified_total,
+                           self_total / 1000, verified_total / 1000)
+        count_outcomes(row, mine)
+        scores.append(row)
+    _rank(scores)
+    return scores
+
+
 def big_context(units: int = 300) -> ReportContext:
     """`units` × 40 claims (300 units: 12,000 rows), scores ranked by verified total."""
     fw = load_all()["default-dept-2025"]
     leaves = fw.leaves()
-    claims, scores = [], []
+    claims = []
     for i in range(units):
         code = unit_code(i)
         mine = [_claim(fw, leaf, code, i * len(leaves) + j) for j, leaf in enumerate(leaves)]
         claims += mine
-        self_total = sum((c.self_points or 0 for c in mine), Decimal(0))
-        verified_total = sum((c.verified_points or 0 for c in mine), Decimal(0))
-        row = UnitScoreRow(
-            code,
-            PERIOD,
-            fw.id,
-            "dept_tthc",
-            Decimal(1000),
-            self_total,
-            verified_total,
-            self_total / 1000,
-            verified_total / 1000,
-        )
-        row.discrepancies = sum(1 for c in mine if c.outcome == "discrepancy")
-        scores.append(row)
-    for key, rank in (("self_total", "self_rank"), ("verified_total", "verified_rank")):
-        for n, s in enumerate(sorted(scores, key=lambda s: (-getattr(s, key), s.unit_code)), start=1):
-            setattr(s, rank, n)
-    for s in scores:
-        s.rank_change = s.self_rank - s.verified_rank
+    scores = _scores(fw, claims, PERIOD)
     names = {unit_code(i): unit_name(i) for i in range(units)}
     indicator_names = {(fw.id, leaf.code): leaf.name_vi for leaf in leaves}
     mains = {(fw.id, m.code): m.name_vi for m in fw.main_indices()}
     return ReportContext(
-        PERIOD, claims, scores, names, indicator_names, mains, Counter(c.outcome for c in claims), [], AS_OF
+        PERIOD, claims, scores, names, indicator_names, mains, Counter(c.outcome for c in claims), [], AS_OF,
+        policies={fw.id: policy_words(fw.policy)},
     )
+
+
+def previous_shift(n: int) -> Decimal:
+    """How many points more the n-th claim of a unit had in the previous period (negative: fewer)."""
+    return Decimal((n * 3) % 7 - 3)
+
+
+def with_previous(ctx: ReportContext) -> ReportContext:
+    """`ctx` with a previous period: each claim's verified points shifted by previous_shift (never below
+    0), and the last unit new this period (no previous score)."""
+    fw = load_all()["default-dept-2025"]
+    codes = sorted({c.unit_code for c in ctx.claims}, key=lambda u: int(u.split(".")[2]))
+    before = []
+    for n, c in enumerate(c for c in ctx.claims if c.unit_code != codes[-1]):
+        points = max((c.verified_points or Decimal(0)) + previous_shift(n), Decimal(0))
+        before.append(Claim(c.unit_code, PREVIOUS, c.indicator_code, c.framework_id, c.main_index_code,
+                            c.source, c.measure, c.max_points, c.outcome, self_points=c.self_points,
+                            verified_points=points))
+    ctx.previous_period = PREVIOUS
+    ctx.previous_claims = before
+    ctx.previous_scores = _scores(fw, before, PREVIOUS)
+    return ctx

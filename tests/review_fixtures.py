@@ -141,7 +141,10 @@ def seed_review(url: str, phase: str = "appraisal", signed_off: bool = False) ->
                         procedure_code="1.001",
                         channel=2,
                         service_level="full",
-                        received_at=now,
+                        # finished in the period, after its due date: behind F5's value (denominator only)
+                        received_at=dt.datetime(2025, 10, 1, 2, 0, tzinfo=dt.UTC),
+                        due_at=dt.datetime(2025, 10, 10, 10, 0, tzinfo=dt.UTC),
+                        finished_at=dt.datetime(2025, 10, 20, 3, 0, tzinfo=dt.UTC),
                         status="done",
                     )
                 )

@@ -14,7 +14,8 @@ by source id) come from a window query, or on SQLite from walking each unit's ro
 unit, so time and memory do not grow with the number of raw records read. The same SQL runs on SQLite,
 PostgreSQL and MariaDB; the few expressions that differ between them (a local calendar day, adding hours to a
 timestamp, byte-wise string order) are the small constructs of sql.py. Each system of record has its module
-(dvc.py, doc.py, sec.py); compute.py runs them.
+(dvc.py, doc.py, sec.py); compute.py runs them. Every record behind a value (not only the sample) is listed
+by records.py, from the same rules.
 """
 
 from dti.metrics.compute import WORKERS, compute_metrics

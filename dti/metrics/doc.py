@@ -4,6 +4,7 @@ Confidential documents are left out of the ratios."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import NamedTuple
 
 import sqlalchemy as sa
 
@@ -12,9 +13,22 @@ from dti.metrics.sql import Reading, bytewise
 from dti.warehouse.models import RawDocument, RawStaff
 
 
-def submit(run, units: list[str], window, reading: Reading):
-    """Submit the DOC queries through `run`; returns how to put their results together ({unit: {metric: …}})."""
-    r = reading.table(RawDocument)
+class Rules(NamedTuple):
+    """The document rules of a data window, as SQL conditions on the document table (the metrics count by
+    them, dti.metrics.records lists the records behind a value by them)."""
+
+    base: sa.ColumnElement  # not deleted, issued in the window
+    head: sa.ColumnElement  # signed by the head of the unit
+    meeting: sa.ColumnElement  # a meeting notice on digital transformation signed by the head
+    directive: sa.ColumnElement  # an outgoing plan, directive or decision on digital transformation
+    public: sa.ColumnElement  # outgoing and not confidential (confidential documents are left out)
+    inter: sa.ColumnElement  # public and sent to another agency
+    axis_ok: sa.ColumnElement  # sent over the national document axis without failing
+    work_files: sa.ColumnElement  # work files (hồ sơ công việc)
+    online: sa.ColumnElement  # work files handled online
+
+
+def rules(r, window) -> Rules:
     base = sa.and_(r.c.deleted.is_(False), r.c.issue_date >= window[0], r.c.issue_date <= window[1])
     outgoing = bytewise(r.c.direction) == "out"
     head = bytewise(r.c.signer_role) == "head"
@@ -24,6 +38,20 @@ def submit(run, units: list[str], window, reading: Reading):
     public = sa.and_(outgoing, sa.not_(r.c.confidential))  # confidential documents are left out
     inter = sa.and_(public, r.c.inter_agency)
     axis_ok = sa.and_(r.c.via_axis, bytewise(sa.func.coalesce(r.c.axis_status, "")) != "fail")
+    work_files = r.c.work_file
+    online = sa.and_(work_files, r.c.work_file_online)
+    return Rules(base, head, meeting, directive, public, inter, axis_ok, work_files, online)
+
+
+def staff_rules(st):
+    """The signing staff counted: not deleted and eligible to sign."""
+    return sa.and_(st.c.deleted.is_(False), st.c.eligible_signer.is_(True))
+
+
+def submit(run, units: list[str], window, reading: Reading):
+    """Submit the DOC queries through `run`; returns how to put their results together ({unit: {metric: …}})."""
+    r = reading.table(RawDocument)
+    base, head, meeting, directive, public, inter, axis_ok, work_files, online = rules(r, window)
     ids = run(
         first_ids,
         r,
@@ -34,7 +62,7 @@ def submit(run, units: list[str], window, reading: Reading):
             "not_by_head": fails(directive, head),
             "not_signed": sa.and_(public, sa.not_(r.c.digitally_signed)),
             "not_axis": fails(inter, axis_ok),
-            "not_online": sa.and_(r.c.work_file, sa.not_(r.c.work_file_online)),
+            "not_online": sa.and_(work_files, sa.not_(r.c.work_file_online)),
         },
     )
     counted = run(
@@ -50,12 +78,12 @@ def submit(run, units: list[str], window, reading: Reading):
             "signed": sa.and_(public, r.c.digitally_signed),
             "inter": inter,
             "axis": sa.and_(inter, axis_ok),
-            "work_files": r.c.work_file,
-            "online": sa.and_(r.c.work_file, r.c.work_file_online),
+            "work_files": work_files,
+            "online": online,
         },
     )
     st = RawStaff.__table__
-    st_base = sa.and_(st.c.deleted.is_(False), st.c.eligible_signer.is_(True))
+    st_base = staff_rules(st)
     staff = run(totals, st, units, st_base, {"certified": st.c.personal_certificate})
     staff_ids = run(first_ids, st, units, st_base, {"no_certificate": sa.not_(st.c.personal_certificate)})
     return lambda: values(units, counted.result(), ids.result(), staff.result(), staff_ids.result())

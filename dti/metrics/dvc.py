@@ -49,6 +49,11 @@ def _rules(d, window) -> _Rules:
     return _Rules(base, received, online, full, finished, open_late, in_time)
 
 
+def procedure_rules(p) -> tuple[sa.ColumnElement, sa.ColumnElement]:
+    """(procedures counted: not deleted; offered online: full or partial online service level)."""
+    return p.c.deleted.is_(False), bytewise(p.c.service_level).in_(["full", "partial"])
+
+
 def submit(run, units: list[str], window, reading: Reading):
     """Submit the DVC queries through `run`; returns how to put their results together ({unit: {metric: …}})."""
     d = reading.table(RawDossier)
@@ -104,8 +109,7 @@ def submit(run, units: list[str], window, reading: Reading):
         ),
     )
     p = RawProcedure.__table__
-    p_base = p.c.deleted.is_(False)
-    p_online = bytewise(p.c.service_level).in_(["full", "partial"])
+    p_base, p_online = procedure_rules(p)
     proc_totals = run(totals, p, units, p_base, {"online": p_online})
     proc_ids = run(first_ids, p, units, p_base, {"not_online": sa.not_(p_online)})
     services = run(services_used, d, units, sa.and_(online, received, base), p_base)

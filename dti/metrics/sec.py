@@ -35,11 +35,10 @@ def latest_inventories(conn, units: list[str], last_day: dt.date) -> dict:
     return {row.unit_code: row for row in conn.execute(sa.select(ranked).where(ranked.c.n == 1))}
 
 
-def submit(run, units: list[str], window, reading: Reading):
-    """Submit the SEC queries through `run`; returns how to put their results together ({unit: {metric: …}})."""
+def incident_rules(i, window) -> tuple[sa.ColumnElement, sa.ColumnElement]:
+    """(incidents counted: not deleted, open at some time in the window; late: resolved past the SLA in the
+    window, or still open past it at the window's end), as SQL conditions on the incident table."""
     start, _last_day, end = instants(window)
-    latest = run(latest_inventories, units, window[1])
-    i = reading.table(RawIncident)
     base = sa.and_(
         i.c.deleted.is_(False),
         i.c.detected_at <= end,
@@ -50,6 +49,14 @@ def submit(run, units: list[str], window, reading: Reading):
     late = sa.or_(
         sa.and_(resolved_in, i.c.resolved_at > deadline), sa.and_(sa.not_(resolved_in), deadline < end)
     )
+    return base, late
+
+
+def submit(run, units: list[str], window, reading: Reading):
+    """Submit the SEC queries through `run`; returns how to put their results together ({unit: {metric: …}})."""
+    latest = run(latest_inventories, units, window[1])
+    i = reading.table(RawIncident)
+    base, late = incident_rules(i, window)
     counted = run(totals, i, units, base, {"late": late})
     ids = run(first_ids, i, units, base, {"late": late})
     return lambda: values(units, latest.result(), counted.result(), ids.result())

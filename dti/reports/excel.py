@@ -13,14 +13,14 @@ from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.formatting.rule import CellIsRule, FormulaRule
-from openpyxl.styles import PatternFill
+from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy.orm import Session
 
 from dti.formatting import points, signed_points
 from dti.reconciliation import Claim
-from dti.reports.context import ReportContext, gather
+from dti.reports.context import PROVISIONAL_LEGEND, PROVISIONAL_MARK, ReportContext, gather
 from dti.reports.excel_layout import (
     COUNT,
     DECIMAL,
@@ -32,6 +32,7 @@ from dti.reports.excel_layout import (
     WHEN,
     Column,
     header,
+    notes,
     print_setup,
     signatures,
     title_block,
@@ -64,8 +65,21 @@ RANKING_COLUMNS = [
     Column("Điểm tự chấm", 11, POINTS), Column("Điểm thẩm định", 11, POINTS),
     Column("Chênh điểm", 10, SIGNED_POINTS),
     Column("Điểm tối đa", 10, POINTS), Column("DTI tự chấm", 9, DTI), Column("DTI thẩm định", 9, DTI),
-    Column("Số chênh lệch", 9, COUNT), Column("Chỉ số làm thay đổi điểm", 36, wrap=True),
+    Column("Số chênh lệch", 9, COUNT), Column("DTI xếp hạng", 9, DTI),
+    Column("Điểm đo từ hệ thống", 11, POINTS), Column("Điểm minh chứng đã kiểm tra", 11, POINTS),
+    Column("Điểm tạm tính", 11, POINTS), Column("Độ phủ", 9, RATE), Column("Hạng dựa trên điểm tạm tính", 10),
+    Column("Chỉ số làm thay đổi điểm", 36, wrap=True),
 ]
+CHANGE_COLUMNS = [
+    Column("Mã đơn vị", 16), Column("Tên đơn vị", 30, wrap=True), Column("Loại đơn vị", 22, wrap=True),
+    Column("Kỳ trước", 10), Column("DTI kỳ trước", 9, DTI), Column("DTI kỳ này", 9, DTI),
+    Column("Hạng kỳ trước", 9), Column("Hạng kỳ này", 9), Column("Thay đổi hạng", 9),
+    Column("Điểm kỳ trước", 11, POINTS), Column("Điểm kỳ này", 11, POINTS),
+    Column("Chênh điểm", 10, SIGNED_POINTS),
+    Column("Chỉ số đóng góp nhiều nhất", 48, wrap=True),
+]
+TOP_CHANGE_STEPS = 5
+LINK_FONT = Font(color="0563C1", underline="single")
 # The workbook's own times are fixed so the same inputs give the same bytes.
 FIXED_TIME = dt.datetime(2025, 1, 1)
 
@@ -99,6 +113,11 @@ def _claims_sheet(wb: Workbook, ctx: ReportContext, name: str, title: str, subti
     title_block(ws, len(columns), title, ctx.period, made_on, subtitle)
     header(ws, columns)
     last = write_rows(ws, columns, [_claim_cells(ctx, c) + _decision_cells(ctx, c) for c in claims])
+    if ctx.link_base:  # the indicator code opens the claim's page in the review app
+        for row, c in enumerate(claims, start=HEADER_ROW + 1):
+            cell = ws.cell(row=row, column=3)
+            cell.hyperlink = ctx.claim_url(c)
+            cell.font = LINK_FONT
     _highlight_claims(ws, len(columns), last)
     signatures(ws, last, len(columns), made_on)
     print_setup(ws, len(columns))
@@ -121,21 +140,60 @@ def _ranking_sheet(wb: Workbook, ctx: ReportContext, made_on: dt.date) -> None:
     ws = wb.active
     ws.title = "Xếp hạng"
     title_block(ws, len(RANKING_COLUMNS), "Bảng xếp hạng Bộ chỉ số DTI sau thẩm định", ctx.period, made_on,
-                "Điểm tự chấm và điểm thẩm định của từng đơn vị; hạng xếp trong từng loại đơn vị")
+                "Điểm tự chấm và điểm thẩm định của từng đơn vị; hạng xếp trong từng loại đơn vị. "
+                + " ".join(f"{line}." for line in ctx.policy_lines()))
     header(ws, RANKING_COLUMNS)
     ranking = sorted(ctx.scores, key=lambda s: (s.unit_type, s.verified_rank, code_key(s.unit_code)))
     rows = [[UnitType.label(s.unit_type), s.verified_rank, s.self_rank, s.rank_change, s.unit_code,
              ctx.unit_names.get(s.unit_code, ""), s.self_total, s.verified_total,
              s.verified_total - s.self_total,
-             s.max_points, s.self_dti, s.verified_dti, s.discrepancies,
+             s.max_points, s.self_dti, s.verified_dti, s.discrepancies, s.ranking_dti, s.measured_points,
+             s.evidence_points, s.provisional_points, s.coverage,
+             PROVISIONAL_MARK if s.rank_on_provisional else None,
              ", ".join(f"{m['indicator_code']} ({signed_points(Decimal(m['points']))})" for m in s.movers)]
             for s in ranking]
     last = write_rows(ws, RANKING_COLUMNS, rows)
     if last > HEADER_ROW:
         fell = CellIsRule(operator="lessThan", formula=["0"], fill=FILLS["down"])
         ws.conditional_formatting.add(f"D{HEADER_ROW + 1}:D{last}", fell)
+        mark = get_column_letter(len(RANKING_COLUMNS) - 1)
+        resting = FormulaRule(formula=[f'${mark}{HEADER_ROW + 1}="{PROVISIONAL_MARK}"'], fill=FILLS["unverifiable"])
+        ws.conditional_formatting.add(f"B{HEADER_ROW + 1}:B{last}", resting)
+    last = notes(ws, last, len(RANKING_COLUMNS), [
+        "Điểm thẩm định chia theo nguồn: đo từ hệ thống (bản ghi), minh chứng đã được Hội đồng kiểm tra, tạm tính "
+        "(lời đơn vị, chưa kiểm chứng); độ phủ = (đo từ hệ thống + minh chứng đã kiểm tra) ÷ điểm thẩm định.",
+        PROVISIONAL_LEGEND + ".",
+    ])
     signatures(ws, last, len(RANKING_COLUMNS), made_on)
     print_setup(ws, len(RANKING_COLUMNS))
+
+
+def _changes_sheet(wb: Workbook, ctx: ReportContext, made_on: dt.date) -> None:
+    """Each unit's verified DTI, rank and points against the previous period, with the indicators that moved
+    them most."""
+    ws = wb.create_sheet("So với kỳ trước")
+    title = "Thay đổi so với kỳ trước"
+    subtitle = (f"Kỳ {ctx.period} so với kỳ {ctx.previous_period}: điểm và hạng thẩm định, các chỉ số đóng góp "
+                "nhiều nhất" if ctx.previous_period else "Chưa có kỳ trước trong kho dữ liệu để so sánh")
+    title_block(ws, len(CHANGE_COLUMNS), title, ctx.period, made_on, subtitle)
+    header(ws, CHANGE_COLUMNS)
+    before = {s.unit_code: s for s in ctx.previous_scores}
+    scores = {s.unit_code: s for s in ctx.scores}
+    rows = []
+    if ctx.previous_period:
+        for code, ch in sorted(ctx.changes().items(), key=lambda kv: code_key(kv[0])):
+            now, then = scores[code], before.get(code)
+            rows.append([code, ctx.unit_names.get(code, ""), UnitType.label(now.unit_type),
+                         ch.previous_period or ctx.previous_period, then.verified_dti if then else None,
+                         now.verified_dti, ch.before_rank, ch.after_rank, ch.rank_change, ch.before_total,
+                         ch.after_total, ch.delta,
+                         ", ".join(f"{st.label} ({signed_points(st.delta)})" for st in ch.steps[:TOP_CHANGE_STEPS])])
+    last = write_rows(ws, CHANGE_COLUMNS, rows)
+    if last > HEADER_ROW:
+        fell = CellIsRule(operator="lessThan", formula=["0"], fill=FILLS["down"])
+        ws.conditional_formatting.add(f"I{HEADER_ROW + 1}:I{last}", fell)
+    signatures(ws, last, len(CHANGE_COLUMNS), made_on)
+    print_setup(ws, len(CHANGE_COLUMNS))
 
 
 def _unit_sheets(wb: Workbook, ctx: ReportContext, made_on: dt.date) -> None:
@@ -149,8 +207,11 @@ def _unit_sheets(wb: Workbook, ctx: ReportContext, made_on: dt.date) -> None:
         name = ctx.unit_names.get(code, code)
         subtitle = f"{name} ({code}) · {UnitType.label(s.unit_type if s else ctx.unit_types.get(code))}"
         if s is not None:
+            mark = f" ({PROVISIONAL_MARK})" if s.rank_on_provisional else ""
             subtitle += (f" · tự chấm {points(s.self_total)} → thẩm định {points(s.verified_total)} / "
-                         f"{points(s.max_points)} điểm; hạng {s.self_rank} → {s.verified_rank}")
+                         f"{points(s.max_points)} điểm; hạng {s.self_rank} → {s.verified_rank}{mark}; "
+                         f"đo từ hệ thống {points(s.measured_points)}, minh chứng đã kiểm tra "
+                         f"{points(s.evidence_points)}, tạm tính {points(s.provisional_points)}")
         claims = sorted(by_unit[code], key=lambda c: code_key(c.indicator_code))
         title = "Phiếu điểm thẩm định Bộ chỉ số DTI"
         _claims_sheet(wb, ctx, _sheet_name(code), title, subtitle, claims, made_on)
@@ -173,6 +234,7 @@ def build_workbook(ctx: ReportContext) -> Workbook:
     _claims_sheet(wb, ctx, "Tất cả chỉ số", "Kết quả đối chiếu toàn bộ chỉ số", "Mọi đơn vị, mọi chỉ số",
                   sorted(ctx.claims, key=lambda c: (code_key(c.unit_code), code_key(c.indicator_code))),
                   made_on)
+    _changes_sheet(wb, ctx, made_on)
     _unit_sheets(wb, ctx, made_on)
     wb.properties.creator = "DTI verification engine"
     wb.properties.title = f"Bảng thẩm định DTI {ctx.period}"

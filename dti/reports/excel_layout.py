@@ -130,6 +130,16 @@ def write_rows(ws: Worksheet, columns: Sequence[Column], rows: Sequence[Sequence
     return r
 
 
+def notes(ws: Worksheet, last_row: int, width: int, lines: Sequence[str]) -> int:
+    """Explanatory lines under a table (one merged, wrapped row each); returns the last row written."""
+    row = last_row
+    for line in lines:
+        row += 1
+        _merge(ws, row, 1, width, line, Font(italic=True, size=10), align="left")
+        ws.row_dimensions[row].height = 28
+    return row
+
+
 def signatures(ws: Worksheet, last_row: int, width: int, made_on: dt.date) -> None:
     """Date line and three signature places (preparer, secretary, chair) under the table."""
     row = last_row + 2

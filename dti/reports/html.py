@@ -12,8 +12,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from dti import formatting
-from dti.reports.context import ReportContext
-from dti.reports.rows import report_data, to_script_json
+from dti.reports.context import PROVISIONAL_LEGEND, PROVISIONAL_MARK, ReportContext
+from dti.reports.rows import rank_text, report_data, split_text, to_script_json
 from dti.text import code_key, sort_codes
 from dti.vocabulary import Outcome, Severity, Source, UnitType
 
@@ -47,6 +47,10 @@ def render_report(ctx: ReportContext) -> str:
     ranking = sorted(ctx.scores, key=lambda s: (s.unit_type, s.verified_rank, code_key(s.unit_code)))
     unit_codes = sorted({c.unit_code for c in ctx.claims}, key=code_key)
     data = report_data(ctx)
+    changes = data["changes"]
+    compared = [r for r in changes if r["d"] is not None]
+    # the chart opens on the unit whose score moved most (the first in code order on a tie)
+    moved = max(compared, key=lambda r: abs(r["d"]), default=None)
     return template.render(
         period=ctx.period, units=ctx.scores, freshness=ctx.freshness, ranking=ranking, counts=ctx.counts,
         generated_at=formatting.datetime_vn(ctx.as_of) if ctx.as_of else "—",
@@ -56,6 +60,12 @@ def render_report(ctx: ReportContext) -> str:
         unit_options=[(code, ctx.unit_names.get(code, code)) for code in unit_codes],
         indicator_codes=sort_codes({c.indicator_code for c in ctx.claims}),
         points_chart_height=80 + 18 * max(data["charts"]["points"]["shown"], 1), charts=data["charts"],
+        policy_lines=ctx.policy_lines(), provisional_mark=PROVISIONAL_MARK, provisional_legend=PROVISIONAL_LEGEND,
+        provisional_ranks=sum(1 for s in ctx.scores if s.rank_on_provisional), rank_text=rank_text,
+        split_text=split_text, previous_period=ctx.previous_period,
+        changes_framework=sum(1 for r in compared if r["fw"]),
+        change_options=[(r["u"], ctx.unit_names.get(r["u"], r["u"])) for r in compared],
+        change_selected=moved["u"] if moved else None,
         fmt=formatting, outcome_label=Outcome.label, source_label=Source.label,
         unit_type_label=UnitType.label,
         data_json=Markup(to_script_json(data)), versions=VERSIONS, **_assets(),

@@ -9,7 +9,8 @@ from decimal import Decimal
 
 from dti import formatting as f
 from dti.reconciliation import Claim
-from dti.reports.context import ReportContext
+from dti.reports.context import PROVISIONAL_MARK, ReportContext
+from dti.scoring.changes import UnitChange
 from dti.scoring.unit_scores import UnitScoreRow
 from dti.text import code_key
 from dti.vocabulary import Direction, Outcome, Severity, Source, UnitType
@@ -105,10 +106,34 @@ def _movers_text(s: UnitScoreRow) -> str:
     return ", ".join(f"{m['indicator_code']} ({f.signed_points(Decimal(m['points']))})" for m in s.movers)
 
 
+def rank_text(rank: int | None, provisional: bool = False) -> str:
+    """A rank as printed: "3", or "3 (tạm)" when it rests on provisional points."""
+    if rank is None:
+        return f.DASH
+    return f"{rank} ({PROVISIONAL_MARK})" if provisional else str(rank)
+
+
+def split_text(s: UnitScoreRow) -> str:
+    """The verified points by where they come from, in words."""
+    return (f"đo từ hệ thống {f.points(s.measured_points)} · minh chứng đã kiểm tra {f.points(s.evidence_points)}"
+            f" · tạm tính {f.points(s.provisional_points)} · độ phủ {f.percent(s.coverage)}")
+
+
 def ranking_row(s: UnitScoreRow) -> dict:
     return {
         "u": s.unit_code,
         "vr": s.verified_rank,
+        "vrp": bool(s.rank_on_provisional),
+        "mp": _num(s.measured_points),
+        "mpt": f.points(s.measured_points),
+        "ep": _num(s.evidence_points),
+        "ept": f.points(s.evidence_points),
+        "pp": _num(s.provisional_points),
+        "ppt": f.points(s.provisional_points),
+        "cov": _num(s.coverage),
+        "covt": f.percent(s.coverage),
+        "rdti": _num(s.ranking_dti),
+        "rdtit": f.number(s.ranking_dti, 4),
         "sr": s.self_rank,
         "rc": s.rank_change,
         "rct": f"{s.rank_change:+d}" if s.rank_change else "0",
@@ -190,6 +215,46 @@ def rank_pairs(ctx: ReportContext) -> dict:
     return {"series": series, "max": top}
 
 
+TOP_STEPS = 3
+
+
+def contributions_text(change: UnitChange, top: int = TOP_STEPS) -> str:
+    """The indicators that moved the verified score most since the previous period: "F5 (−3,20), …"."""
+    return ", ".join(f"{s.label} ({f.signed_points(s.delta)})" for s in change.steps[:top])
+
+
+def change_rows(ctx: ReportContext) -> list[dict]:
+    """Each unit's verified DTI, rank and points now against the previous period, and its waterfall."""
+    before = {s.unit_code: s for s in ctx.previous_scores}
+    scores = {s.unit_code: s for s in ctx.scores}
+    rows = []
+    for code, ch in sorted(ctx.changes().items(), key=lambda kv: code_key(kv[0])):
+        now, then = scores[code], before.get(code)
+        rows.append({
+            "u": code,
+            "pdti": _num(then.verified_dti) if then else None,
+            "pdtit": f.number(then.verified_dti, 4) if then else f.DASH,
+            "dti": _num(now.verified_dti),
+            "dtit": f.number(now.verified_dti, 4),
+            "pr": ch.before_rank,
+            "prt": rank_text(ch.before_rank, bool(then and then.rank_on_provisional)),
+            "r": ch.after_rank,
+            "rt": rank_text(ch.after_rank, now.rank_on_provisional),
+            "rc": ch.rank_change,
+            "rct": f.DASH if ch.rank_change is None else f"{ch.rank_change:+d}" if ch.rank_change else "0",
+            "pt": _num(ch.before_total),
+            "ptt": f.points(ch.before_total),
+            "t": _num(ch.after_total),
+            "tt": f.points(ch.after_total),
+            "d": _num(ch.delta),
+            "dt": f.signed_points(ch.delta),
+            "top": contributions_text(ch),
+            "fw": ch.framework_changed,
+            "wf": [[b["label"], float(b["start"]), float(b["end"])] for b in ch.waterfall()],
+        })
+    return rows
+
+
 def report_data(ctx: ReportContext) -> dict:
     look = Lookups(ctx)
     claims = sorted(
@@ -204,6 +269,10 @@ def report_data(ctx: ReportContext) -> dict:
         "reasons": look.reasons,
         "claims": claim_rows,
         "ranking": [ranking_row(s) for s in ranking],
+        "changes": change_rows(ctx),
+        "previous": ctx.previous_period,
+        # the review app's address and the period, to link each row to its claim page (null: no links)
+        "link": {"base": ctx.link_base, "period": ctx.period} if ctx.link_base else None,
         "charts": {
             "points": points_by_unit(ctx, look),
             "indicators": discrepancies_by_indicator(ctx),

@@ -68,6 +68,7 @@ def test_every_sheet_is_set_up_to_print_and_sign(world, tmp_path, monkeypatch):
         "Chênh lệch cần xem xét",
         "Đã quyết định",
         "Tất cả chỉ số",
+        "So với kỳ trước",
         "D01",
         "D02",
         "D03",

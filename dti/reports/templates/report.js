@@ -28,6 +28,10 @@
       return html;
     };
   }
+  function claimLink(d) {  // the claim's page in the review app, when its address was set
+    if (!D.link) { return null; }
+    return D.link.base + "/chi-tieu/" + [D.link.period, d.u, d.i].map(encodeURIComponent).join("/");
+  }
   function text(a, b) { return COLLATOR.compare(a || "", b || ""); }
   function number(a, b, _ra, _rb, _col, dir) {  // typed values: no parsing per comparison; blanks always last
     if (a == null) { return b == null ? 0 : (dir === "asc" ? 1 : -1); }
@@ -57,7 +61,13 @@
     data: D.ranking, paginationSize: 50, paginationSizeSelector: [25, 50, 100, 300],
     columns: [
       {title: "Loại", field: "ut", sorter: text, formatter: show("ut")},
-      num("Hạng thẩm định", "vr", "vr"), num("Hạng tự chấm", "sr", "sr"),
+      {title: "Hạng thẩm định", field: "vr", sorter: number, hozAlign: "right", headerSortStartingDir: "desc",
+       minWidth: 76, formatter: function (cell) {
+         var d = cell.getRow().getData();
+         return esc(d.vr) + (d.vrp ? ' <span class="tam" title="Hạng dựa trên điểm tạm tính / rests on provisional ' +
+           'points">tạm</span>' : "");
+       }},
+      num("Hạng tự chấm", "sr", "sr"),
       {title: "Thay đổi hạng", field: "rc", sorter: number, hozAlign: "right", headerSortStartingDir: "desc",
        formatter: function (cell) {
          var d = cell.getRow().getData(), cls = d.rc > 0 ? "up" : (d.rc < 0 ? "down" : "");
@@ -65,7 +75,9 @@
        }},
       {title: "Đơn vị", field: "uo", sorter: number, formatter: show("un", "u"), headerSortStartingDir: "asc"},
       num("Điểm tự chấm", "st", "stt"), num("Điểm thẩm định", "vt", "vtt"), num("Chênh điểm", "dp", "dpt"),
-      num("Tối đa", "mx", "mxt"), num("DTI thẩm định", "dti", "dtit"),
+      num("Tối đa", "mx", "mxt"), num("DTI thẩm định", "dti", "dtit"), num("DTI xếp hạng", "rdti", "rdtit"),
+      num("Đo từ hệ thống", "mp", "mpt"), num("Minh chứng đã kiểm tra", "ep", "ept"), num("Tạm tính", "pp", "ppt"),
+      num("Độ phủ", "cov", "covt"),
       {title: "Chỉ số làm thay đổi", field: "mv", headerSort: false, formatter: show("mv"), widthGrow: 3, minWidth: 200}
     ]
   }));
@@ -76,7 +88,12 @@
       num("Điểm bị ảnh hưởng", "pas", "past"),
       {title: "Đơn vị", field: "uo", sorter: number, formatter: show("un", "u"), headerSortStartingDir: "asc",
        minWidth: 170, widthGrow: 2},
-      {title: "Chỉ số", field: "io", sorter: number, formatter: show("i"), headerSortStartingDir: "asc", minWidth: 66},
+      {title: "Chỉ số", field: "io", sorter: number, headerSortStartingDir: "asc", minWidth: 66,
+       formatter: function (cell) {
+         var d = cell.getRow().getData(), url = claimLink(d);
+         return url ? '<a href="' + esc(url) + '" target="_blank" rel="noopener" title="Mở trang chỉ tiêu / open ' +
+           'the claim page">' + esc(d.i) + " ↗</a>" : esc(d.i);
+       }},
       {title: "Tên chỉ số", field: "in", sorter: text, formatter: show("in"), minWidth: 180, widthGrow: 3},
       {title: "Nguồn", field: "src", sorter: text, formatter: function (cell) {
         var d = cell.getRow().getData();
@@ -90,6 +107,28 @@
       {title: "Lý do", field: "r", sorter: text, formatter: show("r"), minWidth: 180, widthGrow: 3}
     ]
   }));
+
+  var changes = null;
+  if (document.getElementById("changes")) {
+    D.changes.forEach(function (r) { var u = D.units[r.u] || {}; r.un = u.n || ""; r.uo = u.o; });
+    changes = new Tabulator("#changes", Object.assign({}, BASE, {
+      data: D.changes, paginationSize: 25, paginationSizeSelector: [25, 50, 100, 300],
+      columns: [
+        {title: "Đơn vị", field: "uo", sorter: number, formatter: show("un", "u"), headerSortStartingDir: "asc",
+         minWidth: 170, widthGrow: 2},
+        num("DTI kỳ trước", "pdti", "pdtit"), num("DTI kỳ này", "dti", "dtit"),
+        num("Hạng kỳ trước", "pr", "prt"), num("Hạng kỳ này", "r", "rt"),
+        {title: "Thay đổi hạng", field: "rc", sorter: number, hozAlign: "right", headerSortStartingDir: "desc",
+         formatter: function (cell) {
+           var d = cell.getRow().getData(), cls = d.rc > 0 ? "up" : (d.rc < 0 ? "down" : "");
+           return '<span class="' + cls + '">' + esc(d.rct) + "</span>";
+         }},
+        num("Điểm kỳ trước", "pt", "ptt"), num("Điểm kỳ này", "t", "tt"), num("Chênh điểm", "d", "dt"),
+        {title: "Chỉ số đóng góp nhiều nhất", field: "top", headerSort: false, formatter: show("top"), widthGrow: 3,
+         minWidth: 220}
+      ]
+    }));
+  }
 
   var filters = {u: "f-unit", i: "f-indicator", o: "f-outcome", s: "f-severity"};
   var search = document.getElementById("q");
@@ -138,6 +177,34 @@
     })},
     options: {maintainAspectRatio: false, scales: {x: {stacked: true}, y: {stacked: true, ticks: {precision: 0}}}}
   });
+  var pick = document.getElementById("f-change-unit");
+  if (pick) {
+    var byUnit = {};
+    D.changes.forEach(function (r) { byUnit[r.u] = r; });
+    var waterfall = new Chart(document.getElementById("chart-change"), {
+      type: "bar",
+      data: {labels: [], datasets: [{label: "Điểm thẩm định / verified points", data: [], backgroundColor: []}]},
+      options: {maintainAspectRatio: false, plugins: {legend: {display: false}, tooltip: {callbacks: {
+        label: function (item) {
+          var v = item.raw, last = item.dataIndex === item.dataset.data.length - 1;
+          if (item.dataIndex === 0 || last) { return NUM.format(v[1]); }
+          var d = v[1] - v[0];
+          return (d > 0 ? "+" : "−") + NUM.format(Math.abs(d));
+        }}}},
+        scales: {y: {ticks: ticks}, x: {ticks: {autoSkip: false, maxRotation: 60, font: {size: 11}}}}}
+    });
+    var drawChange = function () {
+      var r = byUnit[pick.value], bars = r ? r.wf : [], n = bars.length;
+      waterfall.data.labels = bars.map(function (b) { return b[0]; });
+      waterfall.data.datasets[0].data = bars.map(function (b) { return [b[1], b[2]]; });
+      waterfall.data.datasets[0].backgroundColor = bars.map(function (b, k) {
+        return (k === 0 || k === n - 1) ? "#0b4f8a" : (b[2] >= b[1] ? "#2e7d32" : "#c62828");
+      });
+      waterfall.update();
+    };
+    pick.addEventListener("change", drawChange);
+    drawChange();
+  }
   var R = D.charts.ranks, PALETTE = ["#0b4f8a", "#e65100", "#2e7d32", "#6a1b9a"];
   new Chart(document.getElementById("chart-ranks"), {
     type: "scatter",
