@@ -1,7 +1,9 @@
 """The public-service (DVC) metrics: dossiers and procedures counted per unit in the warehouse.
 
-A dossier finished on or before its due date is on time, compared by local day; one still in process past its
-due date at period end is late; dossiers received before the period and finished in it count.
+The rules, in words and as a plain-Python reference, are dti.metrics.rules: a dossier finished on or before its
+due date is on time, compared by local day; one not done by the period's end (in process, reopened, or done only
+after the last day) whose due day is on or before the period's last day is late; dossiers received before the
+period and finished in it count.
 """
 
 from __future__ import annotations
@@ -11,38 +13,43 @@ from typing import NamedTuple
 import sqlalchemy as sa
 
 from dti.metrics.counting import MAX_RECORD_IDS, fails, first_ids, instants, ratio, totals
+from dti.metrics.rules import DONE, FULL_LEVEL, ONLINE_CHANNEL, ONLINE_LEVELS, OPEN_STATUSES, Policy
 from dti.metrics.sql import Reading, bytewise, local_day
 from dti.warehouse.models import RawDossier, RawProcedure
 
 
 class _Rules(NamedTuple):
-    """The dossier rules of a data window, as SQL conditions on the dossier table."""
+    """The dossier rules of a data window (dti.metrics.rules), as SQL conditions on the dossier table."""
 
-    base: sa.ColumnElement  # not deleted, received by the window's end, unfinished or finished in it
+    base: sa.ColumnElement  # not deleted, received by the window's end, open or finished after its start
     received: sa.ColumnElement  # received in the window
     online: sa.ColumnElement
     full: sa.ColumnElement  # online, full-process
     finished: sa.ColumnElement  # done in the window
-    open_late: sa.ColumnElement  # still in process past its due date at the window's end
+    open_late: sa.ColumnElement  # not done by the window's end, due on or before its last day
     in_time: sa.ColumnElement  # finished by its due day
 
 
-def _rules(d, window) -> _Rules:
-    start, last_day, end = instants(window)
+def _rules(d, window, policy: Policy) -> _Rules:
+    start, _last_day, end = instants(window)
     # The day rules as instants, exact to the microsecond: received in the window ⇔ received_at in
-    # [start, end] (the upper bound is in `base`); finished in it ⇔ finished_at in [start, end]; due before
-    # its last day ⇔ due_at before that day's first instant. Only "finished by the due day" compares two
-    # local days.
+    # [start, end] (the upper bound is in `base`); finished in it ⇔ finished_at in [start, end]; due on or
+    # before its last day ⇔ due_at ≤ end. Only "finished by the due day" compares two local days.
+    status = bytewise(d.c.status)
+    still_open = status.in_(OPEN_STATUSES)  # a reopened dossier is open again, whatever its finished_at says
     base = sa.and_(
         d.c.deleted.is_(False),
         d.c.received_at <= end,
-        sa.or_(d.c.finished_at.is_(None), d.c.finished_at >= start),
+        sa.or_(d.c.finished_at.is_(None), d.c.finished_at >= start, still_open),
     )
     received = d.c.received_at >= start
-    online = d.c.channel == 2
-    full = sa.and_(online, bytewise(d.c.service_level) == "full")
-    finished = sa.and_(bytewise(d.c.status) == "done", d.c.finished_at.is_not(None), d.c.finished_at <= end)
-    open_late = sa.and_(bytewise(d.c.status).in_(["processing", "paused"]), d.c.due_at < last_day)
+    online = d.c.channel == ONLINE_CHANNEL
+    full = sa.and_(online, bytewise(d.c.service_level) == FULL_LEVEL)
+    finished = sa.and_(status == DONE, d.c.finished_at.is_not(None), d.c.finished_at <= end)
+    # Not done by the window's end — in process, paused, reopened, or done only after its last day — and due
+    # by then: it will finish after its due day whatever happens, so it is late (F5).
+    unfinished = sa.or_(still_open, sa.and_(status == DONE, d.c.finished_at > end))
+    open_late = sa.and_(unfinished, d.c.due_at <= end) if policy.open_past_due_late else sa.false()
     # Finished on or before the due instant is on time whatever the days, and cheap to test; only the
     # others have their local days compared.
     in_time = sa.or_(d.c.finished_at <= d.c.due_at, local_day(d.c.finished_at) <= local_day(d.c.due_at))
@@ -52,7 +59,8 @@ def _rules(d, window) -> _Rules:
 def submit(run, units: list[str], window, reading: Reading):
     """Submit the DVC queries through `run`; returns how to put their results together ({unit: {metric: …}})."""
     d = reading.table(RawDossier)
-    base, received, online, full, finished, open_late, in_time = _rules(d, window)
+    base, received, online, full, finished, open_late, in_time = _rules(d, window, Policy.from_settings())
+    dated = d.c.due_at.is_not(None)
     ids = run(
         first_ids,
         d,
@@ -66,7 +74,7 @@ def submit(run, units: list[str], window, reading: Reading):
             "not_digitised": sa.and_(sa.not_(d.c.has_digitised), received),
             "not_synced": sa.and_(sa.not_(d.c.synced_portal), received),
             "not_vneid": sa.and_(online, sa.not_(d.c.vneid), received),
-            "late": sa.or_(fails(finished, in_time), open_late),
+            "late": sa.or_(fails(sa.and_(finished, dated), in_time), open_late),
             "no_e_result": sa.and_(sa.not_(d.c.e_result), finished),
             "not_satisfied": sa.and_(d.c.satisfaction.is_not(None), d.c.satisfaction != 1, finished),
         },
@@ -96,7 +104,8 @@ def submit(run, units: list[str], window, reading: Reading):
             units,
             sa.and_(base, finished),
             {
-                "on_time": in_time,
+                "dated": dated,
+                "on_time": sa.and_(dated, in_time),
                 "e_result": d.c.e_result,
                 "rated": d.c.satisfaction.is_not(None),
                 "satisfied": d.c.satisfaction == 1,
@@ -105,7 +114,7 @@ def submit(run, units: list[str], window, reading: Reading):
     )
     p = RawProcedure.__table__
     p_base = p.c.deleted.is_(False)
-    p_online = bytewise(p.c.service_level).in_(["full", "partial"])
+    p_online = bytewise(p.c.service_level).in_(ONLINE_LEVELS)
     proc_totals = run(totals, p, units, p_base, {"online": p_online})
     proc_ids = run(first_ids, p, units, p_base, {"not_online": sa.not_(p_online)})
     services = run(services_used, d, units, sa.and_(online, received, base), p_base)
@@ -160,9 +169,10 @@ def values(units, whole, received, finished, ids, procs, proc_ids, services) -> 
                 )
         f = finished.get(unit)
         fin, late_open = (f["rows"] if f else 0), t["open_late"]
-        if fin or late_open:
+        dated = f["dated"] if f else 0  # finished with a due date: the others cannot be late or on time
+        if dated or late_open:
             on_time = f["on_time"] if f else 0
-            res["dvc_on_time_rate"] = (*ratio(on_time, fin + late_open), fin + late_open, got.get("late", []))
+            res["dvc_on_time_rate"] = (*ratio(on_time, dated + late_open), dated + late_open, got.get("late", []))
         if fin:
             res["dvc_e_result_rate"] = (*ratio(f["e_result"], fin), fin, got.get("no_e_result", []))
             if f["rated"]:
@@ -182,7 +192,7 @@ def services_used(conn, d, units, online_received, p_base) -> dict[str, tuple[in
     p_base = sa.and_(p.c.unit_code.in_(units), p_base)
     offered = (
         sa.select(p.c.unit_code, p.c.procedure_code)
-        .where(p_base, bytewise(p.c.service_level).in_(["full", "partial"]))
+        .where(p_base, bytewise(p.c.service_level).in_(ONLINE_LEVELS))
         .distinct()
         .cte("offered")
     )
