@@ -57,12 +57,14 @@ d AS MATERIALIZED (
          CAST(timezone('Asia/Ho_Chi_Minh', x.due_at) AS DATE) AS due_day,
          CAST(timezone('Asia/Ho_Chi_Minh', x.finished_at) AS DATE) AS fin_day
   FROM dossiers x JOIN unit_windows w USING (unit_code)
-  WHERE NOT x.deleted AND x.received_at <= w.end_ts AND (x.finished_at IS NULL OR x.finished_at >= w.start_ts)
+  WHERE NOT x.deleted AND x.received_at <= w.end_ts
+    AND (x.finished_at IS NULL OR x.finished_at >= w.start_ts OR x.status IN ('processing', 'paused'))
 ),
 d2 AS MATERIALIZED (
   SELECT *, rec_day BETWEEN start_day AND end_day AS rin,
          status = 'done' AND fin_day IS NOT NULL AND fin_day BETWEEN start_day AND end_day AS fin,
-         status IN ('processing', 'paused') AND due_day < end_day AS open_late
+         (status IN ('processing', 'paused') OR (status = 'done' AND fin_day > end_day))
+           AND due_day <= end_day AS open_late
   FROM d
 ),
 dvc AS MATERIALIZED (
@@ -74,7 +76,8 @@ dvc AS MATERIALIZED (
     coalesce(sum(components_reused) FILTER (rin), 0) AS n_reused,
     coalesce(sum(components_total) FILTER (rin), 0) AS n_components,
     count(*) FILTER (rin AND synced_portal) AS n_sync, count(*) FILTER (rin AND online AND vneid) AS n_vneid,
-    count(*) FILTER (fin) AS n_fin, count(*) FILTER (fin AND fin_day <= due_day) AS n_on_time,
+    count(*) FILTER (fin) AS n_fin, count(*) FILTER (fin AND due_day IS NOT NULL) AS n_fin_dated,
+    count(*) FILTER (fin AND fin_day <= due_day) AS n_on_time,
     count(*) FILTER (open_late) AS n_open_late, count(*) FILTER (fin AND e_result) AS n_eres,
     count(*) FILTER (fin AND satisfaction IS NOT NULL) AS n_rated, count(*) FILTER (fin AND satisfaction = 1) AS n_sat,
     min(source_id, 100) FILTER (rin AND NOT online) AS i_online,
@@ -83,7 +86,8 @@ dvc AS MATERIALIZED (
     min(source_id, 100) FILTER (rin AND NOT has_digitised) AS i_dig,
     min(source_id, 100) FILTER (rin AND NOT synced_portal) AS i_sync,
     min(source_id, 100) FILTER (rin AND online AND NOT vneid) AS i_vneid,
-    min(source_id, 100) FILTER ((fin AND NOT coalesce(fin_day <= due_day, false)) OR open_late) AS i_late,
+    min(source_id, 100) FILTER ((fin AND due_day IS NOT NULL AND NOT coalesce(fin_day <= due_day, false))
+                                OR open_late) AS i_late,
     min(source_id, 100) FILTER (fin AND NOT e_result) AS i_eres,
     min(source_id, 100) FILTER (fin AND satisfaction IS NOT NULL AND satisfaction <> 1) AS i_sat
   FROM d2 GROUP BY unit_code
@@ -109,23 +113,26 @@ svc AS (
 doc AS (
   SELECT x.unit_code, count(*) AS n_all,
     count(*) FILTER (direction = 'out' AND doc_type = 'TB' AND topic_dx AND signer_role = 'head') AS n_meet,
-    count(*) FILTER (direction = 'out' AND topic_dx AND doc_type IN ('KH', 'CT', 'QĐ')) AS n_dir,
-    count(*) FILTER (direction = 'out' AND topic_dx AND doc_type IN ('KH', 'CT', 'QĐ') AND signer_role = 'head')
-      AS n_dir_head,
+    count(*) FILTER (direction = 'out' AND topic_dx AND NOT confidential AND doc_type IN ('KH', 'CT', 'QĐ'))
+      AS n_dir,
+    count(*) FILTER (direction = 'out' AND topic_dx AND NOT confidential AND doc_type IN ('KH', 'CT', 'QĐ')
+                     AND signer_role = 'head') AS n_dir_head,
     count(*) FILTER (direction = 'out' AND NOT confidential) AS n_open,
     count(*) FILTER (direction = 'out' AND NOT confidential AND digitally_signed) AS n_signed,
     count(*) FILTER (direction = 'out' AND NOT confidential AND inter_agency) AS n_inter,
     count(*) FILTER (direction = 'out' AND NOT confidential AND inter_agency AND via_axis
                      AND coalesce(axis_status, '') <> 'fail') AS n_axis,
-    count(*) FILTER (work_file) AS n_wf, count(*) FILTER (work_file AND work_file_online) AS n_wf_online,
+    count(*) FILTER (work_file AND NOT confidential) AS n_wf,
+    count(*) FILTER (work_file AND NOT confidential AND work_file_online) AS n_wf_online,
     min(source_id, 100) FILTER (direction = 'out' AND doc_type = 'TB' AND topic_dx AND signer_role = 'head')
       AS i_meet,
-    min(source_id, 100) FILTER (direction = 'out' AND topic_dx AND doc_type IN ('KH', 'CT', 'QĐ')
+    min(source_id, 100) FILTER (direction = 'out' AND topic_dx AND NOT confidential
+                                AND doc_type IN ('KH', 'CT', 'QĐ')
                                 AND NOT coalesce(signer_role = 'head', false)) AS i_dir,
     min(source_id, 100) FILTER (direction = 'out' AND NOT confidential AND NOT digitally_signed) AS i_signed,
     min(source_id, 100) FILTER (direction = 'out' AND NOT confidential AND inter_agency
                                 AND NOT coalesce(via_axis AND coalesce(axis_status, '') <> 'fail', false)) AS i_axis,
-    min(source_id, 100) FILTER (work_file AND NOT work_file_online) AS i_wf
+    min(source_id, 100) FILTER (work_file AND NOT confidential AND NOT work_file_online) AS i_wf
   FROM documents x JOIN unit_windows w USING (unit_code)
   WHERE NOT x.deleted AND x.issue_date BETWEEN w.start_day AND w.end_day
   GROUP BY x.unit_code
@@ -164,8 +171,8 @@ UNION ALL SELECT unit_code, 'dvc_digitised_rate', n_dig, n_rec, i_dig FROM dvc W
 UNION ALL SELECT unit_code, 'dvc_reuse_rate', n_reused, n_components, [] FROM dvc WHERE n_rec > 0
 UNION ALL SELECT unit_code, 'dvc_portal_sync_rate', n_sync, n_rec, i_sync FROM dvc WHERE n_rec > 0
 UNION ALL SELECT unit_code, 'dvc_vneid_rate', n_vneid, n_online, i_vneid FROM dvc WHERE n_online > 0
-UNION ALL SELECT unit_code, 'dvc_on_time_rate', n_on_time, n_fin + n_open_late, i_late FROM dvc
-  WHERE n_fin + n_open_late > 0
+UNION ALL SELECT unit_code, 'dvc_on_time_rate', n_on_time, n_fin_dated + n_open_late, i_late FROM dvc
+  WHERE n_fin_dated + n_open_late > 0
 UNION ALL SELECT unit_code, 'dvc_e_result_rate', n_eres, n_fin, i_eres FROM dvc WHERE n_fin > 0
 UNION ALL SELECT unit_code, 'dvc_satisfaction_rate', n_sat, n_rated, i_sat FROM dvc WHERE n_rated > 0
 UNION ALL SELECT unit_code, 'doc_dx_meetings_count', n_meet, NULL, i_meet FROM doc
