@@ -10,6 +10,8 @@ from pathlib import Path
 
 import yaml
 
+from dti.metrics.rules import RULES
+
 ROOT = Path(__file__).resolve().parent.parent
 
 TIERS3 = [
@@ -190,6 +192,9 @@ def _leaf(row, applies_to=None, catalogue_code=None):
            "measure": measure, "source": source}
     if metric:
         out["metric"] = metric
+        proxy = RULES[metric].proxy
+        if proxy is not None:  # the data cannot carry the written rule: the leaf says what is measured instead
+            out["data_note_vi"], out["data_note_en"] = proxy.vi, proxy.en
     if evidence:
         out["evidence_vi"] = evidence
     keywords = EVIDENCE_KEYWORDS.get(catalogue_code or code)

@@ -14,7 +14,9 @@ from sqlalchemy.orm import Session
 from dti.framework import load_all
 from dti.framework.metric_catalogue import METRICS
 from dti.metrics import compute_metrics
+from dti.metrics.policy import MetricValue
 from dti.metrics.rules import RULES, Policy, Window, on_time, reference_values
+from dti.reconciliation import SelfValue, reconcile_claim
 from dti.scoring import score_leaf
 from dti.settings import TZ
 from dti.verification.units import period_units
@@ -212,3 +214,20 @@ def test_every_catalogue_metric_has_a_rule_in_words_and_code():
         assert (rule.denominator is None) == (METRICS[rule.metric].measure == "count")
     # the two the data cannot carry as written say so, and what they compute instead
     assert {m for m, r in RULES.items() if r.proxy} == {"dvc_satisfaction_rate", "doc_head_directives_rate"}
+
+
+def test_the_framework_and_the_ledger_say_where_a_proxy_is_measured():
+    """A3 and F11: the data cannot carry the written rule; the leaf carries the note and every checked claim
+    says it was checked against the proxy."""
+    fw = next(f for f in load_all().values() if f.id.startswith("default-dept"))
+    for code, metric in (("A3", "doc_head_directives_rate"), ("F11", "dvc_satisfaction_rate")):
+        leaf = fw.leaf(code)
+        assert leaf.data_note_vi == RULES[metric].proxy.vi and leaf.data_note_en == RULES[metric].proxy.en
+        measured = MetricValue("U", code, metric, leaf.source, "ok", value=Decimal("0.5"))
+        claim = reconcile_claim(fw, leaf, "U", "dept_tthc", PERIOD, SelfValue(Decimal("0.9"), None), measured)
+        assert claim.outcome == "discrepancy" and claim.reasons[-1] == "metric_proxy"
+        assert "giá trị thay thế" in claim.reason_vi
+    plain = fw.leaf("F3")
+    measured = MetricValue("U", "F3", plain.metric, "DVC", "ok", value=Decimal("0.5"))
+    claim = reconcile_claim(fw, plain, "U", "dept_tthc", PERIOD, SelfValue(Decimal("0.5"), None), measured)
+    assert "metric_proxy" not in claim.reasons
