@@ -6,13 +6,15 @@ the only thing the product reads.  Run: python scripts/catalogue_source.py
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import yaml
 
-from dti.metrics.rules import RULES
-
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from dti.metrics.rules import RULES  # noqa: E402  (this checkout's rules, also when run as a script)
 
 TIERS3 = [
     {"level": 2, "label_vi": "Đầy đủ", "label_en": "full", "fraction": "1"},

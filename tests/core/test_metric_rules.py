@@ -5,7 +5,9 @@ reference must give it on the same records."""
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -18,12 +20,13 @@ from dti.metrics.policy import MetricValue
 from dti.metrics.rules import RULES, Policy, Window, on_time, reference_values
 from dti.reconciliation import SelfValue, reconcile_claim
 from dti.scoring import score_leaf
-from dti.settings import TZ
+from dti.settings import GROUPS, TZ
 from dti.verification.units import period_units
 from dti.warehouse.models import RawDocument, RawDossier, RawIncident
 from tests.pipeline_helpers import PERIOD, verified_province
 
 UTC = dt.UTC
+ROOT = Path(__file__).resolve().parents[2]
 WINDOW = Window(dt.date(2025, 1, 1), dt.date(2025, 12, 31))
 OLD_CODE = "000.00.97.H33"  # a merged department's former code, still on some records
 
@@ -231,3 +234,15 @@ def test_the_framework_and_the_ledger_say_where_a_proxy_is_measured():
     measured = MetricValue("U", "F3", plain.metric, "DVC", "ok", value=Decimal("0.5"))
     claim = reconcile_claim(fw, plain, "U", "dept_tthc", PERIOD, SelfValue(Decimal("0.5"), None), measured)
     assert "metric_proxy" not in claim.reasons
+
+
+def test_docs_print_every_rule_and_policy_setting_as_the_rules_module_states_them():
+    spec = importlib.util.spec_from_file_location("metric_rules_doc", ROOT / "scripts" / "metric_rules_doc.py")
+    doc = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(doc)
+    text = (ROOT / "docs" / "frameworks.md").read_text(encoding="utf-8")
+    assert doc.rendered(text) == text, "docs/frameworks.md is out of date: run python scripts/metric_rules_doc.py"
+    for metric in RULES:
+        assert f"#### `{metric}`" in text
+    for setting in GROUPS["metrics"]:
+        assert f"| `{setting.name}` | `{setting.default}` |" in text
