@@ -16,6 +16,7 @@ from pathlib import Path
 import dagster as dg
 
 from application.cli.progress import on_terminal
+from assets.evidence import evidence_reads
 from assets.reports import council_reports
 from assets.resources import WarehouseResource
 from assets.sources import doc_records, dvc_records, sec_records
@@ -23,18 +24,21 @@ from assets.verification import claim_ledger, objective_metrics, self_reports, v
 from dti import formatting
 from dti.accuracy import accuracy
 from dti.appraisal.phases import DECISION_PHASES, get_phase, set_phase
+from dti.evidence.store import period_verdicts
 from dti.reports.context import gather
 from dti.settings import TZ, get_settings, read
-from dti.vocabulary import Outcome, Phase, Reason, Role, Severity
+from dti.vocabulary import EvidenceCheck, EvidenceVerdict, Outcome, Phase, Reason, Role, Severity
 from dti.warehouse import Warehouse
 from dti.warehouse.models import User
 from simulators.generator import generate
 from simulators.load import load_self_reports, load_units
 from simulators.loopback import http_simulator_resources
+from simulators.synthetic.evidence_filings import DemoFiling, file_demo_evidence
 
 SEVERITIES = tuple(Severity)
 # The demo opens its own period for decisions, as an administrator would; the log names it so.
 DEMO_ADMIN = User(username="dti-demo", role=Role.ADMIN)
+DOCUMENT_FIELDS = ("number", "date", "doc_type", "issuer", "subject", "signer")
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
@@ -47,8 +51,9 @@ def _instance():
 
 
 def run_pipeline(sim_root: Path, period: str, wh: Warehouse, *, faults: str = "none", seed: int = 0,
-                 instance=None, log=print) -> dict:
-    """Sync from the simulators and verify `period`; returns what each run reported."""
+                 instance=None, log=print, after_sync=None) -> dict:
+    """Sync from the simulators and verify `period`; returns what each run reported. `after_sync` runs
+    between the two (the demo's units upload their evidence once the document system's records are in)."""
     instance = instance or _instance()
     night = dt.datetime.now(TZ).date().isoformat()
     with http_simulator_resources(sim_root, faults=faults, seed=seed) as connectors:
@@ -56,8 +61,11 @@ def run_pipeline(sim_root: Path, period: str, wh: Warehouse, *, faults: str = "n
         log(f"• Đồng bộ hệ thống nguồn (đêm {night}) / syncing the systems of record …")
         sync = dg.materialize([dvc_records, doc_records, sec_records], partition_key=night, resources=resources,
                               instance=instance, raise_on_error=True, run_config=QUIET)
+    if after_sync is not None:
+        after_sync()
     log(f"• Đối chiếu và chấm điểm kỳ {period} / reconciling and scoring …")
-    verify = dg.materialize([objective_metrics, self_reports, claim_ledger, verified_scores, council_reports],
+    verify = dg.materialize([objective_metrics, self_reports, evidence_reads, claim_ledger, verified_scores,
+                             council_reports],
                             partition_key=period, resources={"warehouse": WarehouseResource(url=wh.url)},
                             instance=instance, raise_on_error=True, run_config=QUIET)
     return {"sync_success": sync.success, "verify_success": verify.success,
@@ -113,6 +121,49 @@ def summarise(period: str, wh: Warehouse, truth_path: Path | None) -> dict:
     return summary
 
 
+def evidence_summary(wh: Warehouse, period: str, filed: list[DemoFiling]) -> dict:
+    """What reading the period's evidence found: every filing's fields and verdict, the scans OCR matched
+    to their citation, the problems with their reasons, and whether each demo fault was caught."""
+    with wh.session() as s:
+        files = [f for items in period_verdicts(s, period).values() for f in items]
+    by_key = {(f.unit_code, f.indicator_code, f.filename): f for f in files}
+    ocr = [f for f in files if f.ocr_pages]
+    caught = []
+    for planted in filed:
+        got = by_key.get((planted.unit_code, planted.indicator_code, planted.filename))
+        result = got.check(planted.check) if got else None
+        caught.append({"file": planted.filename, "unit": planted.unit_code, "indicator": planted.indicator_code,
+                       "check": str(planted.check), "expected": str(planted.expect),
+                       "got": str(result.verdict) if result else None})
+    return {
+        "filings": len(files),
+        "read": sum(1 for f in files if f.verdict is not None),
+        "with_fields": sum(1 for f in files if any(f.fields.to_dict()[k] for k in DOCUMENT_FIELDS)),
+        "ocr_files": len(ocr),
+        "ocr_matched": sum(1 for f in ocr if (c := f.check(EvidenceCheck.CITATION)) and c.verdict == EvidenceVerdict.OK),
+        "verdicts": dict(sorted(Counter(str(f.verdict) for f in files if f.verdict is not None).items())),
+        "problems": [{"file": f.filename, "unit": f.unit_code, "indicator": f.indicator_code,
+                      "verdict": str(p.verdict), "reason_vi": p.reason_vi, "reason_en": p.reason_en}
+                     for f in sorted(files, key=lambda f: (f.unit_code, f.indicator_code or "", f.filename))
+                     for p in f.problems()],
+        "planted": caught,
+    }
+
+
+def print_evidence(ev: dict) -> None:
+    if not ev["filings"]:
+        return
+    print(f"  Tài liệu kiểm chứng / evidence files: {ev['filings']} tệp, đã đọc / read {ev['read']}, "
+          f"có thông tin văn bản / with document fields {ev['with_fields']}, ảnh quét đọc bằng OCR / scans read "
+          f"by OCR {ev['ocr_files']} (khớp trích dẫn / matched to the citation {ev['ocr_matched']})")
+    by_file: dict[tuple, list[dict]] = {}
+    for p in ev["problems"]:
+        by_file.setdefault((p["unit"], p["indicator"] or "—", p["file"]), []).append(p)
+    for (unit, indicator, name), found in by_file.items():
+        labels = ", ".join(EvidenceVerdict(p["verdict"]).vi for p in found)
+        print(f"    - {unit} · {indicator} · {name}: {labels} — {found[0]['reason_vi']}")
+
+
 def print_summary(summary: dict, out_dir: Path) -> None:
     print()
     print(f"Kết quả thẩm định DTI kỳ {summary['period']} / DTI verification result")
@@ -131,6 +182,7 @@ def print_summary(summary: dict, out_dir: Path) -> None:
     acc = summary.get("accuracy")
     if acc:
         print_accuracy(acc)
+    print_evidence(summary["evidence"])
     print(f"  Tệp kết quả / outputs: {out_dir}/report.html, council.xlsx, claim_ledger.csv (.xlsx), "
           "verified_scores.csv (.xlsx)")
     warnings = summary.get("warnings") or []
@@ -203,9 +255,17 @@ def run_demo(args) -> int:
     wh.migrate()
     load_units(sim_root, wh.url)
     load_self_reports(sim_root, wh.url)
+    filed: list[DemoFiling] = []
+
+    def upload_evidence():
+        say("• Đơn vị nộp tài liệu kiểm chứng / units upload their evidence files …")
+        filed.extend(file_demo_evidence(wh, period, settings))
+
     with on_terminal():
-        ran = run_pipeline(sim_root, period, wh, faults=args.faults, seed=args.seed, log=say)
+        ran = run_pipeline(sim_root, period, wh, faults=args.faults, seed=args.seed, log=say,
+                           after_sync=upload_evidence)
     summary = summarise(period, wh, sim_root / "truth.json")
+    summary["evidence"] = evidence_summary(wh, period, filed)
     summary["generated"] = gen.counts
     summary["warnings"] = ran["warnings"]
     summary["phase"] = open_for_decisions(wh, period)

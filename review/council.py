@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
-from dti.appraisal import claims, decision_history, decisions, evidence, explanations, records, risk
+from dti.appraisal import claims, decision_history, decisions, evidence, explanations, readings, records, risk
 from dti.appraisal.accounts import EXPLANATION_ROLES
 from dti.appraisal.errors import ReviewError
 from dti.appraisal.phases import get_phase, periods
@@ -69,7 +69,7 @@ def claim(period, unit, indicator):
             states=decision_history.decision_states(s, history),
             pending=decision_history.pending_decision(s, row),
             requests=explanations.explanation_requests(s, row.unit_code, row.period, row.indicator_code),
-            files=evidence.evidence_for_claim(s, row),
+            readings=readings.claim_readings(s, row),
             records=records.source_records(s, row),
             record_total=len(row.record_ids or []),
             citations=records.citations_for(s, row),

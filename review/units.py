@@ -3,6 +3,7 @@ download), its answers, and the upload of self-assessment forms into the intake.
 
 from __future__ import annotations
 
+import io
 import re
 import tempfile
 from dataclasses import asdict, is_dataclass
@@ -18,6 +19,7 @@ from dti.appraisal.forms import check_form_scope
 from dti.appraisal.phases import check_period, evidence_open, get_phase, periods
 from dti.appraisal.scores import unit_score
 from dti.audit import utc_now
+from dti.evidence.extract import preview_png
 from dti.intake.service import IntakeError, import_file
 from dti.verification.history import period_changes
 from dti.vocabulary import Role
@@ -26,6 +28,7 @@ from review.web import db, login_required, period_arg, settings
 
 bp = Blueprint("units", __name__)
 _SHA = re.compile(r"^[0-9a-f]{64}$")
+MAX_PREVIEW_PAGE = 50
 
 
 def _upload(name: str, missing_vi: str, missing_en: str):
@@ -90,6 +93,22 @@ def download_evidence(sha):
         ev = evidence.evidence_download(s, g.user, sha)
     path = evidence.stored_path(ev, settings())
     return send_file(path, mimetype=ev.content_type, as_attachment=True, download_name=ev.filename)
+
+
+@bp.get("/minh-chung/<sha>/trang-<int:page>.png")
+@login_required()
+def preview_evidence(sha, page):
+    """One page of an evidence file as an image, for the claim page (same access as the download)."""
+    if not _SHA.match(sha) or not 1 <= page <= MAX_PREVIEW_PAGE:
+        raise ReviewError("Không có trang này", "no such page", 404)
+    with db() as s:
+        ev = evidence.evidence_download(s, g.user, sha)
+    png = preview_png(evidence.stored_path(ev, settings()).read_bytes(), page)
+    if png is None:
+        raise ReviewError("Không xem trước được trang này", "this page has no preview", 404)
+    response = send_file(io.BytesIO(png), mimetype="image/png", download_name=f"{sha[:12]}-trang-{page}.png")
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
 
 
 @bp.post("/giai-trinh/<int:request_id>/tra-loi")

@@ -213,8 +213,9 @@ def check_relevance(text: str, fields: DocumentFields, indicator: str | None, te
                            f"concerns indicator {indicator}: found {', '.join(m.term for m in matches)}", detail)
     seen = {m.term for m in matches}
     looked = ", ".join(f"«{t}»" for t in terms if t not in seen)
+    missing = f"không có {looked}" if looked else "không có từ khoá nào trong trích yếu"
     found = f"; chỉ thấy {shown} (cần một từ khoá trong trích yếu hoặc hai trong văn bản)" if matches else ""
-    return CheckResult(c, V.UNRELATED, f"Không thấy nội dung về chỉ số {indicator}: không có {looked}{found}",
+    return CheckResult(c, V.UNRELATED, f"Không thấy nội dung về chỉ số {indicator}: {missing}{found}",
                        f"nothing about indicator {indicator}: no term in the subject line and fewer than two in the "
                        f"text (looked for {', '.join(terms)})", detail)
 

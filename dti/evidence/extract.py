@@ -246,6 +246,9 @@ def extract(data: bytes, limits: ReadLimits) -> Extraction:
     return out
 
 
+PREVIEW_PIXELS = 4_000_000  # a preview image at most (an A4 page 900 px wide is about 1.3 million)
+
+
 def preview_png(data: bytes, page: int = 1, width: int = 900) -> bytes | None:
     """A PNG of one page (1-based) of a PDF or an image, `width` pixels wide, for the claim page."""
     kind = detect_kind(data)
@@ -256,7 +259,11 @@ def preview_png(data: bytes, page: int = 1, width: int = 900) -> bytes | None:
                 if not 1 <= page <= len(pdf):
                     return None
                 p = pdf[page - 1]
-                image = p.render(scale=width / max(p.get_size()[0], 1.0)).to_pil()
+                w, h = (max(side, 1.0) for side in p.get_size())
+                # `width` pixels wide, unless a freak page (a strip 14,000 points tall) would make that
+                # more than PREVIEW_PIXELS: then as large as PREVIEW_PIXELS allows.
+                scale = min(width / w, math.sqrt(PREVIEW_PIXELS / (w * h)))
+                image = p.render(scale=scale).to_pil()
                 p.close()
             finally:
                 pdf.close()

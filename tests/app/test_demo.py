@@ -47,6 +47,18 @@ def test_demo_writes_four_files_and_reruns_byte_identically(tmp_path, capsys, mo
     rule = re.compile(r"^\w+\.\w+: \d[\d.]* dòng không đạt điều kiện «.+» / ")
     assert first["warnings"] and all(rule.search(w) for w in first["warnings"])
 
+    evidence = first["evidence"]  # every uploaded file read, its fields found, each planted fault caught
+    assert evidence["filings"] == evidence["read"] == evidence["with_fields"] == 8
+    assert evidence["ocr_files"] == evidence["ocr_matched"] == 1  # the image-only scan matched its citation
+    assert [p["got"] for p in evidence["planted"]] == [p["expected"] for p in evidence["planted"]]
+    assert {p["expected"] for p in evidence["planted"]} >= {
+        "evidence_mismatch", "evidence_out_of_period", "evidence_shared", "evidence_blank_template"}
+    flagged = {p["verdict"]: p["reason_vi"] for p in evidence["problems"]}
+    assert "khác văn bản được trích dẫn" in flagged["evidence_mismatch"]
+    assert "trước kỳ" in flagged["evidence_out_of_period"]
+    assert "cũng được nộp bởi 1 đơn vị khác" in flagged["evidence_shared"]
+    assert "Mẫu trống" in flagged["evidence_blank_template"]
+
     second = _demo(tmp_path, capsys, monkeypatch)
     assert files["claim_ledger.csv"].read_bytes() == ledger1
     assert files["verified_scores.csv"].read_bytes() == scores1

@@ -108,6 +108,14 @@ def test_relevance_shows_the_terms_it_found_and_where():
                              "chỉ thấy «Trưởng ban» (cần một từ khoá trong trích yếu hoặc hai trong văn bản)")
 
 
+def test_an_unrelated_reason_reads_right_when_every_term_was_seen_once_outside_the_subject():
+    text = "QUYẾT ĐỊNH\nVề việc tổ chức hội nghị\nĐiều 1. Thông qua kết luận cuộc họp tháng 3."
+    r = check_relevance(text, read_fields(text), "A2", ["kết luận cuộc họp"])
+    assert r.verdict == V.UNRELATED
+    assert r.reason_vi == ("Không thấy nội dung về chỉ số A2: không có từ khoá nào trong trích yếu; chỉ thấy "
+                           "«kết luận cuộc họp» (cần một từ khoá trong trích yếu hoặc hai trong văn bản)")
+
+
 def test_relevance_forgives_a_scan_lost_diacritics_only_for_phrases():
     text = "KẾ HOẠCH\nChuyen doi so nam 2025 cua so"
     r = check_relevance(text, read_fields(text), "B1", ["chuyển đổi số", "số"])

@@ -13,11 +13,12 @@ import zipfile
 import zlib
 
 import pytest
+from fpdf import FPDF
 from PIL import Image
 from pypdf import PdfReader, PdfWriter
 
 from dti.evidence.cache import read_data
-from dti.evidence.extract import extract, preview_png
+from dti.evidence.extract import PREVIEW_PIXELS, extract, preview_png
 from dti.evidence.limits import ReadLimits
 from dti.evidence.ocr import check_ocr
 from dti.evidence.relevance import find_terms
@@ -195,6 +196,16 @@ def test_a_page_preview_is_drawn_for_the_claim_page():
     assert png.startswith(b"\x89PNG") and Image.open(io.BytesIO(png)).width == 600
     assert preview_png(document("decision-scan.pdf"), page=2) is None
     assert preview_png(document("report.docx")) is None
+
+
+def test_a_freak_page_gets_a_bounded_preview_not_half_a_gigapixel():
+    strip = FPDF(unit="pt", format=(20, 14000))  # 900 px wide would make it 567 million pixels
+    strip.add_page()
+    strip.set_font("helvetica", size=8)
+    strip.text(2, 20, "x")
+    png = preview_png(bytes(strip.output()), page=1)
+    size = Image.open(io.BytesIO(png)).size
+    assert size[0] * size[1] <= PREVIEW_PIXELS * 1.02 and size[1] > 10_000  # the whole strip, drawn smaller
 
 
 def test_a_long_text_is_searched_for_every_term_quickly():

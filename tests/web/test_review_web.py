@@ -616,7 +616,7 @@ def test_every_route_but_log_in_and_the_public_page_refuses_anonymous_visitors(a
         if rule.endpoint in open_routes:
             continue
         values = {
-            arg: {"decision_id": 1, "request_id": 1, "user_id": 1}.get(arg, "x") for arg in rule.arguments
+            arg: {"decision_id": 1, "request_id": 1, "user_id": 1, "page": 1}.get(arg, "x") for arg in rule.arguments
         }
         values = {k: (PERIOD if k == "period" else v) for k, v in values.items()}
         path = rule.build(values, append_unknown=False)[1]
