@@ -76,8 +76,7 @@ dvc AS MATERIALIZED (
     coalesce(sum(components_reused) FILTER (rin), 0) AS n_reused,
     coalesce(sum(components_total) FILTER (rin), 0) AS n_components,
     count(*) FILTER (rin AND synced_portal) AS n_sync, count(*) FILTER (rin AND online AND vneid) AS n_vneid,
-    count(*) FILTER (fin) AS n_fin, count(*) FILTER (fin AND due_day IS NOT NULL) AS n_fin_dated,
-    count(*) FILTER (fin AND fin_day <= due_day) AS n_on_time,
+    count(*) FILTER (fin) AS n_fin, count(*) FILTER (fin AND fin_day <= due_day) AS n_on_time,
     count(*) FILTER (open_late) AS n_open_late, count(*) FILTER (fin AND e_result) AS n_eres,
     count(*) FILTER (fin AND satisfaction IS NOT NULL) AS n_rated, count(*) FILTER (fin AND satisfaction = 1) AS n_sat,
     min(source_id, 100) FILTER (rin AND NOT online) AS i_online,
@@ -86,8 +85,7 @@ dvc AS MATERIALIZED (
     min(source_id, 100) FILTER (rin AND NOT has_digitised) AS i_dig,
     min(source_id, 100) FILTER (rin AND NOT synced_portal) AS i_sync,
     min(source_id, 100) FILTER (rin AND online AND NOT vneid) AS i_vneid,
-    min(source_id, 100) FILTER ((fin AND due_day IS NOT NULL AND NOT coalesce(fin_day <= due_day, false))
-                                OR open_late) AS i_late,
+    min(source_id, 100) FILTER ((fin AND NOT coalesce(fin_day <= due_day, false)) OR open_late) AS i_late,
     min(source_id, 100) FILTER (fin AND NOT e_result) AS i_eres,
     min(source_id, 100) FILTER (fin AND satisfaction IS NOT NULL AND satisfaction <> 1) AS i_sat
   FROM d2 GROUP BY unit_code
@@ -171,8 +169,8 @@ UNION ALL SELECT unit_code, 'dvc_digitised_rate', n_dig, n_rec, i_dig FROM dvc W
 UNION ALL SELECT unit_code, 'dvc_reuse_rate', n_reused, n_components, [] FROM dvc WHERE n_rec > 0
 UNION ALL SELECT unit_code, 'dvc_portal_sync_rate', n_sync, n_rec, i_sync FROM dvc WHERE n_rec > 0
 UNION ALL SELECT unit_code, 'dvc_vneid_rate', n_vneid, n_online, i_vneid FROM dvc WHERE n_online > 0
-UNION ALL SELECT unit_code, 'dvc_on_time_rate', n_on_time, n_fin_dated + n_open_late, i_late FROM dvc
-  WHERE n_fin_dated + n_open_late > 0
+UNION ALL SELECT unit_code, 'dvc_on_time_rate', n_on_time, n_fin + n_open_late, i_late FROM dvc
+  WHERE n_fin + n_open_late > 0
 UNION ALL SELECT unit_code, 'dvc_e_result_rate', n_eres, n_fin, i_eres FROM dvc WHERE n_fin > 0
 UNION ALL SELECT unit_code, 'dvc_satisfaction_rate', n_sat, n_rated, i_sat FROM dvc WHERE n_rated > 0
 UNION ALL SELECT unit_code, 'doc_dx_meetings_count', n_meet, NULL, i_meet FROM doc

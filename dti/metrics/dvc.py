@@ -60,7 +60,6 @@ def submit(run, units: list[str], window, reading: Reading):
     """Submit the DVC queries through `run`; returns how to put their results together ({unit: {metric: …}})."""
     d = reading.table(RawDossier)
     base, received, online, full, finished, open_late, in_time = _rules(d, window, Policy.from_settings())
-    dated = d.c.due_at.is_not(None)
     ids = run(
         first_ids,
         d,
@@ -74,7 +73,7 @@ def submit(run, units: list[str], window, reading: Reading):
             "not_digitised": sa.and_(sa.not_(d.c.has_digitised), received),
             "not_synced": sa.and_(sa.not_(d.c.synced_portal), received),
             "not_vneid": sa.and_(online, sa.not_(d.c.vneid), received),
-            "late": sa.or_(fails(sa.and_(finished, dated), in_time), open_late),
+            "late": sa.or_(fails(finished, in_time), open_late),
             "no_e_result": sa.and_(sa.not_(d.c.e_result), finished),
             "not_satisfied": sa.and_(d.c.satisfaction.is_not(None), d.c.satisfaction != 1, finished),
         },
@@ -104,8 +103,7 @@ def submit(run, units: list[str], window, reading: Reading):
             units,
             sa.and_(base, finished),
             {
-                "dated": dated,
-                "on_time": sa.and_(dated, in_time),
+                "on_time": in_time,
                 "e_result": d.c.e_result,
                 "rated": d.c.satisfaction.is_not(None),
                 "satisfied": d.c.satisfaction == 1,
@@ -169,10 +167,9 @@ def values(units, whole, received, finished, ids, procs, proc_ids, services) -> 
                 )
         f = finished.get(unit)
         fin, late_open = (f["rows"] if f else 0), t["open_late"]
-        dated = f["dated"] if f else 0  # finished with a due date: the others cannot be late or on time
-        if dated or late_open:
+        if fin or late_open:
             on_time = f["on_time"] if f else 0
-            res["dvc_on_time_rate"] = (*ratio(on_time, dated + late_open), dated + late_open, got.get("late", []))
+            res["dvc_on_time_rate"] = (*ratio(on_time, fin + late_open), fin + late_open, got.get("late", []))
         if fin:
             res["dvc_e_result_rate"] = (*ratio(f["e_result"], fin), fin, got.get("no_e_result", []))
             if f["rated"]:

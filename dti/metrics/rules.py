@@ -140,10 +140,12 @@ def _per_finished(test: Callable, scope: Callable | None = None) -> Callable:
 def on_time(d, w: Window, policy: Policy = Policy()):
     """F5, record by record: (1, 1) on time, (0, 1) late, None not counted this period."""
     status, fin, due = _get(d, "status"), _get(d, "finished_at"), _get(d, "due_at")
-    if local_day(_get(d, "received_at")) > w.last or due is None:
+    if local_day(_get(d, "received_at")) > w.last:
         return None
-    if _finished_in(d, w):
-        return int(local_day(fin) <= local_day(due)), 1
+    if _finished_in(d, w):  # without a due date it cannot be shown on time: late
+        return int(due is not None and local_day(fin) <= local_day(due)), 1
+    if due is None:
+        return None  # unfinished with no due date: never past due
     # Not finished by the period's end: still open (or reopened), or done after the last day.
     unfinished = status in OPEN_STATUSES or (status == DONE and fin is not None and local_day(fin) > w.last)
     if unfinished and policy.open_past_due_late and local_day(due) <= w.last:
@@ -295,10 +297,11 @@ def _rules() -> list[MetricRule]:
               "(kể cả hồ sơ xong sau ngày 31/12, hồ sơ mở lại, hồ sơ chuyển từ kỳ trước): các hồ sơ này là trễ hạn",
               "dossiers done in the period, plus dossiers not done by the period's end whose due day is on or "
               "before its last day (finished after 31/12, reopened, carried over alike): those are late"),
-            w("hồ sơ đã xoá; hồ sơ bị từ chối; hồ sơ không có ngày hẹn trả; hồ sơ đã xong trước kỳ; hồ sơ chưa "
-              "đến hạn cuối kỳ (chuyển kỳ sau)",
-              "deleted and rejected dossiers; dossiers without a due date; dossiers done before the period; "
-              "dossiers not yet due at the period's end (carried over)"),
+            w("hồ sơ đã xoá; hồ sơ bị từ chối; hồ sơ đã xong trước kỳ; hồ sơ chưa đến hạn cuối kỳ (chuyển kỳ "
+              "sau). Hồ sơ đã xong mà không có ngày hẹn trả tính là trễ hạn (không chứng minh được đúng hạn)",
+              "deleted and rejected dossiers; dossiers done before the period; dossiers not yet due at the "
+              "period's end (carried over). A dossier done without a due date counts as late (it cannot be "
+              "shown on time)"),
             w("hồ sơ tiếp nhận đến hết ngày cuối kỳ; trạng thái theo lần đồng bộ; một hồ sơ mở lại tính là chưa xong",
               "dossiers received by the period's last day; status as synced; a reopened dossier counts as "
               "not done"),

@@ -54,7 +54,8 @@ def _dossier(unit, sid, received, due, finished, status, channel=2, **kw) -> Raw
 
 def dossiers(unit: str) -> list[RawDossier]:
     """F5 by its words: on time = done in the period by its due day; late = done after the due day, or not done
-    by the period's end while due by then. Here: 2 on time, 3 late, the rest out → 2/5."""
+    by the period's end while due by then, or done without a due date. Here: 2 on time, 4 late, the rest out
+    → 2/6."""
     return [
         # due on the last day, done at 23:59:59 local that day: on time
         _dossier(unit, "due-last-day-done-2359", local(2025, 12, 20), local(2025, 12, 31, 17),
@@ -81,6 +82,8 @@ def dossiers(unit: str) -> list[RawDossier]:
         _dossier(unit, "rejected", local(2025, 4, 1), local(2025, 4, 5, 17), local(2025, 4, 20), "rejected"),
         # done before the period: not in F5 nor in the received ratios
         _dossier(unit, "done-2024", local(2024, 11, 1), local(2024, 11, 20, 17), local(2024, 11, 18), "done"),
+        # done without a due date: cannot be shown on time, so late
+        _dossier(unit, "done-no-due", local(2025, 7, 1), None, local(2025, 7, 3), "done"),
         # under a merged unit's former code: counts for the successor (on time)
         _dossier(unit, "pre-merger-on-time", local(2025, 2, 1), local(2025, 2, 10, 17), local(2025, 2, 9), "done",
                  source_unit_code=OLD_CODE),
@@ -168,9 +171,10 @@ def test_boundary_cases_give_the_values_the_rules_state(province):
     url, unit = province
     sql, ref = _both(url, unit)
     expected = {
-        "dvc_on_time_rate": _q(2, 5),  # on time: due-last-day, pre-merger; late: first-day-after, open, reopened
-        # received in 2025: all but the deleted, the new-year and the 2024 ones → 8; online: all but one → 7
-        "dvc_online_submission_rate": _q(7, 8),
+        # on time: due-last-day, pre-merger; late: first-day-after, open, reopened, no-due
+        "dvc_on_time_rate": _q(2, 6),
+        # received in 2025: all but the deleted, the new-year and the 2024 ones → 9; online: all but one → 8
+        "dvc_online_submission_rate": _q(8, 9),
         "doc_signed_rate": _q(4, 5),
         "doc_online_workfile_rate": _q(1, 2),
         "doc_head_directives_rate": _q(1, 2),
@@ -195,8 +199,8 @@ def test_province_policies_change_the_rules_they_name(province, monkeypatch):
     monkeypatch.setenv("DTI_METRIC_BOTNET_AS_INCIDENT", "false")
     policy = Policy.from_settings()
     sql, ref = _both(url, unit, policy)
-    # only dossiers done in the period: 2 on time, the one done after its due day in 2025 none → 2/2
-    assert sql["dvc_on_time_rate"] == ref["dvc_on_time_rate"] == _q(2, 2)
+    # only dossiers done in the period: 2 on time and the one without a due date → 2/3
+    assert sql["dvc_on_time_rate"] == ref["dvc_on_time_rate"] == _q(2, 3)
     assert sql["sec_late_incidents"][0] == ref["sec_late_incidents"][0] == 1
 
 
