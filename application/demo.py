@@ -198,15 +198,17 @@ def print_accuracy(acc: dict) -> None:
     table."""
     recall = formatting.percent(acc["recall"])
     false_positives = formatting.percent(acc["false_positive_rate"])
-    print(f"  Độ chính xác / accuracy: phát hiện / recall {recall} trên {acc['beyond_tolerance']} tự báo vượt "
-          f"dung sai / claims beyond tolerance ({acc['planted_beyond_tolerance']} cố ý / planted); báo nhầm / "
-          f"false positives {false_positives} trên {acc['within_tolerance']} trong dung sai / within tolerance")
+    print(f"  Độ chính xác / accuracy: phát hiện / recall {recall} trên {acc['beyond_tolerance']} "
+          f"tự báo vượt dung sai / claims beyond tolerance ({acc['planted_beyond_tolerance']} cố ý / "
+          f"planted); báo nhầm / false positives {false_positives} trên {acc['within_tolerance']} "
+          "trong dung sai / within tolerance")
     print("    Khoảng cách tới sự thật (× dung sai) / distance from the truth (× tolerance):")
     for b in acc["by_distance"]:
         what = "báo nhầm / false positives" if b["within_tolerance"] else "phát hiện / recall"
         rate = b.get("false_positive_rate", b.get("recall"))
         shown = formatting.percent(rate) if rate is not None else "—"
-        print(f"      {b['band']:>7}: {b['claims']:>4} chỉ số / claims, {b['flagged']:>4} bị gắn cờ / flagged, "
+        print(f"      {b['band']:>7}: {b['claims']:>4} chỉ số / claims, "
+              f"{b['flagged']:>4} bị gắn cờ / flagged, "
               f"{what} {shown}")
     c = acc["confusion"]
     print("    Bảng nhầm lẫn / confusion table:        chênh lệch / discrepancy   khớp / verified")

@@ -1,10 +1,11 @@
 """Detection accuracy against the generator's answer key (truth.json): how well the ledger tells claims beyond
 the tolerance from claims within it, by how far each claim is from the truth.
 
-The answer key's truth is computed from the raw records by a path of its own (simulators/synthetic/truth.py),
-not by the metric code, and its claims are spread across the tolerance line (simulators/synthetic/self_reports.py):
-honest units round, copy last year, count by another definition; misreports run from just beyond the tolerance
-to gross. So the figures can fall short of perfect, and do when the tolerance or a metric is broken.
+The answer key's truth is computed from the raw records by a path of its own
+(simulators/synthetic/truth.py), not by the metric code, and its claims are spread across the tolerance line
+(simulators/synthetic/self_reports.py): honest units round, copy last year, count by another definition;
+misreports run from just beyond the tolerance to gross. So the figures can fall short of perfect, and do
+when the tolerance or a metric is broken.
 """
 
 from __future__ import annotations
@@ -73,8 +74,9 @@ def accuracy(claims: list[Claim], truth_path: str | Path) -> dict:
             band = BANDS[0][0] if not beyond else _band(max(distance, Decimal("1.0000001")))
             bands[band]["claims"] += 1
             bands[band]["flagged"] += flagged
-        src = by_source.setdefault(t.get("source") or claim.source, {"beyond": 0, "detected": 0, "within": 0,
-                                                                     "false_positives": 0})
+        src = by_source.setdefault(
+            t.get("source") or claim.source, {"beyond": 0, "detected": 0, "within": 0, "false_positives": 0}
+        )
         if beyond:
             src["beyond"] += 1
             src["detected"] += flagged
@@ -89,19 +91,33 @@ def accuracy(claims: list[Claim], truth_path: str | Path) -> dict:
     false_pos = confusion["within_tolerance"]["discrepancy"]
     inside = sum(confusion["within_tolerance"].values())
     return {
-        "beyond_tolerance": beyond_n, "planted_beyond_tolerance": planted, "detected": detected,
+        "beyond_tolerance": beyond_n,
+        "planted_beyond_tolerance": planted,
+        "detected": detected,
         "recall": _rate(detected, beyond_n),
-        "within_tolerance": inside, "false_positives": false_pos,
+        "within_tolerance": inside,
+        "false_positives": false_pos,
         "false_positive_rate": _rate(false_pos, inside),
         "by_distance": [
-            {"band": label, "within_tolerance": label == BANDS[0][0], **bands[label],
-             "false_positive_rate" if label == BANDS[0][0] else "recall":
-                 _rate(bands[label]["flagged"], bands[label]["claims"])}
+            {
+                "band": label,
+                "within_tolerance": label == BANDS[0][0],
+                **bands[label],
+                "false_positive_rate" if label == BANDS[0][0] else "recall": _rate(
+                    bands[label]["flagged"], bands[label]["claims"]
+                ),
+            }
             for label, _ in BANDS
         ],
-        "by_source": {s: {**v, "recall": _rate(v["detected"], v["beyond"]),
-                          "false_positive_rate": _rate(v["false_positives"], v["within"])}
-                      for s, v in sorted(by_source.items())},
+        "by_source": {
+            s: {
+                **v,
+                "recall": _rate(v["detected"], v["beyond"]),
+                "false_positive_rate": _rate(v["false_positives"], v["within"]),
+            }
+            for s, v in sorted(by_source.items())
+        },
         "confusion": confusion,
-        "not_checkable": skipped, "missed": sorted(missed)[:20],
+        "not_checkable": skipped,
+        "missed": sorted(missed)[:20],
     }

@@ -195,7 +195,7 @@ def _leaf(row, applies_to=None, catalogue_code=None):
     if metric:
         out["metric"] = metric
         proxy = RULES[metric].proxy
-        if proxy is not None:  # the data cannot carry the written rule: the leaf says what is measured instead
+        if proxy is not None:  # the data cannot carry the written rule: the leaf says what it measures
             out["data_note_vi"], out["data_note_en"] = proxy.vi, proxy.en
     if evidence:
         out["evidence_vi"] = evidence

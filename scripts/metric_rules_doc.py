@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from dti.framework import load_all  # noqa: E402
-from dti.metrics.rules import DOC_BEGIN, DOC_END, docs_section  # noqa: E402
+from dti.metrics.reference import DOC_BEGIN, DOC_END, docs_section  # noqa: E402
 
 DOC = ROOT / "docs" / "frameworks.md"
 

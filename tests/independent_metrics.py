@@ -1,6 +1,6 @@
-"""The objective values recomputed from the raw records by the written rules (dti.metrics.rules), record by
-record in plain Python — no SQL aggregate, no code of dti.metrics' warehouse queries — so a test can hold the
-pipeline's values against them."""
+"""The objective values recomputed from the raw records by the written rules (dti.metrics.rules, applied by
+dti.metrics.reference), record by record in plain Python — no SQL aggregate, no code of dti.metrics'
+warehouse queries — so a test can hold the pipeline's values against them."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
 
-from dti.metrics.rules import Policy, Window, reference_values
+from dti.metrics.reference import reference_values
+from dti.metrics.rules import Policy, Window
 from dti.warehouse.models import (
     ObjectiveMetric,
     RawDocument,
@@ -20,16 +21,26 @@ from dti.warehouse.models import (
     RawStaff,
 )
 
-KINDS = {"dossiers": RawDossier, "procedures": RawProcedure, "documents": RawDocument, "staff": RawStaff,
-         "incidents": RawIncident, "inventories": RawInventory}
+KINDS = {
+    "dossiers": RawDossier,
+    "procedures": RawProcedure,
+    "documents": RawDocument,
+    "staff": RawStaff,
+    "incidents": RawIncident,
+    "inventories": RawInventory,
+}
 SIX = Decimal("0.000001")
 
 
 def raw_records(url: str) -> dict[str, list[dict]]:
-    """Every raw record of the warehouse, by kind, as plain dicts (unit codes already mapped to current units)."""
+    """Every raw record of the warehouse, by kind, as plain dicts (unit codes already mapped to current
+    units)."""
     engine = sa.create_engine(url)
     with engine.connect() as conn:
-        return {kind: [dict(row._mapping) for row in conn.execute(sa.select(model))] for kind, model in KINDS.items()}
+        return {
+            kind: [dict(row._mapping) for row in conn.execute(sa.select(model))]
+            for kind, model in KINDS.items()
+        }
 
 
 def independent_values(url: str, window: tuple[dt.date, dt.date], policy: Policy = Policy()) -> dict:
@@ -39,9 +50,10 @@ def independent_values(url: str, window: tuple[dt.date, dt.date], policy: Policy
 
 
 def disagreements(url: str, period: str, window: tuple[dt.date, dt.date]) -> tuple[int, list[tuple]]:
-    """(values compared, [(unit, indicator, metric, pipeline value, recomputed value)]) wherever the stored objective metrics of
-    `period` and the recomputation differ at the six decimals the warehouse keeps, or one has a value and
-    the other none. Metrics the pipeline could not compute (source down, stale) are not compared."""
+    """(values compared, [(unit, indicator, metric, pipeline value, recomputed value)]) wherever the stored
+    objective metrics of `period` and the recomputation differ at the six decimals the warehouse keeps, or
+    one has a value and the other none. Metrics the pipeline could not compute (source down, stale) are not
+    compared."""
     mine = independent_values(url, window)
     engine = sa.create_engine(url)
     with engine.connect() as conn:

@@ -174,14 +174,16 @@ def format_accuracy(acc: dict) -> str:
     def pct(v):
         return "–" if v is None else f"{v * 100:.1f}%"
 
-    lines = [f"Độ chính xác / accuracy: recall {pct(acc['recall'])} ({acc['detected']}/{acc['beyond_tolerance']}), "
+    lines = [f"Độ chính xác / accuracy: recall {pct(acc['recall'])} "
+             f"({acc['detected']}/{acc['beyond_tolerance']}), "
              f"báo nhầm / false positives {pct(acc['false_positive_rate'])} "
              f"({acc['false_positives']}/{acc['within_tolerance']}); không kiểm được / not checkable "
              f"{acc['not_checkable']}"]
     for b in acc["by_distance"]:
         rate = b.get("false_positive_rate", b.get("recall"))
         what = "false positives" if b["within_tolerance"] else "recall"
-        lines.append(f"  {b['band']:>7} × dung sai / tolerance: {b['flagged']:>6}/{b['claims']:<6} {what} {pct(rate)}")
+        lines.append(f"  {b['band']:>7} × dung sai / tolerance: {b['flagged']:>6}/{b['claims']:<6} "
+                     f"{what} {pct(rate)}")
     c = acc["confusion"]
     lines.append(f"  vượt / beyond: {c['beyond_tolerance']['discrepancy']} chênh lệch / discrepancy, "
                  f"{c['beyond_tolerance']['verified']} khớp / verified; trong / within: "

@@ -1,9 +1,9 @@
 """The public-service (DVC) metrics: dossiers and procedures counted per unit in the warehouse.
 
-The rules, in words and as a plain-Python reference, are dti.metrics.rules: a dossier finished on or before its
-due date is on time, compared by local day; one not done by the period's end (in process, reopened, or done only
-after the last day) whose due day is on or before the period's last day is late; dossiers received before the
-period and finished in it count.
+The rules, in words and as a plain-Python reference, are dti.metrics.rules: a dossier finished on or
+before its due date is on time, compared by local day; one not done by the period's end (in process,
+reopened, or done only after the last day) whose due day is on or before the period's last day is late;
+dossiers received before the period and finished in it count.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
-"""The security-monitoring (SEC) metrics: the latest inventory snapshot and the incidents handled past their SLA,
-per unit, from the warehouse, by the rules of dti.metrics.rules. A botnet IP still listed past its SLA is a late
-incident like any other (E5: 5 points each, as the framework says), unless the province chose otherwise."""
+"""The security-monitoring (SEC) metrics: the latest inventory snapshot and the incidents handled past their
+SLA, per unit, from the warehouse, by the rules of dti.metrics.rules. A botnet IP still listed past its SLA is
+a late incident like any other (E5: 5 points each, as the framework says), unless the province chose
+otherwise."""
 
 from __future__ import annotations
 

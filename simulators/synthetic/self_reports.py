@@ -87,7 +87,8 @@ def _plant(leaf, fw: Framework, truth: Decimal, rng: random.Random) -> tuple[Dec
         shift = Decimal(rng.randint(-2, 2))
     else:
         shift = _shift(style, tol, rng, better)
-    step = int(abs(shift).to_integral_value(rounding=ROUND_CEILING if style == "misreport" else ROUND_HALF_UP))
+    rounding = ROUND_CEILING if style == "misreport" else ROUND_HALF_UP
+    step = int(abs(shift).to_integral_value(rounding=rounding))
     if style == "misreport":
         step = max(step, int(tol) + 1)  # a whole number beyond the tolerance
     claimed = int(truth) + (step if shift >= 0 else -step)

@@ -17,7 +17,8 @@ from dti.framework import load_all
 from dti.framework.metric_catalogue import METRICS
 from dti.metrics import compute_metrics
 from dti.metrics.policy import MetricValue
-from dti.metrics.rules import RULES, Policy, Window, on_time, reference_values
+from dti.metrics.reference import reference_values
+from dti.metrics.rules import RULES, Policy, Window, on_time
 from dti.reconciliation import SelfValue, reconcile_claim
 from dti.scoring import score_leaf
 from dti.settings import GROUPS, TZ
@@ -37,47 +38,105 @@ def local(y, m, d, h=12, mi=0, s=0):
 
 def _provenance(unit: str, source_id: str, **kw) -> dict:
     return dict(
-        source_id=source_id, unit_code=unit, source_unit_code=kw.pop("source_unit_code", unit),
-        updated_at=dt.datetime(2025, 12, 31, tzinfo=UTC), deleted=kw.pop("deleted", False), batch_id="b",
-        fetched_at=dt.datetime(2026, 1, 5, tzinfo=UTC), checksum="x", **kw,
+        source_id=source_id,
+        unit_code=unit,
+        source_unit_code=kw.pop("source_unit_code", unit),
+        updated_at=dt.datetime(2025, 12, 31, tzinfo=UTC),
+        deleted=kw.pop("deleted", False),
+        batch_id="b",
+        fetched_at=dt.datetime(2026, 1, 5, tzinfo=UTC),
+        checksum="x",
+        **kw,
     )
 
 
 def _dossier(unit, sid, received, due, finished, status, channel=2, **kw) -> RawDossier:
-    return RawDossier(**_provenance(
-        unit, sid, dossier_code=sid, procedure_code="p1", channel=channel, service_level="full",
-        received_at=received, due_at=due, finished_at=finished, status=status, has_digitised=True, e_result=True,
-        paid_online=False, fee_applies=False, vneid=True, synced_portal=True, components_total=1,
-        components_reused=0, satisfaction=None, **kw,
-    ))
+    return RawDossier(
+        **_provenance(
+            unit,
+            sid,
+            dossier_code=sid,
+            procedure_code="p1",
+            channel=channel,
+            service_level="full",
+            received_at=received,
+            due_at=due,
+            finished_at=finished,
+            status=status,
+            has_digitised=True,
+            e_result=True,
+            paid_online=False,
+            fee_applies=False,
+            vneid=True,
+            synced_portal=True,
+            components_total=1,
+            components_reused=0,
+            satisfaction=None,
+            **kw,
+        )
+    )
 
 
 def dossiers(unit: str) -> list[RawDossier]:
-    """F5 by its words: on time = done in the period by its due day; late = done after the due day, or not done
-    by the period's end while due by then, or done without a due date. Here: 2 on time, 4 late, the rest out
-    → 2/6."""
+    """F5 by its words: on time = done in the period by its due day; late = done after the due day, or not
+    done by the period's end while due by then, or done without a due date. Here: 2 on time, 4 late, the
+    rest out → 2/6."""
     return [
         # due on the last day, done at 23:59:59 local that day: on time
-        _dossier(unit, "due-last-day-done-2359", local(2025, 12, 20), local(2025, 12, 31, 17),
-                 local(2025, 12, 31, 23, 59, 59), "done"),
+        _dossier(
+            unit,
+            "due-last-day-done-2359",
+            local(2025, 12, 20),
+            local(2025, 12, 31, 17),
+            local(2025, 12, 31, 23, 59, 59),
+            "done",
+        ),
         # due 22/12, done on the first day after the period: late and in the denominator
-        _dossier(unit, "done-first-day-after", local(2025, 12, 10), local(2025, 12, 22, 17),
-                 local(2026, 1, 1, 8), "done"),
+        _dossier(
+            unit,
+            "done-first-day-after",
+            local(2025, 12, 10),
+            local(2025, 12, 22, 17),
+            local(2026, 1, 1, 8),
+            "done",
+        ),
         # open at period end, past due: late
         _dossier(unit, "open-past-due", local(2025, 12, 1), local(2025, 12, 20, 17), None, "processing"),
         # open at period end, due in January: carried over, not counted
         _dossier(unit, "open-not-yet-due", local(2025, 12, 29), local(2026, 1, 10, 17), None, "paused"),
         # reopened: done in June, back in process, due in June: late
-        _dossier(unit, "reopened", local(2025, 6, 1), local(2025, 6, 10, 17), local(2025, 6, 5, 9), "processing"),
+        _dossier(
+            unit, "reopened", local(2025, 6, 1), local(2025, 6, 10, 17), local(2025, 6, 5, 9), "processing"
+        ),
         # deleted at the source: never counts
-        _dossier(unit, "deleted-late", local(2025, 3, 1), local(2025, 3, 5, 17), local(2025, 3, 20), "done",
-                 deleted=True),
+        _dossier(
+            unit,
+            "deleted-late",
+            local(2025, 3, 1),
+            local(2025, 3, 5, 17),
+            local(2025, 3, 20),
+            "done",
+            deleted=True,
+        ),
         # received at 23:59:59+07:00 on 31/12 (in person): received in the period; not due yet
-        _dossier(unit, "received-2359", dt.datetime(2025, 12, 31, 16, 59, 59, tzinfo=UTC),
-                 local(2026, 1, 15, 17), None, "processing", channel=1),
+        _dossier(
+            unit,
+            "received-2359",
+            dt.datetime(2025, 12, 31, 16, 59, 59, tzinfo=UTC),
+            local(2026, 1, 15, 17),
+            None,
+            "processing",
+            channel=1,
+        ),
         # received at 00:00 local on 1/1 (17:00 UTC on 31/12): next period
-        _dossier(unit, "received-new-year", dt.datetime(2025, 12, 31, 17, 0, 0, tzinfo=UTC),
-                 local(2026, 1, 5, 17), None, "processing"),
+        _dossier(
+            unit,
+            "received-new-year",
+            dt.datetime(2025, 12, 31, 17, 0, 0, tzinfo=UTC),
+            local(2026, 1, 5, 17),
+            None,
+            "processing",
+        ),
         # rejected: not in F5
         _dossier(unit, "rejected", local(2025, 4, 1), local(2025, 4, 5, 17), local(2025, 4, 20), "rejected"),
         # done before the period: not in F5 nor in the received ratios
@@ -85,22 +144,44 @@ def dossiers(unit: str) -> list[RawDossier]:
         # done without a due date: cannot be shown on time, so late
         _dossier(unit, "done-no-due", local(2025, 7, 1), None, local(2025, 7, 3), "done"),
         # under a merged unit's former code: counts for the successor (on time)
-        _dossier(unit, "pre-merger-on-time", local(2025, 2, 1), local(2025, 2, 10, 17), local(2025, 2, 9), "done",
-                 source_unit_code=OLD_CODE),
+        _dossier(
+            unit,
+            "pre-merger-on-time",
+            local(2025, 2, 1),
+            local(2025, 2, 10, 17),
+            local(2025, 2, 9),
+            "done",
+            source_unit_code=OLD_CODE,
+        ),
     ]
 
 
 def _document(unit, sid, issued, **kw) -> RawDocument:
-    fields = dict(direction="out", number="1", notation="KH-UBND", issue_date=issued, doc_type="CV", topic_dx=False,
-                  signer_role="deputy", digitally_signed=True, inter_agency=False, via_axis=False, axis_status=None,
-                  confidential=False, work_file=False, work_file_online=False, summary="x")
+    fields = dict(
+        direction="out",
+        number="1",
+        notation="KH-UBND",
+        issue_date=issued,
+        doc_type="CV",
+        topic_dx=False,
+        signer_role="deputy",
+        digitally_signed=True,
+        inter_agency=False,
+        via_axis=False,
+        axis_status=None,
+        confidential=False,
+        work_file=False,
+        work_file_online=False,
+        summary="x",
+    )
     fields.update(kw)
     return RawDocument(**_provenance(unit, sid, **fields))
 
 
 def documents(unit: str) -> list[RawDocument]:
-    """F12 = 4/5 (the confidential unsigned one left out; directives are outgoing too); F14 = 1/2 (the confidential offline work file left
-    out); A3 = 1/2 (the confidential directive left out); the 1/1/2026 and deleted documents never count."""
+    """F12 = 4/5 (the confidential unsigned one left out; directives are outgoing too); F14 = 1/2 (the
+    confidential offline work file left out); A3 = 1/2 (the confidential directive left out); the 1/1/2026
+    and deleted documents never count."""
     d = dt.date
     return [
         _document(unit, "signed-3112", d(2025, 12, 31)),
@@ -111,21 +192,35 @@ def documents(unit: str) -> list[RawDocument]:
         _document(unit, "unsigned-deleted", d(2025, 7, 1), digitally_signed=False, deleted=True),
         _document(unit, "wf-online", d(2025, 8, 1), direction="in", work_file=True, work_file_online=True),
         _document(unit, "wf-offline", d(2025, 8, 2), direction="in", work_file=True),
-        _document(unit, "wf-confidential-offline", d(2025, 8, 3), direction="in", work_file=True, confidential=True),
+        _document(
+            unit, "wf-confidential-offline", d(2025, 8, 3), direction="in", work_file=True, confidential=True
+        ),
         _document(unit, "directive-head", d(2025, 2, 1), doc_type="KH", topic_dx=True, signer_role="head"),
         _document(unit, "directive-deputy", d(2025, 2, 2), doc_type="QĐ", topic_dx=True),
-        _document(unit, "directive-confidential", d(2025, 2, 3), doc_type="CT", topic_dx=True, confidential=True),
+        _document(
+            unit, "directive-confidential", d(2025, 2, 3), doc_type="CT", topic_dx=True, confidential=True
+        ),
     ]
 
 
 def _incident(unit, sid, detected, resolved, sla, category="malware", **kw) -> RawIncident:
-    return RawIncident(**_provenance(unit, sid, detected_at=detected, severity="medium", category=category,
-                                     resolved_at=resolved, sla_hours=sla, **kw))
+    return RawIncident(
+        **_provenance(
+            unit,
+            sid,
+            detected_at=detected,
+            severity="medium",
+            category=category,
+            resolved_at=resolved,
+            sla_hours=sla,
+            **kw,
+        )
+    )
 
 
 def incidents(unit: str) -> list[RawIncident]:
-    """E5 by its words: late = resolved in the period after its SLA deadline, or unresolved at the period's end
-    with the deadline passed; botnet IPs included. Here: the stale botnet IP and the late malware → 2."""
+    """E5 by its words: late = resolved in the period after its SLA deadline, or unresolved at the period's
+    end with the deadline passed; botnet IPs included. Here: the stale botnet IP and the late malware → 2."""
     return [
         _incident(unit, "botnet-stale", local(2025, 12, 1), None, 72, category="botnet_ip"),
         _incident(unit, "malware-late", local(2025, 5, 1, 8), local(2025, 5, 2, 9), 24),
@@ -152,13 +247,17 @@ def province(tmp_path_factory):
 
 def _both(url, unit, policy=Policy()) -> tuple[dict, dict]:
     """({metric: (value, numerator, denominator)} from the warehouse metrics, the same from the reference)."""
-    sql = {m.metric: (m.value, m.numerator, m.denominator)
-           for m in compute_metrics(PERIOD, [unit], url=url, as_of=dt.datetime(2026, 1, 6, tzinfo=TZ))}
+    sql = {
+        m.metric: (m.value, m.numerator, m.denominator)
+        for m in compute_metrics(PERIOD, [unit], url=url, as_of=dt.datetime(2026, 1, 6, tzinfo=TZ))
+    }
     engine = sa.create_engine(url)
     kinds = {"dossiers": RawDossier, "documents": RawDocument, "incidents": RawIncident}
     with engine.connect() as conn:
-        records = {k: [dict(r._mapping) for r in conn.execute(sa.select(m).where(m.unit_code == unit[0]))]
-                   for k, m in kinds.items()}
+        records = {
+            k: [dict(r._mapping) for r in conn.execute(sa.select(m).where(m.unit_code == unit[0]))]
+            for k, m in kinds.items()
+        }
     ref = {metric: v for (u, metric), v in reference_values(records, WINDOW, policy).items() if u == unit[0]}
     return sql, ref
 
@@ -188,8 +287,12 @@ def test_boundary_cases_give_the_values_the_rules_state(province):
 def test_e5_takes_five_points_per_late_incident_botnet_ips_included(province):
     url, unit = province
     sql, _ref = _both(url, unit)
-    e5 = next(leaf for fw in load_all().values() for leaf in fw.leaves() if leaf.code == "E5"
-              and leaf.max_points == 30)
+    e5 = next(
+        leaf
+        for fw in load_all().values()
+        for leaf in fw.leaves()
+        if leaf.code == "E5" and leaf.max_points == 30
+    )
     assert score_leaf(e5, sql["sec_late_incidents"][0]) == Decimal(20)
 
 
@@ -209,9 +312,15 @@ def test_on_time_rule_by_day_in_local_time():
     due = local(2025, 5, 10, 17)
     record = {"received_at": local(2025, 5, 1), "due_at": due, "status": "done"}
     # 23:59:59+07:00 on the due day is 16:59:59Z: the same local day → on time
-    assert on_time({**record, "finished_at": dt.datetime(2025, 5, 10, 16, 59, 59, tzinfo=UTC)}, WINDOW) == (1, 1)
+    assert on_time({**record, "finished_at": dt.datetime(2025, 5, 10, 16, 59, 59, tzinfo=UTC)}, WINDOW) == (
+        1,
+        1,
+    )
     # 00:00:00+07:00 the next day is still 10 May in UTC → late
-    assert on_time({**record, "finished_at": dt.datetime(2025, 5, 10, 17, 0, 0, tzinfo=UTC)}, WINDOW) == (0, 1)
+    assert on_time({**record, "finished_at": dt.datetime(2025, 5, 10, 17, 0, 0, tzinfo=UTC)}, WINDOW) == (
+        0,
+        1,
+    )
 
 
 def test_every_catalogue_metric_has_a_rule_in_words_and_code():
@@ -241,11 +350,15 @@ def test_the_framework_and_the_ledger_say_where_a_proxy_is_measured():
 
 
 def test_docs_print_every_rule_and_policy_setting_as_the_rules_module_states_them():
-    spec = importlib.util.spec_from_file_location("metric_rules_doc", ROOT / "scripts" / "metric_rules_doc.py")
+    spec = importlib.util.spec_from_file_location(
+        "metric_rules_doc", ROOT / "scripts" / "metric_rules_doc.py"
+    )
     doc = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(doc)
     text = (ROOT / "docs" / "frameworks.md").read_text(encoding="utf-8")
-    assert doc.rendered(text) == text, "docs/frameworks.md is out of date: run python scripts/metric_rules_doc.py"
+    assert doc.rendered(text) == text, (
+        "docs/frameworks.md is out of date: run python scripts/metric_rules_doc.py"
+    )
     for metric in RULES:
         assert f"#### `{metric}`" in text
     for setting in GROUPS["metrics"]:

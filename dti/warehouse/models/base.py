@@ -45,8 +45,9 @@ class UTCDateTime(TypeDecorator):
 
 
 class Exact(TypeDecorator):
-    """A decimal column rounded half up to its scale in Python before it is stored, so every backend keeps the
-    same digits (PostgreSQL would round half away from zero, SQLite through a float) and none is rounded twice."""
+    """A decimal column rounded half up to its scale in Python before it is stored, so every backend keeps
+    the same digits (PostgreSQL would round half away from zero, SQLite through a float) and none is rounded
+    twice."""
 
     impl = Numeric
     cache_ok = True
