@@ -45,9 +45,31 @@ def _rate(hit: int, n: int) -> float | None:
     return round(hit / n, 4) if n else None
 
 
+def _count(tallies: dict[str, dict[str, int]], key: str, beyond: bool, flagged: bool) -> None:
+    tally = tallies.setdefault(key, {"beyond": 0, "detected": 0, "within": 0, "false_positives": 0})
+    if beyond:
+        tally["beyond"] += 1
+        tally["detected"] += flagged
+    else:
+        tally["within"] += 1
+        tally["false_positives"] += flagged
+
+
+def _rates(tallies: dict[str, dict[str, int]]) -> dict[str, dict]:
+    return {
+        key: {
+            **v,
+            "recall": _rate(v["detected"], v["beyond"]),
+            "false_positive_rate": _rate(v["false_positives"], v["within"]),
+        }
+        for key, v in sorted(tallies.items())
+    }
+
+
 def accuracy(claims: list[Claim], truth_path: str | Path) -> dict:
     """Recall on claims beyond the tolerance, false-positive rate on claims within it, overall, per band of
-    distance from the tolerance and per source, with the confusion table.
+    distance from the tolerance, per source and per kind of indicator (rate, count), with the confusion
+    table.
 
     Only claims the ledger could check count (an unverifiable source is reported apart, not as a miss).
     """
@@ -55,6 +77,7 @@ def accuracy(claims: list[Claim], truth_path: str | Path) -> dict:
     by_key = {(c.unit_code, c.indicator_code): c for c in claims}
     bands = {label: {"claims": 0, "flagged": 0} for label, _ in BANDS}
     by_source: dict[str, dict[str, int]] = {}
+    by_measure: dict[str, dict[str, int]] = {}
     confusion = {side: {"discrepancy": 0, "verified": 0} for side in ("beyond_tolerance", "within_tolerance")}
     planted = skipped = 0
     missed: list[str] = []
@@ -74,18 +97,12 @@ def accuracy(claims: list[Claim], truth_path: str | Path) -> dict:
             band = BANDS[0][0] if not beyond else _band(max(distance, Decimal("1.0000001")))
             bands[band]["claims"] += 1
             bands[band]["flagged"] += flagged
-        src = by_source.setdefault(
-            t.get("source") or claim.source, {"beyond": 0, "detected": 0, "within": 0, "false_positives": 0}
-        )
+        _count(by_source, t.get("source") or claim.source, beyond, flagged)
+        _count(by_measure, t.get("measure") or claim.measure, beyond, flagged)
         if beyond:
-            src["beyond"] += 1
-            src["detected"] += flagged
             planted += t["kind"] == "planted"
             if not flagged:
                 missed.append(f"{t['unit_code']}/{t['indicator_code']}")
-        else:
-            src["within"] += 1
-            src["false_positives"] += flagged
     detected = confusion["beyond_tolerance"]["discrepancy"]
     beyond_n = sum(confusion["beyond_tolerance"].values())
     false_pos = confusion["within_tolerance"]["discrepancy"]
@@ -109,14 +126,8 @@ def accuracy(claims: list[Claim], truth_path: str | Path) -> dict:
             }
             for label, _ in BANDS
         ],
-        "by_source": {
-            s: {
-                **v,
-                "recall": _rate(v["detected"], v["beyond"]),
-                "false_positive_rate": _rate(v["false_positives"], v["within"]),
-            }
-            for s, v in sorted(by_source.items())
-        },
+        "by_source": _rates(by_source),
+        "by_measure": _rates(by_measure),
         "confusion": confusion,
         "not_checkable": skipped,
         "missed": sorted(missed)[:20],

@@ -60,6 +60,10 @@ def test_claims_straddle_the_tolerance_line(province):
     assert acc["beyond_tolerance"] > acc["planted_beyond_tolerance"] > 0
     assert _band(acc, "1–1.5×")["claims"] >= 5
     assert acc["confusion"]["within_tolerance"]["verified"] == acc["within_tolerance"]
+    # claims on both sides of the line on every source and kind of indicator
+    for tally in (*acc["by_source"].values(), *acc["by_measure"].values()):
+        assert tally["beyond"] and tally["within"], acc["by_source"]
+    assert set(acc["by_source"]) == {"DVC", "DOC", "SEC"} and set(acc["by_measure"]) == {"rate", "count"}
 
 
 def test_a_doubled_tolerance_loses_the_claims_just_beyond_it(province, monkeypatch):
