@@ -181,11 +181,7 @@ def print_summary(summary: dict, out_dir: Path) -> None:
         print(f"    - {u['name_vi']} ({u['unit_code']}): {stake} điểm / points")
     acc = summary.get("accuracy")
     if acc:
-        recall = formatting.percent(acc["recall"])
-        false_positives = formatting.percent(acc["false_positive_rate"])
-        print(f"  Độ chính xác / accuracy: phát hiện / recall {recall} trên {acc['planted_beyond_tolerance']}"
-              f" sai lệch cài sẵn / planted misreports; báo nhầm / false positives {false_positives} trên "
-              f"{acc['within_tolerance']} chỉ số trung thực / honest claims")
+        print_accuracy(acc)
     print_evidence(summary["evidence"])
     print(f"  Tệp kết quả / outputs: {out_dir}/report.html, council.xlsx, claim_ledger.csv (.xlsx), "
           "verified_scores.csv (.xlsx)")
@@ -195,6 +191,31 @@ def print_summary(summary: dict, out_dir: Path) -> None:
         for w in warnings:
             print(f"    - {w}")
     print_next_steps(summary)
+
+
+def print_accuracy(acc: dict) -> None:
+    """Recall and false positives against the answer key, by distance from the tolerance, and the confusion
+    table."""
+    recall = formatting.percent(acc["recall"])
+    false_positives = formatting.percent(acc["false_positive_rate"])
+    print(f"  Độ chính xác / accuracy: phát hiện / recall {recall} trên {acc['beyond_tolerance']} "
+          f"tự báo vượt dung sai / claims beyond tolerance ({acc['planted_beyond_tolerance']} cố ý / "
+          f"planted); báo nhầm / false positives {false_positives} trên {acc['within_tolerance']} "
+          "trong dung sai / within tolerance")
+    print("    Khoảng cách tới sự thật (× dung sai) / distance from the truth (× tolerance):")
+    for b in acc["by_distance"]:
+        what = "báo nhầm / false positives" if b["within_tolerance"] else "phát hiện / recall"
+        rate = b.get("false_positive_rate", b.get("recall"))
+        shown = formatting.percent(rate) if rate is not None else "—"
+        print(f"      {b['band']:>7}: {b['claims']:>4} chỉ số / claims, "
+              f"{b['flagged']:>4} bị gắn cờ / flagged, "
+              f"{what} {shown}")
+    c = acc["confusion"]
+    print("    Bảng nhầm lẫn / confusion table:        chênh lệch / discrepancy   khớp / verified")
+    print(f"      vượt dung sai / beyond tolerance:  {c['beyond_tolerance']['discrepancy']:>10}"
+          f" {c['beyond_tolerance']['verified']:>17}")
+    print(f"      trong dung sai / within tolerance: {c['within_tolerance']['discrepancy']:>10}"
+          f" {c['within_tolerance']['verified']:>17}")
 
 
 def print_next_steps(summary: dict) -> None:

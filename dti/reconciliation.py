@@ -183,6 +183,8 @@ def reconcile_claim(fw: Framework, leaf: Leaf, unit_code: str, unit_type: str, p
         claim.verified_value = claim.self_value
         claim.verified_points = self_points_calc
         reasons.insert(0, "within_tolerance")
+    if leaf.data_note_vi:  # the value is a documented proxy of the written rule (A3, F11): the ledger says so
+        reasons.append("metric_proxy")
     claim.reasons = reasons
     return claim
 

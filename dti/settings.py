@@ -130,6 +130,14 @@ GROUPS: dict[str, tuple[Setting, ...]] = {
                                         "http://127.0.0.1:8765); set, each row of report.html and council.xlsx "
                                         "links to its claim page there (unset: no links)"),
     ),
+    "metrics": (
+        _s("DTI_METRIC_OPEN_PAST_DUE_LATE", "true",
+           "Province policy (F5): a dossier not done by the period's end whose due day has come counts as "
+           "late (true, the domain's rule); false: it is carried over and left out"),
+        _s("DTI_METRIC_BOTNET_AS_INCIDENT", "true",
+           "Province policy (E5): a botnet IP still listed past its SLA is a late incident at the "
+           "framework's penalty (true, the framework's rule); false: botnet IPs are left out of E5"),
+    ),
     "appraisal": (
         _s("DTI_RISK_JUMP_SHARE", "0.25", "A self-score this share of the indicator's maximum above the unit's "
                                           "previous period counts as a jump (risk signal)"),

@@ -131,6 +131,11 @@ class Reason(Term):
     CITATION_DATE_MISMATCH = ("citation_date_mismatch", "Văn bản trích dẫn có ngày ban hành khác",
                               "the cited document has another issue date")
     COUNCIL_DECISION = "council_decision", "Đã có quyết định của Hội đồng", "decided by the council"
+    METRIC_PROXY = ("metric_proxy",
+                    "Dữ liệu hệ thống không đủ cho cách tính gốc; đối chiếu với giá trị thay thế "
+                    "(xem ghi chú của chỉ số)",
+                    "the systems' data cannot carry the written rule; checked against the documented proxy "
+                    "(see the indicator's note)")
 
     @classmethod
     def describe(cls, reason: str) -> str:

@@ -6,11 +6,15 @@ the only thing the product reads.  Run: python scripts/catalogue_source.py
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from dti.metrics.rules import RULES  # noqa: E402  (this checkout's rules, also when run as a script)
 
 TIERS3 = [
     {"level": 2, "label_vi": "Đầy đủ", "label_en": "full", "fraction": "1"},
@@ -190,6 +194,9 @@ def _leaf(row, applies_to=None, catalogue_code=None):
            "measure": measure, "source": source}
     if metric:
         out["metric"] = metric
+        proxy = RULES[metric].proxy
+        if proxy is not None:  # the data cannot carry the written rule: the leaf says what it measures
+            out["data_note_vi"], out["data_note_en"] = proxy.vi, proxy.en
     if evidence:
         out["evidence_vi"] = evidence
     keywords = EVIDENCE_KEYWORDS.get(catalogue_code or code)

@@ -57,12 +57,14 @@ d AS MATERIALIZED (
          CAST(timezone('Asia/Ho_Chi_Minh', x.due_at) AS DATE) AS due_day,
          CAST(timezone('Asia/Ho_Chi_Minh', x.finished_at) AS DATE) AS fin_day
   FROM dossiers x JOIN unit_windows w USING (unit_code)
-  WHERE NOT x.deleted AND x.received_at <= w.end_ts AND (x.finished_at IS NULL OR x.finished_at >= w.start_ts)
+  WHERE NOT x.deleted AND x.received_at <= w.end_ts
+    AND (x.finished_at IS NULL OR x.finished_at >= w.start_ts OR x.status IN ('processing', 'paused'))
 ),
 d2 AS MATERIALIZED (
   SELECT *, rec_day BETWEEN start_day AND end_day AS rin,
          status = 'done' AND fin_day IS NOT NULL AND fin_day BETWEEN start_day AND end_day AS fin,
-         status IN ('processing', 'paused') AND due_day < end_day AS open_late
+         (status IN ('processing', 'paused') OR (status = 'done' AND fin_day > end_day))
+           AND due_day <= end_day AS open_late
   FROM d
 ),
 dvc AS MATERIALIZED (
@@ -109,23 +111,26 @@ svc AS (
 doc AS (
   SELECT x.unit_code, count(*) AS n_all,
     count(*) FILTER (direction = 'out' AND doc_type = 'TB' AND topic_dx AND signer_role = 'head') AS n_meet,
-    count(*) FILTER (direction = 'out' AND topic_dx AND doc_type IN ('KH', 'CT', 'QĐ')) AS n_dir,
-    count(*) FILTER (direction = 'out' AND topic_dx AND doc_type IN ('KH', 'CT', 'QĐ') AND signer_role = 'head')
-      AS n_dir_head,
+    count(*) FILTER (direction = 'out' AND topic_dx AND NOT confidential AND doc_type IN ('KH', 'CT', 'QĐ'))
+      AS n_dir,
+    count(*) FILTER (direction = 'out' AND topic_dx AND NOT confidential AND doc_type IN ('KH', 'CT', 'QĐ')
+                     AND signer_role = 'head') AS n_dir_head,
     count(*) FILTER (direction = 'out' AND NOT confidential) AS n_open,
     count(*) FILTER (direction = 'out' AND NOT confidential AND digitally_signed) AS n_signed,
     count(*) FILTER (direction = 'out' AND NOT confidential AND inter_agency) AS n_inter,
     count(*) FILTER (direction = 'out' AND NOT confidential AND inter_agency AND via_axis
                      AND coalesce(axis_status, '') <> 'fail') AS n_axis,
-    count(*) FILTER (work_file) AS n_wf, count(*) FILTER (work_file AND work_file_online) AS n_wf_online,
+    count(*) FILTER (work_file AND NOT confidential) AS n_wf,
+    count(*) FILTER (work_file AND NOT confidential AND work_file_online) AS n_wf_online,
     min(source_id, 100) FILTER (direction = 'out' AND doc_type = 'TB' AND topic_dx AND signer_role = 'head')
       AS i_meet,
-    min(source_id, 100) FILTER (direction = 'out' AND topic_dx AND doc_type IN ('KH', 'CT', 'QĐ')
+    min(source_id, 100) FILTER (direction = 'out' AND topic_dx AND NOT confidential
+                                AND doc_type IN ('KH', 'CT', 'QĐ')
                                 AND NOT coalesce(signer_role = 'head', false)) AS i_dir,
     min(source_id, 100) FILTER (direction = 'out' AND NOT confidential AND NOT digitally_signed) AS i_signed,
     min(source_id, 100) FILTER (direction = 'out' AND NOT confidential AND inter_agency
                                 AND NOT coalesce(via_axis AND coalesce(axis_status, '') <> 'fail', false)) AS i_axis,
-    min(source_id, 100) FILTER (work_file AND NOT work_file_online) AS i_wf
+    min(source_id, 100) FILTER (work_file AND NOT confidential AND NOT work_file_online) AS i_wf
   FROM documents x JOIN unit_windows w USING (unit_code)
   WHERE NOT x.deleted AND x.issue_date BETWEEN w.start_day AND w.end_day
   GROUP BY x.unit_code

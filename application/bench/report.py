@@ -166,3 +166,27 @@ def format_summary(report: dict) -> str:
         mark = "ĐẠT / met" if check["met"] else "CHƯA ĐẠT / missed"
         lines.append(f"  {name}: {check['value']} (mục tiêu / target {check['target']}) — {mark}")
     return "\n".join(lines)
+
+
+def format_accuracy(acc: dict) -> str:
+    """Detection accuracy as the bench prints it: overall, per band of distance from the tolerance, and the
+    confusion table."""
+    def pct(v):
+        return "–" if v is None else f"{v * 100:.1f}%"
+
+    lines = [f"Độ chính xác / accuracy: recall {pct(acc['recall'])} "
+             f"({acc['detected']}/{acc['beyond_tolerance']}), "
+             f"báo nhầm / false positives {pct(acc['false_positive_rate'])} "
+             f"({acc['false_positives']}/{acc['within_tolerance']}); không kiểm được / not checkable "
+             f"{acc['not_checkable']}"]
+    for b in acc["by_distance"]:
+        rate = b.get("false_positive_rate", b.get("recall"))
+        what = "false positives" if b["within_tolerance"] else "recall"
+        lines.append(f"  {b['band']:>7} × dung sai / tolerance: {b['flagged']:>6}/{b['claims']:<6} "
+                     f"{what} {pct(rate)}")
+    c = acc["confusion"]
+    lines.append(f"  vượt / beyond: {c['beyond_tolerance']['discrepancy']} chênh lệch / discrepancy, "
+                 f"{c['beyond_tolerance']['verified']} khớp / verified; trong / within: "
+                 f"{c['within_tolerance']['discrepancy']} chênh lệch / discrepancy, "
+                 f"{c['within_tolerance']['verified']} khớp / verified")
+    return "\n".join(lines)

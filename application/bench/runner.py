@@ -25,6 +25,7 @@ from application.bench.processes import (
 from application.bench.report import (
     StageResult,
     build_report,
+    format_accuracy,
     format_header,
     format_row,
     format_summary,
@@ -47,7 +48,9 @@ from application.bench.stages import (
     stage_period,
     stage_sync,
 )
+from dti.accuracy import accuracy
 from dti.settings import get_settings
+from dti.verification.store import load_ledger
 from dti.warehouse import Warehouse
 from simulators.generator import SCALES
 
@@ -67,6 +70,7 @@ class Sitting:
     history: int
     log: Callable[[str], None]
     results: list[StageResult] = field(default_factory=list)
+    accuracy: dict | None = None  # detection accuracy against the generator's answer key, once the ledger ran
 
     def record(self, res: StageResult) -> StageResult:
         self.results.append(res)
@@ -230,9 +234,23 @@ def _run_stages(sitting: Sitting, urls: dict | None) -> dict | None:
                 "history", r, in_e2e=False,
                 note=f"lịch sử nhân ×{times} trong kho / warehouse history replicated ×{times}"))
     _period(sitting)
+    if "ledger" in sitting.wanted:
+        sitting.accuracy = _accuracy(sitting)
     if "incremental" in sitting.wanted and syncing:
         return _incremental(sitting, urls, full_sync_s)
     return None
+
+
+def _accuracy(sitting: Sitting) -> dict | None:
+    """The ledger's recall and false-positive rate against the answer key, by distance from the tolerance."""
+    truth = sitting.work / "truth.json"
+    if not truth.is_file():
+        return None
+    with sitting.wh.session() as s:
+        claims = load_ledger(s, PERIOD)
+    acc = accuracy(claims, truth)
+    sitting.log(format_accuracy(acc))
+    return acc
 
 
 def _write(sitting: Sitting, out_dir: Path, report: dict) -> None:
@@ -297,5 +315,7 @@ def run_bench(scale: str = "S", *, stages: list[str] | None = None, seed: int = 
         incremental = _run_stages(sitting, sims.urls if sims else None)
     report = build_report(scale, seed, PERIOD, url, http, sitting.results, incremental)
     report["history_multiplier"] = history
+    if sitting.accuracy is not None:
+        report["accuracy"] = sitting.accuracy
     _write(sitting, out_dir, report)
     return report

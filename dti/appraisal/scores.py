@@ -15,7 +15,7 @@ from dti.scoring.unit_scores import score_units
 from dti.warehouse.models import ClaimLedgerRow, Unit, UnitScore
 
 VALUE_SCALE = Decimal("0.000001")
-POINTS_SCALE = Decimal("0.0001")
+POINTS_SCALE = Decimal("1e-12")  # the POINTS column keeps 12 decimals (dti.warehouse.models.base)
 
 
 def _peer_values(session: Session, row: ClaimLedgerRow) -> dict[str, Decimal | None]:

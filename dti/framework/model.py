@@ -130,6 +130,10 @@ class Leaf(_Model):
     # a province tunes them per leaf. None: phrases taken from evidence_vi.
     evidence_keywords: list[Annotated[str, Field(min_length=2)]] | None = None
     co_verifier: str | None = None
+    # Where the systems' data cannot carry the written rule: what is measured instead and why
+    # (dti.metrics.rules' proxy words, shown in the ledger's reasons and in docs/frameworks.md).
+    data_note_vi: str | None = None
+    data_note_en: str | None = None
 
 
 class Criterion(Leaf):

@@ -1,5 +1,6 @@
-"""The document-system (DOC) metrics: documents and signing staff counted per unit in the warehouse.
-Confidential documents are left out of the ratios."""
+"""The document-system (DOC) metrics: documents and signing staff counted per unit in the warehouse, by the
+rules of dti.metrics.rules. Confidential documents are left out of every ratio (signed, axis, work files and
+directives alike)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import NamedTuple
 import sqlalchemy as sa
 
 from dti.metrics.counting import fails, first_ids, ratio, totals
+from dti.metrics.rules import AXIS_FAILED, DIRECTIVE_TYPES, HEAD, MEETING_TYPE, OUTGOING
 from dti.metrics.sql import Reading, bytewise
 from dti.warehouse.models import RawDocument, RawStaff
 
@@ -30,15 +32,16 @@ class Rules(NamedTuple):
 
 def rules(r, window) -> Rules:
     base = sa.and_(r.c.deleted.is_(False), r.c.issue_date >= window[0], r.c.issue_date <= window[1])
-    outgoing = bytewise(r.c.direction) == "out"
-    head = bytewise(r.c.signer_role) == "head"
+    outgoing = bytewise(r.c.direction) == OUTGOING
+    head = bytewise(r.c.signer_role) == HEAD
+    open_doc = sa.not_(r.c.confidential)  # confidential documents are left out of every ratio
     # The rarest test first (few documents are on digital transformation), as in the dossier samples.
-    meeting = sa.and_(r.c.topic_dx, bytewise(r.c.doc_type) == "TB", outgoing, head)
-    directive = sa.and_(r.c.topic_dx, outgoing, bytewise(r.c.doc_type).in_(["KH", "CT", "QĐ"]))
-    public = sa.and_(outgoing, sa.not_(r.c.confidential))  # confidential documents are left out
+    meeting = sa.and_(r.c.topic_dx, bytewise(r.c.doc_type) == MEETING_TYPE, outgoing, head)
+    directive = sa.and_(r.c.topic_dx, outgoing, bytewise(r.c.doc_type).in_(DIRECTIVE_TYPES), open_doc)
+    public = sa.and_(outgoing, open_doc)
     inter = sa.and_(public, r.c.inter_agency)
-    axis_ok = sa.and_(r.c.via_axis, bytewise(sa.func.coalesce(r.c.axis_status, "")) != "fail")
-    work_files = r.c.work_file
+    axis_ok = sa.and_(r.c.via_axis, bytewise(sa.func.coalesce(r.c.axis_status, "")) != AXIS_FAILED)
+    work_files = sa.and_(r.c.work_file, open_doc)  # confidential work files are left out (F14)
     online = sa.and_(work_files, r.c.work_file_online)
     return Rules(base, head, meeting, directive, public, inter, axis_ok, work_files, online)
 

@@ -1,7 +1,9 @@
 """The public-service (DVC) metrics: dossiers and procedures counted per unit in the warehouse.
 
-A dossier finished on or before its due date is on time, compared by local day; one still in process past its
-due date at period end is late; dossiers received before the period and finished in it count.
+The rules, in words and as a plain-Python reference, are dti.metrics.rules: a dossier finished on or
+before its due date is on time, compared by local day; one not done by the period's end (in process,
+reopened, or done only after the last day) whose due day is on or before the period's last day is late;
+dossiers received before the period and finished in it count.
 """
 
 from __future__ import annotations
@@ -11,38 +13,45 @@ from typing import NamedTuple
 import sqlalchemy as sa
 
 from dti.metrics.counting import MAX_RECORD_IDS, fails, first_ids, instants, ratio, totals
+from dti.metrics.rules import DONE, FULL_LEVEL, ONLINE_CHANNEL, ONLINE_LEVELS, OPEN_STATUSES, Policy
 from dti.metrics.sql import Reading, bytewise, local_day
 from dti.warehouse.models import RawDossier, RawProcedure
 
 
 class _Rules(NamedTuple):
-    """The dossier rules of a data window, as SQL conditions on the dossier table."""
+    """The dossier rules of a data window (dti.metrics.rules), as SQL conditions on the dossier table."""
 
-    base: sa.ColumnElement  # not deleted, received by the window's end, unfinished or finished in it
+    base: sa.ColumnElement  # not deleted, received by the window's end, open or finished after its start
     received: sa.ColumnElement  # received in the window
     online: sa.ColumnElement
     full: sa.ColumnElement  # online, full-process
     finished: sa.ColumnElement  # done in the window
-    open_late: sa.ColumnElement  # still in process past its due date at the window's end
+    open_late: sa.ColumnElement  # not done by the window's end, due on or before its last day
     in_time: sa.ColumnElement  # finished by its due day
 
 
-def _rules(d, window) -> _Rules:
-    start, last_day, end = instants(window)
+def _rules(d, window, policy: Policy | None = None) -> _Rules:
+    """The dossier rules of a data window under the province's metric policy (the settings by default)."""
+    policy = policy or Policy.from_settings()
+    start, _last_day, end = instants(window)
     # The day rules as instants, exact to the microsecond: received in the window ⇔ received_at in
-    # [start, end] (the upper bound is in `base`); finished in it ⇔ finished_at in [start, end]; due before
-    # its last day ⇔ due_at before that day's first instant. Only "finished by the due day" compares two
-    # local days.
+    # [start, end] (the upper bound is in `base`); finished in it ⇔ finished_at in [start, end]; due on or
+    # before its last day ⇔ due_at ≤ end. Only "finished by the due day" compares two local days.
+    status = bytewise(d.c.status)
+    still_open = status.in_(OPEN_STATUSES)  # a reopened dossier is open again, whatever its finished_at says
     base = sa.and_(
         d.c.deleted.is_(False),
         d.c.received_at <= end,
-        sa.or_(d.c.finished_at.is_(None), d.c.finished_at >= start),
+        sa.or_(d.c.finished_at.is_(None), d.c.finished_at >= start, still_open),
     )
     received = d.c.received_at >= start
-    online = d.c.channel == 2
-    full = sa.and_(online, bytewise(d.c.service_level) == "full")
-    finished = sa.and_(bytewise(d.c.status) == "done", d.c.finished_at.is_not(None), d.c.finished_at <= end)
-    open_late = sa.and_(bytewise(d.c.status).in_(["processing", "paused"]), d.c.due_at < last_day)
+    online = d.c.channel == ONLINE_CHANNEL
+    full = sa.and_(online, bytewise(d.c.service_level) == FULL_LEVEL)
+    finished = sa.and_(status == DONE, d.c.finished_at.is_not(None), d.c.finished_at <= end)
+    # Not done by the window's end — in process, paused, reopened, or done only after its last day — and due
+    # by then: it will finish after its due day whatever happens, so it is late (F5).
+    unfinished = sa.or_(still_open, sa.and_(status == DONE, d.c.finished_at > end))
+    open_late = sa.and_(unfinished, d.c.due_at <= end) if policy.open_past_due_late else sa.false()
     # Finished on or before the due instant is on time whatever the days, and cheap to test; only the
     # others have their local days compared.
     in_time = sa.or_(d.c.finished_at <= d.c.due_at, local_day(d.c.finished_at) <= local_day(d.c.due_at))
@@ -51,13 +60,13 @@ def _rules(d, window) -> _Rules:
 
 def procedure_rules(p) -> tuple[sa.ColumnElement, sa.ColumnElement]:
     """(procedures counted: not deleted; offered online: full or partial online service level)."""
-    return p.c.deleted.is_(False), bytewise(p.c.service_level).in_(["full", "partial"])
+    return p.c.deleted.is_(False), bytewise(p.c.service_level).in_(ONLINE_LEVELS)
 
 
 def submit(run, units: list[str], window, reading: Reading):
     """Submit the DVC queries through `run`; returns how to put their results together ({unit: {metric: …}})."""
     d = reading.table(RawDossier)
-    base, received, online, full, finished, open_late, in_time = _rules(d, window)
+    base, received, online, full, finished, open_late, in_time = _rules(d, window, Policy.from_settings())
     ids = run(
         first_ids,
         d,
@@ -186,7 +195,7 @@ def services_used(conn, d, units, online_received, p_base) -> dict[str, tuple[in
     p_base = sa.and_(p.c.unit_code.in_(units), p_base)
     offered = (
         sa.select(p.c.unit_code, p.c.procedure_code)
-        .where(p_base, bytewise(p.c.service_level).in_(["full", "partial"]))
+        .where(p_base, bytewise(p.c.service_level).in_(ONLINE_LEVELS))
         .distinct()
         .cte("offered")
     )

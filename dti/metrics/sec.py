@@ -1,5 +1,7 @@
-"""The security-monitoring (SEC) metrics: the latest inventory snapshot and the incidents handled past their SLA,
-per unit, from the warehouse."""
+"""The security-monitoring (SEC) metrics: the latest inventory snapshot and the incidents handled past their
+SLA, per unit, from the warehouse, by the rules of dti.metrics.rules. A botnet IP still listed past its SLA is
+a late incident like any other (E5: 5 points each, as the framework says), unless the province chose
+otherwise."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from dti.metrics.counting import first_ids, instants, ratio, totals
+from dti.metrics.rules import BOTNET, Policy
 from dti.metrics.sql import Reading, bytewise, plus_hours
 from dti.warehouse.models import RawIncident, RawInventory
 
@@ -44,6 +47,8 @@ def incident_rules(i, window) -> tuple[sa.ColumnElement, sa.ColumnElement]:
         i.c.detected_at <= end,
         sa.or_(i.c.resolved_at.is_(None), i.c.resolved_at >= start),
     )
+    if not Policy.from_settings().botnet_as_incident:  # a province that scores botnet IPs elsewhere
+        base = sa.and_(base, bytewise(i.c.category) != BOTNET)
     deadline = plus_hours(i.c.detected_at, i.c.sla_hours)
     resolved_in = sa.and_(i.c.resolved_at.is_not(None), i.c.resolved_at <= end)
     late = sa.or_(

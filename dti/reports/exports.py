@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -42,9 +42,10 @@ def fmt(name: str, value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, Decimal):
+        # Half up on the exact value, as docs/frameworks.md promises (8.965015 → 8.97).
         if name in POINT_FIELDS:
-            return f"{value.quantize(Decimal('0.01'))}"
-        return f"{value.quantize(Decimal('0.000001'))}"
+            return f"{value.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP)}"
+        return f"{value.quantize(Decimal('0.000001'), rounding=ROUND_HALF_UP)}"
     if isinstance(value, (list, dict)):
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
     return str(value)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -33,8 +32,7 @@ from dti.warehouse.models import (
 )
 
 EFFECTIVE = ("effective", "approved")
-BULK_ROWS = 2000
-SHARE = Decimal("0.000001")  # DTI values and shares are stored to 6 decimals  # rows per executemany when storing in bulk
+BULK_ROWS = 2000  # rows per executemany when storing in bulk
 
 
 def self_report_rows(session: Session, period: str, frameworks: dict[str, Framework] | None = None) -> list[dict]:
@@ -180,10 +178,9 @@ def store_scores(wh: Warehouse, period: str, rows: list[UnitScoreRow]) -> None:
         for r in rows:
             s.add(UnitScore(unit_code=r.unit_code, period=period, framework_id=r.framework_id, unit_type=r.unit_type,
                             max_points=r.max_points, self_total=r.self_total, verified_total=r.verified_total,
-                            self_dti=r.self_dti.quantize(Decimal("0.000001")),
-                            verified_dti=r.verified_dti.quantize(Decimal("0.000001")), self_rank=r.self_rank,
+                            self_dti=r.self_dti, verified_dti=r.verified_dti, self_rank=r.self_rank,
                             verified_rank=r.verified_rank, rank_change=r.rank_change, movers=r.movers,
                             by_main_index=r.by_main_index, measured_points=r.measured_points,
                             evidence_points=r.evidence_points, provisional_points=r.provisional_points,
-                            coverage=r.coverage.quantize(SHARE), ranking_dti=r.ranking_dti.quantize(SHARE),
+                            coverage=r.coverage, ranking_dti=r.ranking_dti,
                             rank_on_provisional=r.rank_on_provisional))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
 from dti.framework import Framework
 from dti.scoring import score_leaf
@@ -22,36 +22,79 @@ def _tolerance(fw: Framework, leaf, objective: Decimal) -> Decimal:
     return max(tol.abs, tol.rel * abs(objective))
 
 
-def _plant(leaf, fw: Framework, truth: Decimal, rng: random.Random) -> tuple[Decimal, str]:
-    """A claimed value for a verifiable leaf: honest (within tolerance) or a planted misreport."""
+# How units fill in a verifiable indicator, with the share of claims each way (they add up to 1). The honest
+# ways are the mistakes people make without meaning to — some land beyond the tolerance, and the ledger is
+# right to flag them; misreports are meant, from just beyond the tolerance to gross. "edge" claims sit within
+# 15 % of the tolerance on either side, so the line itself is tested.
+STYLES: list[tuple[str, float]] = [
+    ("exact", 0.30),  # the figure the records give
+    ("rounded", 0.12),  # rounded to a whole percent
+    ("last_year", 0.08),  # last year's figure copied over
+    ("other_definition", 0.08),  # counted by another reasonable definition (e.g. all dossiers, not received)
+    ("window", 0.06),  # a slightly different window (to 30/11, or from the first dossier's date)
+    ("edge", 0.14),  # 0.85–1.15 × the tolerance away, either side
+    ("misreport", 0.22),  # beyond the tolerance: a band drawn from MISREPORT_BANDS
+]
+# Misreport distance in multiples of the tolerance: just beyond, clearly beyond, gross.
+MISREPORT_BANDS = [(1.02, 1.5), (1.5, 3.0), (3.0, 8.0)]
+
+
+def _style(rng: random.Random) -> str:
+    roll, acc = rng.random(), 0.0
+    for name, share in STYLES:
+        acc += share
+        if roll < acc:
+            return name
+    return STYLES[-1][0]
+
+
+def _shift(style: str, tol: Decimal, rng: random.Random, better: int) -> Decimal:
+    """The claim's distance from the truth, signed (+: what the unit would like better)."""
+    if style == "other_definition":
+        return tol * Decimal(rng.uniform(0.2, 1.6)) * rng.choice((-1, 1))
+    if style == "window":
+        return tol * Decimal(rng.uniform(0.1, 0.9)) * rng.choice((-1, 1))
+    if style == "edge":
+        return tol * Decimal(rng.uniform(0.85, 1.15)) * rng.choice((-1, 1))
+    lo, hi = rng.choice(MISREPORT_BANDS)
+    sign = better if rng.random() < 0.8 else -better  # most misreports flatter the unit
+    return tol * Decimal(rng.uniform(lo, hi)) * sign
+
+
+def _plant(leaf, fw: Framework, truth: Decimal, rng: random.Random) -> tuple[Decimal, str, str]:
+    """(claimed value, kind, style) for a verifiable leaf: honest ("exact", "rounded", …, possibly beyond the
+    tolerance as honest mistakes are) or a planted misreport."""
     tol = _tolerance(fw, leaf, truth)
-    lower_is_better = leaf.method is not None and leaf.method.kind == "deduction"
+    better = -1 if leaf.method is not None and leaf.method.kind == "deduction" else 1
+    style = _style(rng)
+    kind = "planted" if style == "misreport" else "honest"
+    if style == "exact":
+        return (quantize(truth) if leaf.measure == "rate" else Decimal(int(truth))), kind, style
     if leaf.measure == "rate":
-        roll = rng.random()
-        if roll < 0.18:
-            claimed = truth + tol * Decimal(rng.uniform(2.5, 8))  # claims better than the records show
-            if claimed > 1:
-                claimed = truth - tol * Decimal(rng.uniform(2.5, 6))
-            if claimed < 0:
-                return quantize(truth), "honest"
-            return quantize(claimed), "planted"
-        if roll < 0.22:
-            claimed = truth - tol * Decimal(rng.uniform(2.5, 6))
-            if claimed < 0:
-                return quantize(truth), "honest"
-            return quantize(claimed), "planted"
-        noise = tol * Decimal(rng.uniform(-0.45, 0.45))
-        return quantize(min(Decimal(1), max(Decimal(0), truth + noise))), "honest"
-    # counts: the claim is a whole number
-    roll = rng.random()
-    if roll < 0.2:
-        shift = int(tol) + rng.randint(2, 4)
-        if lower_is_better:
-            if truth - shift >= 0:
-                return Decimal(int(truth) - shift), "planted"
-            return Decimal(int(truth) + shift), "planted"
-        return Decimal(int(truth) + shift), "planted"
-    return Decimal(int(truth)), "honest"
+        if style == "rounded":
+            return quantize(truth, "0.01"), kind, style
+        if style == "last_year":
+            claimed = truth + Decimal(rng.uniform(-0.06, 0.03)) * better
+        else:
+            claimed = truth + _shift(style, tol, rng, better)
+        if claimed > 1 or claimed < 0:  # a share cannot leave [0, 1]: the unit errs the other way
+            claimed = truth - (claimed - truth)
+        return quantize(min(Decimal(1), max(Decimal(0), claimed))), kind, style
+    # counts: whole numbers, a tolerance of at least 1
+    if style == "rounded":
+        return Decimal(int(truth)), kind, style
+    if style == "last_year":
+        shift = Decimal(rng.randint(-2, 2))
+    else:
+        shift = _shift(style, tol, rng, better)
+    rounding = ROUND_CEILING if style == "misreport" else ROUND_HALF_UP
+    step = int(abs(shift).to_integral_value(rounding=rounding))
+    if style == "misreport":
+        step = max(step, int(tol) + 1)  # a whole number beyond the tolerance
+    claimed = int(truth) + (step if shift >= 0 else -step)
+    if claimed < 0:
+        claimed = int(truth) + step
+    return Decimal(claimed), kind, style
 
 
 def _evd_value(leaf, rng: random.Random) -> Decimal:
@@ -154,17 +197,23 @@ def _claim(
     if leaf.source != "EVD" and leaf.metric:
         true = truth_values.get((unit["code"], leaf.metric))
         if true is None:
-            value, kind = _evd_value(leaf, rng), "no_source_data"
+            value, kind, style = _evd_value(leaf, rng), "no_source_data", None
         else:
-            value, kind = _plant(leaf, fw, true, rng)
+            value, kind, style = _plant(leaf, fw, true, rng)
         tol = _tolerance(fw, leaf, true) if true is not None else None
         keys.append(
             {
                 "unit_code": unit["code"],
                 "indicator_code": leaf.code,
+                "source": leaf.source,
+                "measure": leaf.measure,
                 "kind": kind,
+                "style": style,
                 "true_value": str(quantize(true, "0.000001")) if true is not None else None,
                 "claimed_value": str(value),
+                "tolerance": str(quantize(tol, "0.000001")) if tol is not None else None,
+                # how far the claim is from the truth, in tolerances (1 = on the line)
+                "distance": str(quantize(abs(value - true) / tol, "0.0001")) if tol else None,
                 "beyond_tolerance": (abs(value - true) > tol) if true is not None else None,
             }
         )

@@ -114,8 +114,11 @@ def _dvc_truth(db: Path, window: tuple[dt.date, dt.date], tally: _Tally) -> None
             ratio(unit, "dvc_e_result_rate", bool(eres), 1)
             if sat is not None:
                 ratio(unit, "dvc_satisfaction_rate", sat == 1, 1)
-        elif status in ("processing", "paused") and rec_d <= end and due_d < end:
-            ratio(unit, "dvc_on_time_rate", 0, 1)  # still in process past its due date: late
+        elif rec_d <= end and due_d <= end and (
+            status in ("processing", "paused") or (status == "done" and fin_d is not None and fin_d > end)
+        ):
+            # not done by 31/12 (still in process, or done only in the new year) though due by then: late
+            ratio(unit, "dvc_on_time_rate", 0, 1)
     for unit, procs in online_procs.items():
         u = used.get(unit, set())
         ratio(unit, "dvc_online_services_used_rate", sum(1 for p in procs if p in u), len(procs))
@@ -137,13 +140,13 @@ def _doc_truth(db: Path, window: tuple[dt.date, dt.date], tally: _Tally) -> None
         out_doc = huong == "di"
         if out_doc and loai == "TB" and cds and role == "head":
             tally.count(unit, "doc_dx_meetings_count")
-        if out_doc and cds and loai in ("KH", "CT", "QĐ"):
+        if out_doc and cds and loai in ("KH", "CT", "QĐ") and not conf:
             ratio(unit, "doc_head_directives_rate", role == "head", 1)
         if out_doc and not conf:
             ratio(unit, "doc_signed_rate", bool(signed), 1)
             if inter:
                 ratio(unit, "doc_axis_exchange_rate", bool(via) and status != "fail", 1)
-        if wf:
+        if wf and not conf:  # confidential work files are left out, as every confidential document is
             ratio(unit, "doc_online_workfile_rate", bool(wfo), 1)
     for unit, eligible, cert, deleted in conn.execute(
         "SELECT ma_dv, thuoc_dien_ky, co_cts_ca_nhan, da_xoa FROM vb_nguoi_dung"

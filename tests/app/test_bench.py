@@ -76,6 +76,14 @@ def test_tiny_bench_over_http_writes_the_table_and_json(tmp_path):
     assert any(line.startswith("stage") and "rows_per_s" in line and "peak_rss_mb" in line for line in lines)
     assert any(line.startswith("metrics ") for line in lines)
 
+    # Detection accuracy against the answer key, by distance from the tolerance, beside the timings.
+    acc = written["accuracy"]
+    assert [b["band"] for b in acc["by_distance"]] == ["<1×", "1–1.5×", "1.5–3×", ">3×"]
+    assert acc["recall"] == 1.0 and acc["false_positive_rate"] == 0.0, acc["missed"]
+    assert sum(sum(side.values()) for side in acc["confusion"].values()) == acc["beyond_tolerance"] + acc[
+        "within_tolerance"]
+    assert any(line.startswith("Độ chính xác / accuracy") for line in lines)
+
     # The bench writes its reports aside, so the demo's out/ files are never overwritten by it.
     assert (Path(tmp_path) / "out" / "bench-reports" / "tiny" / "claim_ledger.csv").is_file()
     assert not (Path(tmp_path) / "out" / "claim_ledger.csv").exists()

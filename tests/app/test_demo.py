@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 
@@ -9,6 +10,8 @@ import pytest
 from openpyxl import load_workbook
 
 from application.cli import main
+from dti.settings import get_settings
+from tests.independent_metrics import disagreements
 
 
 def _demo(tmp_path, capsys, monkeypatch, *extra):
@@ -31,8 +34,14 @@ def test_demo_writes_four_files_and_reruns_byte_identically(tmp_path, capsys, mo
     assert first["units"] == 5
     assert first["discrepancies"] > 0
     assert set(first["discrepancies_by_severity"]) == {"critical", "high", "medium", "low"}
-    assert first["accuracy"]["recall"] == 1.0
-    assert first["accuracy"]["false_positive_rate"] == 0.0
+    acc = first["accuracy"]
+    assert acc["recall"] == 1.0 and acc["false_positive_rate"] == 0.0, acc["missed"]
+    assert [b["band"] for b in acc["by_distance"]] == ["<1×", "1–1.5×", "1.5–3×", ">3×"]
+    assert acc["confusion"]["beyond_tolerance"]["discrepancy"] == acc["detected"]
+    # the demo's objective values are those the written rules give from its raw records
+    compared, differ = disagreements(get_settings().database_url, first["period"],
+                                     (dt.date(2025, 1, 1), dt.date(2025, 12, 31)))
+    assert compared > 50 and differ == []
     assert first["top_over_reporting_units"]
     assert first["phase"] == "appraisal"  # a council member can decide at once
     rule = re.compile(r"^\w+\.\w+: \d[\d.]* dòng không đạt điều kiện «.+» / ")

@@ -46,11 +46,12 @@ def test_four_eyes_counts_the_change_since_the_first_decision_not_each_step(worl
         review_pending(s, user(world, "hoidong2"), big.decision.id, False, "Chưa đủ căn cứ", row.version)
     # The same member now walks there in steps of at most 10 points: 18 → 28 is within the threshold …
     first = _decide(world, "hoidong1", "D01", "F12", "set_value", Decimal("0.9333333"))
-    assert first.applied and _points(world, "D01", "F12") == Decimal("28")
+    # 30 × 0.9333333 = 27.999999 points, kept exactly (28.00 on paper), no longer rounded to 4 decimals
+    assert first.applied and _points(world, "D01", "F12") == Decimal("27.999999")
     # … but 28 → 30 is 12 points from where the council started: it waits for a second member.
     second = _decide(world, "hoidong1", "D01", "F12", "set_value", Decimal("1"))
     assert not second.applied and second.decision.status == "pending_approval"
-    assert _points(world, "D01", "F12") == Decimal("28")
+    assert _points(world, "D01", "F12") == Decimal("27.999999")
     # While it waits, no single member can decide on that claim at all.
     with pytest.raises(Exception, match="chờ thành viên thứ hai"):
         _decide(world, "hoidong2", "D01", "F12", "set_value", Decimal("0.95"))

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
+from dti.reports.exports import fmt
 from dti.warehouse import init_db, session_scope
 from dti.warehouse.models import Base, ClaimLedgerRow
 
@@ -18,10 +19,15 @@ def _roundtrip(url: str) -> None:
         s.add(ClaimLedgerRow(unit_code="U1", period="2025-R3", indicator_code="F5", framework_id="fw",
                              main_index_code="F", source="DVC", measure="rate", max_points=Decimal("40"),
                              self_value=Decimal("0.99"), objective_value=Decimal("0.951234"),
-                             outcome="discrepancy", reason_vi="Tự đánh giá cao hơn"))
+                             outcome="discrepancy", reason_vi="Tự đánh giá cao hơn",
+                             verified_points=Decimal("0.8965015") * 10))
     with session_scope(url) as s:
         row = s.get(ClaimLedgerRow, ("U1", "2025-R3", "F5"))
         assert row.objective_value == Decimal("0.951234")
+        # points keep their exact value, and the CSV rounds it half up as docs/frameworks.md says
+        assert row.verified_points == Decimal("8.965015")
+        assert fmt("verified_points", row.verified_points) == "8.97"
+        assert fmt("objective_value", Decimal("0.8965015")) == "0.896502"
         assert row.reason_vi == "Tự đánh giá cao hơn"
     tables = set(sa.inspect(sa.create_engine(url)).get_table_names())
     assert set(Base.metadata.tables) <= tables

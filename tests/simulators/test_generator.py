@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+from decimal import Decimal
 
 import pytest
 
 from simulators.generator import generate
+from simulators.synthetic.self_reports import STYLES
 
 FILES = ["doc.db", "dvc.db", "meta.json", "sec.db", "self_reports.json", "truth.json", "units.json"]
 
@@ -51,10 +53,17 @@ def test_same_seed_same_files_other_seed_other_files(tiny, tmp_path):
 
 def test_the_answer_key_says_which_claims_are_misreported(tiny):
     _root, gen = tiny
-    verdicts = {
-        (row["kind"], row["beyond_tolerance"]) for row in gen.truth if row["kind"] in ("honest", "planted")
-    }
-    assert verdicts == {("honest", False), ("planted", True)}
+    checked = [row for row in gen.truth if row["kind"] in ("honest", "planted")]
+    verdicts = {(row["kind"], row["beyond_tolerance"]) for row in checked}
+    # misreports are always beyond the tolerance; honest units err both ways (rounding, last year's figure,
+    # another definition or window), as people do
+    assert verdicts == {("honest", False), ("honest", True), ("planted", True)}
+    assert {row["style"] for row in checked} == {name for name, _share in STYLES}
+    for row in checked:
+        distance = Decimal(row["distance"])
+        assert distance == 1 or row["beyond_tolerance"] == (distance > 1), row  # (4 decimals at the line)
+    near = [Decimal(row["distance"]) for row in checked if row["style"] == "edge"]
+    assert any(0.85 <= d <= 1 for d in near) and any(1 < d <= Decimal("1.15") for d in near)
     reported = {(r["unit_code"], r["indicator_code"]) for r in gen.self_reports}
     assert len(reported) == len(gen.self_reports)  # one claim per unit and indicator
     missing = {(r["unit_code"], r["indicator_code"]) for r in gen.truth if r["kind"] == "missing"}

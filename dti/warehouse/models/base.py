@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import (
     DateTime,
@@ -43,8 +44,31 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
-VALUE = Numeric(20, 6)
-POINTS = Numeric(12, 4)
+class Exact(TypeDecorator):
+    """A decimal column rounded half up to its scale in Python before it is stored, so every backend keeps
+    the same digits (PostgreSQL would round half away from zero, SQLite through a float) and none is rounded
+    twice."""
+
+    impl = Numeric
+    cache_ok = True
+
+    def __init__(self, precision: int, scale: int):
+        super().__init__(precision=precision, scale=scale)
+        self.quantum = Decimal(1).scaleb(-scale)
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        exact = value if isinstance(value, Decimal) else Decimal(str(value))
+        return exact.quantize(self.quantum, rounding=ROUND_HALF_UP)
+
+
+VALUE = Exact(20, 6)
+# Points keep 12 decimals: a leaf's points are max × a ratio of record counts, so a value whose two-decimal
+# rounding is a tie (x.xx5 exactly) is stored as one, and one that is not differs from a tie by far more than
+# 1e-12 — the half-up rounding of the exports is then that of the exact value (issue 16).
+POINTS = Exact(24, 12)
+SHARE = Exact(8, 6)  # DTI values and shares
 
 
 class Base(DeclarativeBase):

@@ -9,14 +9,13 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Integer,
-    Numeric,
     String,
     Text,
     false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from dti.warehouse.models.base import POINTS, VALUE, Base, UTCDateTime
+from dti.warehouse.models.base import POINTS, SHARE, VALUE, Base, UTCDateTime
 
 
 class ObjectiveMetric(Base):
@@ -32,7 +31,7 @@ class ObjectiveMetric(Base):
     numerator: Mapped[Decimal | None] = mapped_column(VALUE)
     denominator: Mapped[Decimal | None] = mapped_column(VALUE)
     record_count: Mapped[int] = mapped_column(Integer, default=0)
-    coverage: Mapped[Decimal | None] = mapped_column(Numeric(8, 6))
+    coverage: Mapped[Decimal | None] = mapped_column(SHARE)
     freshness_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     snapshot_id: Mapped[str | None] = mapped_column(String(64))
     record_ids: Mapped[list | None] = mapped_column(JSON)  # sample of ids behind the value
@@ -81,8 +80,8 @@ class UnitScore(Base):
     max_points: Mapped[Decimal] = mapped_column(POINTS)
     self_total: Mapped[Decimal] = mapped_column(POINTS)
     verified_total: Mapped[Decimal] = mapped_column(POINTS)
-    self_dti: Mapped[Decimal] = mapped_column(Numeric(8, 6))
-    verified_dti: Mapped[Decimal] = mapped_column(Numeric(8, 6))
+    self_dti: Mapped[Decimal] = mapped_column(SHARE)
+    verified_dti: Mapped[Decimal] = mapped_column(SHARE)
     self_rank: Mapped[int] = mapped_column(Integer)
     verified_rank: Mapped[int] = mapped_column(Integer)
     rank_change: Mapped[int] = mapped_column(Integer)
@@ -92,8 +91,8 @@ class UnitScore(Base):
     measured_points: Mapped[Decimal] = mapped_column(POINTS, default=Decimal(0), server_default="0")
     evidence_points: Mapped[Decimal] = mapped_column(POINTS, default=Decimal(0), server_default="0")
     provisional_points: Mapped[Decimal] = mapped_column(POINTS, default=Decimal(0), server_default="0")
-    coverage: Mapped[Decimal] = mapped_column(Numeric(8, 6), default=Decimal(1), server_default="1")
-    ranking_dti: Mapped[Decimal | None] = mapped_column(Numeric(8, 6))
+    coverage: Mapped[Decimal] = mapped_column(SHARE, default=Decimal(1), server_default="1")
+    ranking_dti: Mapped[Decimal | None] = mapped_column(SHARE)
     rank_on_provisional: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
