@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from application.cli import CliError
+from application.cli import Action, CliError
 from dti.framework.describe import diff_frameworks, framework_summary, framework_tree
 from dti.framework.loader import FrameworkError, load_all, load_file
 from dti.framework.model import Framework
@@ -35,6 +35,22 @@ def register(sub) -> None:
     p.add_argument("b", metavar="B")
     p.add_argument("--json", action="store_true", help="xuất JSON / JSON output")
     p.set_defaults(func=cmd_diff)
+
+    p = fsub.add_parser("import", help="đọc phụ lục bộ chỉ số (.xlsx) thành tệp YAML / read an appendix workbook")
+    p.add_argument("file", metavar="FILE", help="phụ lục .xlsx: STT | Chỉ số / Tiêu chí | Điểm tối đa | …")
+    p.add_argument("--id", required=True, dest="framework_id", help="mã bộ chỉ số / framework id, e.g. lao-cai-2023")
+    p.add_argument("--version", required=True, help="phiên bản / version, e.g. 2.0")
+    p.add_argument("--valid-from", metavar="YYYY-MM-DD", help="hiệu lực từ / valid from (default: decision date)")
+    p.add_argument("--replaces", metavar="ID@VERSION", help="phiên bản bị thay thế / the version it supersedes")
+    p.add_argument("--name", help="tên bộ chỉ số / name (default: the title block's first line)")
+    p.add_argument("--decision", help="số quyết định / decision number (default: read from the title block)")
+    p.add_argument("--decision-date", metavar="YYYY-MM-DD", help="ngày quyết định / decision date")
+    p.add_argument("--issuer", help="cơ quan ban hành / issuer (default: UBND tỉnh)")
+    p.add_argument("--sheet", action="append", help="chỉ đọc trang này (lặp lại được) / only this sheet (repeatable)")
+    p.add_argument("--out", metavar="PATH", help="tệp YAML ghi ra / YAML file to write "
+                                                 "(default: DTI_FRAMEWORKS_DIR/ID-VERSION.yaml)")
+    p.add_argument("--json", action="store_true", help="xuất JSON / JSON output")
+    p.set_defaults(func=Action("application.cli.framework_import:run"))
 
     fw.set_defaults(func=lambda args: fw.print_help() or 2)
 

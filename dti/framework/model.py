@@ -179,6 +179,8 @@ class Framework(_Model):
     legal_basis: LegalBasis
     valid_from: dt.date
     valid_to: dt.date | None = None
+    # The version this one supersedes ("ID@VERSION"), e.g. Lào Cai's 3019/QĐ-UBND replacing 2644/QĐ-UBND.
+    replaces: str | None = None
     unit_types: Annotated[list[UnitTypeScale], Field(min_length=1)]
     rounds: Annotated[list[Round], Field(min_length=1)]
     policy: Policy = Policy()

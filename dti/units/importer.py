@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dti.intake.readers import FileRejected, Grid, read_file
-from dti.text import clean, code_key
+from dti.text import clean, code_key, fold
 from dti.units.registry import RegistryError, Unit, UnitLink, UnitRegistry
 from dti.vocabulary import UnitType
 
@@ -43,7 +43,8 @@ REQUIRED = ("code", "name_vi", "unit_type", "valid_from")
 TYPE_ALIASES = {
     "tỉnh": "province", "thành phố trực thuộc trung ương": "province", "tỉnh, thành phố": "province",
     "tỉnh/thành phố": "province", "province": "province",
-    "xã": "commune", "phường": "commune", "đặc khu": "commune", "thị trấn": "commune",
+    "xã": "commune", "phường": "commune", "đặc khu": "commune", "thị trấn": "commune", "cấp xã": "commune",
+    "xã, phường, thị trấn": "commune", "xã, phường, đặc khu": "commune", "cấp huyện": "district",
     "sở có tthc": "dept_tthc", "sở, ban, ngành có tthc": "dept_tthc",
     "sở không có tthc": "dept_no_tthc", "sở, ban, ngành không có tthc": "dept_no_tthc",
     "huyện": "district", "quận": "district", "thị xã": "district",
@@ -56,14 +57,7 @@ class UnitsFileError(ValueError):
     """The whole file cannot be read (not found, unreadable, no header row)."""
 
 
-def _fold(text) -> str:
-    """A header or type as compared: no accents, lower case, single spaces, no trailing punctuation."""
-    text = clean(None if text is None else str(text)) or ""
-    text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn").lower()
-    text = re.sub(r"\(.*?\)", " ", text)  # "Mã (mã định danh)" → "mã"
-    text = re.sub(r"[^a-z0-9_/, ]+", " ", text)
-    return re.sub(r"\s+", " ", text).strip(" ,/")
+_fold = fold
 
 
 _HEADER_INDEX = {_fold(alias): key for key, aliases in HEADERS.items() for alias in aliases}
