@@ -4,14 +4,12 @@ with every row placed or named, points checked at every level and metric binding
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from application.cli import main
 from dti.framework import load_file
 from tests.appendix_fixtures import DEPT_ROWS, appendix
-
 
 
 @pytest.fixture(autouse=True)
