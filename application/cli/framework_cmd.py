@@ -22,7 +22,7 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_list)
 
     p = fsub.add_parser("show", help="cây chỉ số và tổng điểm / tree with totals")
-    p.add_argument("framework", metavar="ID|PATH")
+    p.add_argument("framework", metavar="ID[@VERSION]|PATH")
     p.add_argument("--json", action="store_true", help="xuất JSON / JSON output")
     p.set_defaults(func=cmd_show)
 
@@ -31,8 +31,8 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_validate)
 
     p = fsub.add_parser("diff", help="so sánh hai phiên bản / what changed between two frameworks")
-    p.add_argument("a", metavar="A")
-    p.add_argument("b", metavar="B")
+    p.add_argument("a", metavar="A", help="ID@VERSION, ID hoặc tệp / or a file")
+    p.add_argument("b", metavar="B", help="ID@VERSION, ID hoặc tệp / or a file")
     p.add_argument("--json", action="store_true", help="xuất JSON / JSON output")
     p.set_defaults(func=cmd_diff)
 
@@ -64,7 +64,8 @@ def _dump(data) -> None:
 
 
 def resolve_framework(ref: str) -> Framework:
-    """A framework by id (from the frameworks folder) or by path to a YAML file."""
+    """A framework by id (its newest version), by ID@VERSION (from the frameworks folder) or by path to a
+    YAML file."""
     path = Path(ref)
     try:
         if path.suffix.lower() in (".yaml", ".yml") or path.exists():
@@ -73,7 +74,9 @@ def resolve_framework(ref: str) -> Framework:
     except FrameworkError as exc:
         raise _cli_error(str(exc)) from None
     if ref not in frameworks:
-        known = ", ".join(sorted(frameworks)) or "(không có / none)"
+        known = ", ".join(fw_id if len(frameworks.versions[fw_id]) == 1 else
+                          ", ".join(f"{f.id}@{f.version}" for f in frameworks.versions[fw_id])
+                          for fw_id in sorted(frameworks.versions)) or "(không có / none)"
         raise _cli_error(f"không có bộ chỉ số '{ref}' / unknown framework '{ref}'; có / known: {known}")
     return frameworks[ref]
 
@@ -83,7 +86,7 @@ def cmd_list(args) -> int:
         frameworks = load_all()
     except FrameworkError as exc:
         raise _cli_error(str(exc)) from None
-    rows = [framework_summary(fw) for _id, fw in sorted(frameworks.items())]
+    rows = [framework_summary(fw) for fw in frameworks.all_versions()]
     if args.json:
         _dump(rows)
         return 0
@@ -93,8 +96,9 @@ def cmd_list(args) -> int:
     for row in rows:
         scales = ", ".join(f"{t} {s}" for t, s in row["unit_types"].items())
         valid = f"{row['valid_from']} → {row['valid_to'] or '…'}"
+        replaces = f"  thay thế / replaces {row['replaces']}" if row["replaces"] else ""
         print(f"{row['id']}  v{row['version']}  {valid}  [{scales}]  {row['leaves']} chỉ số lá / leaves  "
-              f"{row['legal_basis']}")
+              f"{row['legal_basis']}{replaces}")
         print(f"    {row['name_vi']}")
     return 0
 
@@ -118,6 +122,8 @@ def cmd_show(args) -> int:
         print(tree["name_en"])
     print(f"Căn cứ / legal basis: {lb['number']} ngày / of {lb['date']} — {lb['issuer']}")
     print(f"Hiệu lực / valid: {tree['valid_from']} → {tree['valid_to'] or '(không thời hạn / open)'}")
+    if fw.replaces:
+        print(f"Thay thế / replaces: {fw.replaces}")
     print(f"Chỉ số không áp dụng / not applicable: {tree['policy']['not_applicable']}")
     for r in tree["rounds"]:
         deadlines = ", ".join(f"{k} {v}" for k, v in sorted(r["deadlines"].items()))

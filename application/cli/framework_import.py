@@ -11,6 +11,8 @@ from application.cli import CliError
 from dti.framework.appendix import AppendixError, import_appendix, summary, to_yaml
 from dti.framework.loader import FrameworkError, load_all
 from dti.settings import get_settings
+from dti.verification.store import published_versions
+from dti.warehouse import Warehouse
 
 
 def _date(text: str | None, option: str) -> dt.date | None:
@@ -32,6 +34,12 @@ def _types() -> set[str]:
 def run(args) -> int:
     if args.replaces and "@" not in args.replaces:
         raise CliError(f"--replaces '{args.replaces}': cần dạng ID@VERSION / expected ID@VERSION")
+    with Warehouse().migrate().session() as s:
+        if (args.framework_id, args.version) in published_versions(s):
+            raise CliError(f"phiên bản {args.framework_id}@{args.version} đã dùng cho kỳ đã công bố, không được sửa; "
+                           f"nhập thành phiên bản mới với --replaces {args.framework_id}@{args.version} "
+                           f"/ version {args.framework_id}@{args.version} was used by a published period and cannot "
+                           f"be edited; import a new version with --replaces")
     try:
         result = import_appendix(
             Path(args.file), framework_id=args.framework_id, version=args.version,

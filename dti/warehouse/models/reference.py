@@ -57,8 +57,9 @@ class UnitRevision(Base):
 
 class FrameworkVersion(Base):
     __tablename__ = "frameworks"
+    # versions of one framework coexist (a decision replacing another): one row per id@version
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    version: Mapped[str] = mapped_column(String(32))
+    version: Mapped[str] = mapped_column(String(32), primary_key=True)
     checksum: Mapped[str] = mapped_column(String(64))
     content: Mapped[dict] = mapped_column(JSON)
     loaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

@@ -1,10 +1,16 @@
-"""unit revisions: what a unit was before a re-import of the province's unit list changed it
+"""unit revisions, and framework versions side by side
+
+What a unit was before a re-import of the province's unit list changed it
 
 Revision ID: 0009
 Revises: 0007
 
 `dti units import` updates units by code; the values a re-import replaces are kept in unit_revisions,
 so a unit's name, type and validity can be read as they stood before.
+
+The frameworks table is keyed by (id, version): two versions of one index set coexist (Lào Cai's decision
+3019 replacing 2644), each period scored on the one in force. The table is rebuilt under the new key (the
+portable way to change a primary key on SQLite, PostgreSQL and MariaDB alike).
 """
 
 import sqlalchemy as sa
@@ -35,8 +41,34 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_unit_revisions")),
     )
     op.create_index(op.f("ix_unit_revisions_code"), "unit_revisions", ["code"])
+    _rekey_frameworks(["id", "version"])
+
+
+def _frameworks_table(name: str, key: list[str] | None):
+    columns = [
+        sa.Column("id", sa.String(length=64), nullable=False),
+        sa.Column("version", sa.String(length=32), nullable=False),
+        sa.Column("checksum", sa.String(length=64), nullable=False),
+        sa.Column("content", sa.JSON(), nullable=False),
+        sa.Column("loaded_at", UTCDateTime(), nullable=False),
+    ]
+    if key:
+        columns.append(sa.PrimaryKeyConstraint(*key, name=op.f("pk_frameworks")))
+    op.create_table(name, *columns)
+
+
+def _rekey_frameworks(key: list[str]) -> None:
+    """Copy aside, drop, recreate under the new key (constraint name kept: pk_frameworks), copy back."""
+    fields = "id, version, checksum, content, loaded_at"
+    _frameworks_table("frameworks_copy", None)
+    op.execute(f"INSERT INTO frameworks_copy ({fields}) SELECT {fields} FROM frameworks")
+    op.drop_table("frameworks")
+    _frameworks_table("frameworks", key)
+    op.execute(f"INSERT INTO frameworks ({fields}) SELECT {fields} FROM frameworks_copy")
+    op.drop_table("frameworks_copy")
 
 
 def downgrade() -> None:
+    _rekey_frameworks(["id"])  # fails if two versions of one id are stored: keep one first
     op.drop_index("ix_unit_revisions_code", table_name="unit_revisions")
     op.drop_table("unit_revisions")
