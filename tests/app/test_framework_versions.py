@@ -108,3 +108,27 @@ def _score(period: str) -> dict:
     return dict(unit_code="S01", period=period, framework_id="thu-nghiem", unit_type="dept_tthc",
                 max_points=Decimal(100), self_total=zero, verified_total=zero, self_dti=zero, verified_dti=zero,
                 self_rank=1, verified_rank=1, rank_change=0)
+
+
+@pytest.mark.parametrize("backend", [
+    "sqlite", pytest.param("postgres", marks=pytest.mark.postgres), pytest.param("mariadb", marks=pytest.mark.mariadb)])
+def test_stored_frameworks_keep_their_rows_when_rekeyed_by_version(backend, request):
+    """Migration 0009 rebuilds `frameworks` under (id, version) on every backend, rows kept, both ways."""
+    from alembic import command
+
+    from dti.warehouse.db import alembic_config
+
+    url = request.getfixturevalue({"sqlite": "sqlite_url", "postgres": "pg_url", "mariadb": "mariadb_url"}[backend])
+    cfg = alembic_config(url)
+    command.upgrade(cfg, "0007")
+    wh = Warehouse(url)
+    now = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    with wh.engine.begin() as conn:
+        conn.execute(FrameworkVersion.__table__.insert(), [dict(id="x", version="1.0", checksum="a", content={},
+                                                                loaded_at=now)])
+    command.upgrade(cfg, "head")
+    with wh.transaction() as s:
+        s.add(FrameworkVersion(id="x", version="2.0", checksum="b", content={}, loaded_at=now))
+    with wh.session() as s:
+        assert sorted(s.scalars(select(FrameworkVersion.version))) == ["1.0", "2.0"]
+    wh.engine.dispose()
