@@ -198,6 +198,7 @@ def score_from_row(r: UnitScore) -> UnitScoreRow:
         r.measured_points, r.evidence_points, r.provisional_points)
     row.coverage, row.rank_on_provisional = r.coverage, r.rank_on_provisional
     row.ranking_dti = r.ranking_dti if r.ranking_dti is not None else r.verified_dti
+    row.self_grade, row.verified_grade = r.self_grade, r.verified_grade
     return row
 
 
@@ -213,4 +214,5 @@ def store_scores(wh: Warehouse, period: str, rows: list[UnitScoreRow]) -> None:
                             by_main_index=r.by_main_index, measured_points=r.measured_points,
                             evidence_points=r.evidence_points, provisional_points=r.provisional_points,
                             coverage=r.coverage.quantize(SHARE), ranking_dti=r.ranking_dti.quantize(SHARE),
-                            rank_on_provisional=r.rank_on_provisional))
+                            rank_on_provisional=r.rank_on_provisional, self_grade=r.self_grade,
+                            verified_grade=r.verified_grade))

@@ -1,4 +1,4 @@
-"""unit revisions, and framework versions side by side
+"""unit revisions, framework versions side by side, grading bands on unit scores
 
 What a unit was before a re-import of the province's unit list changed it
 
@@ -11,6 +11,8 @@ so a unit's name, type and validity can be read as they stood before.
 The frameworks table is keyed by (id, version): two versions of one index set coexist (Lào Cai's decision
 3019 replacing 2644), each period scored on the one in force. The table is rebuilt under the new key (the
 portable way to change a primary key on SQLite, PostgreSQL and MariaDB alike).
+
+unit_scores gains self_grade / verified_grade: the framework's grading band (xếp loại) each DTI value reaches.
 """
 
 import sqlalchemy as sa
@@ -42,6 +44,9 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_unit_revisions_code"), "unit_revisions", ["code"])
     _rekey_frameworks(["id", "version"])
+    with op.batch_alter_table("unit_scores") as batch:
+        batch.add_column(sa.Column("self_grade", sa.String(length=64), nullable=True))
+        batch.add_column(sa.Column("verified_grade", sa.String(length=64), nullable=True))
 
 
 def _frameworks_table(name: str, key: list[str] | None):
@@ -69,6 +74,9 @@ def _rekey_frameworks(key: list[str]) -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("unit_scores") as batch:
+        batch.drop_column("verified_grade")
+        batch.drop_column("self_grade")
     _rekey_frameworks(["id"])  # fails if two versions of one id are stored: keep one first
     op.drop_index("ix_unit_revisions_code", table_name="unit_revisions")
     op.drop_table("unit_revisions")
