@@ -50,6 +50,10 @@ GROUPS: dict[str, tuple[Setting, ...]] = {
     "frameworks": (
         _s("DTI_FRAMEWORKS_DIR", "", "Folder of framework (index set) YAML files read by `dti framework` and the "
                                      "pipeline; default: frameworks/"),
+        _s("DTI_FIRST_PERIOD_YEAR", "2024", "First year the pipeline offers assessment periods (and nightly syncs) "
+                                            "for"),
+        _s("DTI_LAST_PERIOD_YEAR", "", "Last year the pipeline offers periods for; default: next year, or the year "
+                                       "the newest framework takes effect if later (periods have no fixed end)"),
     ),
     "intake": (
         _s("DTI_MAX_UPLOAD_BYTES", "20971520", "Largest self-assessment file accepted, in bytes (default 20 MiB); "
