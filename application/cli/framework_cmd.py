@@ -47,6 +47,7 @@ def register(sub) -> None:
     p.add_argument("--decision-date", metavar="YYYY-MM-DD", help="ngày quyết định / decision date")
     p.add_argument("--issuer", help="cơ quan ban hành / issuer (default: UBND tỉnh)")
     p.add_argument("--sheet", action="append", help="chỉ đọc trang này (lặp lại được) / only this sheet (repeatable)")
+    p.add_argument("--unit-type", help="loại đơn vị khi tệp chỉ có một bảng (.csv) / the unit type of a one-table file")
     p.add_argument("--out", metavar="PATH", help="tệp YAML ghi ra / YAML file to write "
                                                  "(default: DTI_FRAMEWORKS_DIR/ID-VERSION.yaml)")
     p.add_argument("--json", action="store_true", help="xuất JSON / JSON output")

@@ -45,7 +45,7 @@ def run(args) -> int:
             Path(args.file), framework_id=args.framework_id, version=args.version,
             valid_from=_date(args.valid_from, "--valid-from"), replaces=args.replaces, name_vi=args.name,
             issuer=args.issuer, decision=args.decision, decision_date=_date(args.decision_date, "--decision-date"),
-            extra_types=_types(), sheets_wanted=args.sheet)
+            extra_types=_types(), sheets_wanted=args.sheet, unit_type_override=args.unit_type)
     except AppendixError as exc:
         raise CliError(str(exc)) from None
     target = Path(args.out) if args.out else get_settings().frameworks_dir / f"{args.framework_id}-{args.version}.yaml"

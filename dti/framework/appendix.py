@@ -35,6 +35,7 @@ HEADERS: dict[str, tuple[str, ...]] = {
                "phương thức đánh giá", "cách tính điểm", "phương pháp đánh giá", "cách thức đánh giá",
                "phương pháp tính điểm", "cách chấm điểm"),
     "evidence": ("tài liệu kiểm chứng", "minh chứng", "tài liệu minh chứng", "hồ sơ minh chứng"),
+    "group": ("nhóm", "nhóm chỉ số", "lĩnh vực", "group"),
 }
 _HEADER_INDEX = {fold(alias): key for key, aliases in HEADERS.items() for alias in aliases}
 _ROMAN = re.compile(r"^(?=[IVXLC]+$)M{0,3}(C[MD]|D?C{0,3})(X[CL]|L?X{0,3})(I[XV]|V?I{0,3})$")
@@ -56,6 +57,7 @@ class Row:
     method: str | None
     evidence: str | None
     raw_points: object = None
+    group: str | None = None  # a flat export's group column: the name of the main index the row is under
 
 
 @dataclass
@@ -180,7 +182,7 @@ def read_rows(grid: Grid) -> tuple[list[Row], list[str]] | None:
         if re.fullmatch(r"\(?\d+\)?", str(stt or "").strip()) and re.fullmatch(r"\(\d+\)", str(name or "").strip()):
             continue
         rows.append(Row(grid.sheet or "", number, _text(stt), _text(name), _decimal(points),
-                        _multiline(method), _multiline(evidence), points))
+                        _multiline(method), _multiline(evidence), points, _text(cell(number, "group"))))
     return rows, title
 
 
@@ -208,12 +210,20 @@ def _classify(stt: str | None, name: str | None) -> tuple[str | None, str | None
     return None, numbering, name
 
 
+SYNTHESIZED = "(không có dòng riêng trong bảng / no row of its own)"
+
+
 def build_tree(rows: list[Row], sheet: str) -> tuple[list[Node], list[dict]]:
-    """Place each row by its numbering; a row that cannot be placed is returned with the reason."""
+    """Place each row by its numbering; a row that cannot be placed is returned with the reason.
+
+    A flat export (no main index rows at all, as systems export a scoring sheet) gets its main indices from
+    the numbering, named by its group column; a criterion 4.22.1 whose component 4.22 has no row of its own
+    gets that component. Both are marked as made up (SYNTHESIZED in the name)."""
     pillars: list[Node] = []
     unplaced: list[dict] = []
     pillar = main = comp = None
     has_roman = any(_classify(r.stt, r.name)[0] == "pillar" for r in rows)
+    flat = not any(_classify(r.stt, r.name)[0] == "main" for r in rows)
     if not has_roman:
         pillar = Node("pillar", "DTI", "Bộ chỉ số / index set", None, sheet=sheet)
         pillars.append(pillar)
@@ -267,6 +277,12 @@ def build_tree(rows: list[Row], sheet: str) -> tuple[list[Node], list[dict]]:
             pillar.children.append(node)
             main, comp = node, None
         elif level == "component":
+            if flat and pillar is not None and (main is None or code.split(".")[0] != main.code) \
+                    and code.split(".")[0] not in seen:
+                main = Node("main", code.split(".")[0], r.group or f"Chỉ số chính {code.split('.')[0]} {SYNTHESIZED}",
+                            None, sheet=r.sheet, row=r.row)
+                pillar.children.append(main)
+                seen.add(main.code)
             if main is None or code.split(".")[0] != main.code:
                 reject(r, f"không có chỉ số chính {code.split('.')[0]} ngay phía trên / no main index "
                           f"{code.split('.')[0]} above it")
@@ -275,6 +291,11 @@ def build_tree(rows: list[Row], sheet: str) -> tuple[list[Node], list[dict]]:
             comp = node
         else:  # criterion
             parent = ".".join(code.split(".")[:2])
+            if (comp is None or comp.code != parent) and parent not in seen and main is not None \
+                    and parent.split(".")[0] == main.code:
+                comp = Node("component", parent, f"Chỉ số {parent} {SYNTHESIZED}", None, sheet=r.sheet, row=r.row)
+                main.children.append(comp)
+                seen.add(parent)
             if comp is None or comp.code != parent:
                 reject(r, f"không có chỉ số thành phần {parent} ngay phía trên / no component {parent} above it")
                 continue
@@ -427,7 +448,8 @@ def _legal_basis(title_lines: list[str]) -> tuple[str | None, dt.date | None]:
 def import_appendix(path: Path, *, framework_id: str, version: str, valid_from: dt.date | None = None,
                     replaces: str | None = None, name_vi: str | None = None, issuer: str | None = None,
                     decision: str | None = None, decision_date: dt.date | None = None,
-                    extra_types: set[str] | None = None, sheets_wanted: list[str] | None = None) -> AppendixImport:
+                    extra_types: set[str] | None = None, sheets_wanted: list[str] | None = None,
+                    unit_type_override: str | None = None) -> AppendixImport:
     grids = read_workbook(path)
     if sheets_wanted:
         missing = sorted(set(sheets_wanted) - {g.sheet for g in grids})
@@ -444,6 +466,10 @@ def import_appendix(path: Path, *, framework_id: str, version: str, valid_from: 
         rows, title = read
         titles.extend(title)
         unit_type, known, scale = sheet_scale_and_type(grid.sheet or path.stem, set(extra_types or ()))
+        if grid.sheet is None:
+            scale = None  # a CSV has no sheet title; its file name's digits are not a scale
+        if unit_type_override:
+            unit_type, known = unit_type_override, True
         pillars, unplaced = build_tree(rows, grid.sheet or path.stem)
         totals = check_totals(pillars, scale, grid.sheet or "")
         sheets.append(SheetTree(grid.sheet or path.stem, unit_type, known, scale, pillars, unplaced, totals))
@@ -620,8 +646,10 @@ def summary(result: AppendixImport) -> dict:
     return {
         "id": fw["id"], "version": fw["version"], "replaces": fw.get("replaces"),
         "valid_from": fw["valid_from"], "legal_basis": fw["legal_basis"],
+        # the scale the sheet title states, else (scale_stated false) the sheet's total
         "unit_types": [{"type": s.unit_type, "known": s.unit_type_known, "sheet": s.sheet,
-                        "scale": None if s.scale is None else _num(s.scale),
+                        "scale": _num(s.scale if s.scale is not None else _sum(s.pillars)),
+                        "scale_stated": s.scale is not None,
                         "total": _num(_sum(s.pillars))} for s in result.sheets],
         "pillars": [{"code": p["code"], "name_vi": p["name_vi"]} for p in fw["pillars"]],
         "main_indices": [{"code": m["code"], "name_vi": m["name_vi"], "pillar": p["code"],

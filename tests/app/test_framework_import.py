@@ -33,8 +33,8 @@ def test_appendix_becomes_a_valid_framework(capsys, tmp_path, _frameworks):
     assert code == 0, out + err
     data = json.loads(out)
     assert data["id"] == "thu-nghiem" and data["version"] == "2.0" and data["replaces"] == "thu-nghiem@1.0"
-    assert [(u["type"], u["scale"], u["total"]) for u in data["unit_types"]] == [
-        ("dept_tthc", 100, 100), ("commune", 80, 80)]
+    assert [(u["type"], u["scale"], u["scale_stated"], u["total"]) for u in data["unit_types"]] == [
+        ("dept_tthc", 100, True, 100), ("commune", 80, True, 80)]
     assert [m["code"] for m in data["main_indices"]] == ["1", "2", "3"]
     assert [leaf["code"] for leaf in data["leaves"]] == ["1.1", "1.2.1", "1.2.2", "2.1", "2.2", "3.1", "3.2.1",
                                                          "3.2.2"]
