@@ -25,6 +25,7 @@ COMMAND_MODULES = [
     "application.cli.db_cmd",
     "application.cli.evidence_cmd",
     "application.cli.units_cmd",
+    "application.cli.province_cmd",
 ]
 
 

@@ -31,38 +31,52 @@ def _types() -> set[str]:
         return set()
 
 
-def run(args) -> int:
-    if args.replaces and "@" not in args.replaces:
-        raise CliError(f"--replaces '{args.replaces}': cần dạng ID@VERSION / expected ID@VERSION")
+def import_framework(file: Path, *, framework_id: str, version: str, valid_from: dt.date | None = None,
+                     replaces: str | None = None, name: str | None = None, issuer: str | None = None,
+                     decision: str | None = None, decision_date: dt.date | None = None,
+                     sheets: list[str] | None = None, unit_type: str | None = None, out: Path | None = None,
+                     extra: dict | None = None) -> dict:
+    """Read one appendix and write its YAML (a .draft beside the frameworks when not valid): the --json
+    summary with `written`. `extra` adds top-level keys (e.g. grades) before validation."""
+    if replaces and "@" not in replaces:
+        raise CliError(f"--replaces '{replaces}': cần dạng ID@VERSION / expected ID@VERSION")
     with Warehouse().migrate().session() as s:
-        if (args.framework_id, args.version) in published_versions(s):
-            raise CliError(f"phiên bản {args.framework_id}@{args.version} đã dùng cho kỳ đã công bố, không được sửa; "
-                           f"nhập thành phiên bản mới với --replaces {args.framework_id}@{args.version} "
-                           f"/ version {args.framework_id}@{args.version} was used by a published period and cannot "
+        if (framework_id, version) in published_versions(s):
+            raise CliError(f"phiên bản {framework_id}@{version} đã dùng cho kỳ đã công bố, không được sửa; "
+                           f"nhập thành phiên bản mới với --replaces {framework_id}@{version} "
+                           f"/ version {framework_id}@{version} was used by a published period and cannot "
                            f"be edited; import a new version with --replaces")
     try:
         result = import_appendix(
-            Path(args.file), framework_id=args.framework_id, version=args.version,
-            valid_from=_date(args.valid_from, "--valid-from"), replaces=args.replaces, name_vi=args.name,
-            issuer=args.issuer, decision=args.decision, decision_date=_date(args.decision_date, "--decision-date"),
-            extra_types=_types(), sheets_wanted=args.sheet, unit_type_override=args.unit_type)
+            Path(file), framework_id=framework_id, version=version, valid_from=valid_from, replaces=replaces,
+            name_vi=name, issuer=issuer, decision=decision, decision_date=decision_date, extra_types=_types(),
+            sheets_wanted=sheets, unit_type_override=unit_type, extra=extra)
     except AppendixError as exc:
         raise CliError(str(exc)) from None
-    target = Path(args.out) if args.out else get_settings().frameworks_dir / f"{args.framework_id}-{args.version}.yaml"
-    if not result.ok and not args.out:
+    target = Path(out) if out else get_settings().frameworks_dir / f"{framework_id}-{version}.yaml"
+    if not result.ok and not out:
         target = target.with_name(target.name + ".draft")  # not *.yaml: the engine does not load it
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(to_yaml(result, Path(args.file).name), encoding="utf-8")
-    out = summary(result)
-    out["written"] = str(target)
+    target.write_text(to_yaml(result, Path(file).name), encoding="utf-8")
+    summary_ = summary(result)
+    summary_["written"] = str(target)
+    return summary_
+
+
+def run(args) -> int:
+    out = import_framework(
+        Path(args.file), framework_id=args.framework_id, version=args.version,
+        valid_from=_date(args.valid_from, "--valid-from"), replaces=args.replaces, name=args.name,
+        issuer=args.issuer, decision=args.decision, decision_date=_date(args.decision_date, "--decision-date"),
+        sheets=args.sheet, unit_type=args.unit_type, out=Path(args.out) if args.out else None)
     if args.json:
         print(json.dumps(out, ensure_ascii=False, sort_keys=True, indent=2))
     else:
-        _print(out)
-    return 0 if result.ok else 2
+        print_summary(out)
+    return 0 if out["ok"] else 2
 
 
-def _print(out: dict) -> None:
+def print_summary(out: dict) -> None:
     print(f"{out['id']} · phiên bản / version {out['version']}"
           + (f" · thay thế / replaces {out['replaces']}" if out["replaces"] else ""))
     for ut in out["unit_types"]:

@@ -49,8 +49,8 @@ def _keep_file(session, path, result, now) -> None:
                                             "message_en": p.expected.split(" / ")[-1]} for p in r.problems]))
 
 
-def import_units(args) -> int:
-    path = resolve_source(args.file)
+def load_units_file(path) -> dict:
+    """Import one units file into the warehouse: the --json summary, with what was stored."""
     now = dt.datetime.now(TZ)
     with Warehouse().migrate().transaction() as s:
         try:
@@ -68,14 +68,19 @@ def import_units(args) -> int:
         _keep_file(s, path, result, now)
     out = result.as_json()
     out["stored"] = counts
+    return out
+
+
+def import_units(args) -> int:
+    out = load_units_file(resolve_source(args.file))
     if args.json:
         print(json.dumps(out, ensure_ascii=False, sort_keys=True, indent=2))
     else:
-        _print(out)
-    return 2 if result.rejected else 0
+        print_summary(out)
+    return 2 if out["rejected"] else 0
 
 
-def _print(out: dict) -> None:
+def print_summary(out: dict) -> None:
     c, stored = out["counts"], out["stored"]
     print(f"Tệp / file: {out['source']}")
     print(f"Nhận / accepted: {c['accepted']} đơn vị / units; từ chối / rejected: {c['rejected']} dòng / rows; "

@@ -449,7 +449,7 @@ def import_appendix(path: Path, *, framework_id: str, version: str, valid_from: 
                     replaces: str | None = None, name_vi: str | None = None, issuer: str | None = None,
                     decision: str | None = None, decision_date: dt.date | None = None,
                     extra_types: set[str] | None = None, sheets_wanted: list[str] | None = None,
-                    unit_type_override: str | None = None) -> AppendixImport:
+                    unit_type_override: str | None = None, extra: dict | None = None) -> AppendixImport:
     grids = read_workbook(path)
     if sheets_wanted:
         missing = sorted(set(sheets_wanted) - {g.sheet for g in grids})
@@ -486,7 +486,7 @@ def import_appendix(path: Path, *, framework_id: str, version: str, valid_from: 
     return _assemble(sheets, framework_id=framework_id, version=version, valid_from=valid_from,
                      replaces=replaces, name_vi=name_vi or _title(titles) or framework_id,
                      issuer=issuer or "UBND tỉnh", decision=decision or "(chưa ghi / not given)",
-                     decision_date=decision_date or valid_from)
+                     decision_date=decision_date or valid_from, extra=extra)
 
 
 def _assemble(sheets: list[SheetTree], **meta) -> AppendixImport:
@@ -591,7 +591,7 @@ def _assemble(sheets: list[SheetTree], **meta) -> AppendixImport:
     fw.update({"unit_types": unit_types,
                "rounds": [{"round": 1, "name_vi": "Cả năm / whole year", "data_from": "01-01", "data_to": "12-31",
                            "deadlines": {"*": "+1:01-31"}}],
-               "policy": {"not_applicable": "shrink"}, "pillars": pillars})
+               "policy": {"not_applicable": "shrink"}, **(meta.get("extra") or {}), "pillars": pillars})
     try:
         parse_framework(fw, f"{meta['framework_id']}@{meta['version']}")
         validation: list[str] = []
