@@ -56,7 +56,6 @@ class Row:
     points: Decimal | None
     method: str | None
     evidence: str | None
-    raw_points: object = None
     group: str | None = None  # a flat export's group column: the name of the main index the row is under
 
 
@@ -182,7 +181,7 @@ def read_rows(grid: Grid) -> tuple[list[Row], list[str]] | None:
         if re.fullmatch(r"\(?\d+\)?", str(stt or "").strip()) and re.fullmatch(r"\(\d+\)", str(name or "").strip()):
             continue
         rows.append(Row(grid.sheet or "", number, _text(stt), _text(name), _decimal(points),
-                        _multiline(method), _multiline(evidence), points, _text(cell(number, "group"))))
+                        _multiline(method), _multiline(evidence), _text(cell(number, "group"))))
     return rows, title
 
 
@@ -300,9 +299,7 @@ def build_tree(rows: list[Row], sheet: str) -> tuple[list[Node], list[dict]]:
                 reject(r, f"không có chỉ số thành phần {parent} ngay phía trên / no component {parent} above it")
                 continue
             comp.children.append(node)
-        seen.add(code)
-        if level != "pillar" and r.points is None and level in ("component", "criterion"):
-            pass  # checked with the totals: a leaf without points is reported there
+        seen.add(code)  # a leaf without points is reported with the totals (check_totals)
     return [p for p in pillars if p.children or p.code != "DTI"], unplaced
 
 
