@@ -8,7 +8,8 @@ import json
 from pathlib import Path
 
 from application.cli import CliError
-from dti.framework.appendix import AppendixError, import_appendix, summary, to_yaml
+from dti.framework.appendix import AppendixError
+from dti.framework.appendix_build import import_appendix, summary, to_yaml
 from dti.framework.loader import FrameworkError, load_all
 from dti.settings import get_settings
 from dti.verification.store import published_versions
