@@ -4,15 +4,14 @@ province as a second dimension of both."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import dagster as dg
 
 from dti.framework import load_all
-from dti.settings import read
+from dti.settings import TZ, read, read_int
 
-FIRST_YEAR = 2024
-LAST_YEAR = 2027
 PROVINCE = "province"
 _CODE = re.compile(r"^[A-Z][A-Z0-9]{1,9}$")
 
@@ -31,11 +30,24 @@ def province_codes(environ=None) -> list[str]:
     return sorted(set(codes))
 
 
-def period_keys() -> list[str]:
-    rounds = sorted({r.round for fw in load_all().values() for r in fw.rounds})
-    return [f"{year}-R{r}" for year in range(FIRST_YEAR, LAST_YEAR + 1) for r in rounds]
+def period_years(environ=None, today: dt.date | None = None) -> tuple[int, int]:
+    """(first, last) year of the assessment periods: DTI_FIRST_PERIOD_YEAR, and DTI_LAST_PERIOD_YEAR or,
+    unset, next year (or the year the newest framework version takes effect, if later): periods never
+    stop at a fixed year."""
+    first = read_int("DTI_FIRST_PERIOD_YEAR", environ, default=2024)
+    today = today or dt.datetime.now(TZ).date()
+    newest = max((fw.valid_from.year for fw in load_all().all_versions()), default=today.year)
+    last = read_int("DTI_LAST_PERIOD_YEAR", environ) or max(today.year + 1, newest)
+    return first, max(first, last)
 
 
+def period_keys(environ=None, today: dt.date | None = None) -> list[str]:
+    first, last = period_years(environ, today)
+    rounds = sorted({r.round for fw in load_all().all_versions() for r in fw.rounds})
+    return [f"{year}-R{r}" for year in range(first, last + 1) for r in rounds]
+
+
+FIRST_YEAR, LAST_YEAR = period_years()
 nightly_partitions = dg.DailyPartitionsDefinition(start_date=f"{FIRST_YEAR}-01-01", timezone="Asia/Ho_Chi_Minh",
                                                   end_offset=1)
 period_partitions = dg.StaticPartitionsDefinition(period_keys())

@@ -7,7 +7,7 @@ import dagster as dg
 
 from connectors.doc.client import DocumentDb
 from connectors.dvc.client import DossierApi
-from connectors.sec.client import SecurityApi, SecurityCsvExport
+from connectors.sec.client import SecurityApi, SecurityCsvExport, SecurityFiles
 from dti.settings import read, read_float, read_int, read_switch
 
 
@@ -25,9 +25,16 @@ def source_resources(env: dict[str, str] | None = None) -> dict[str, dg.Configur
         max_pull_s=read_float("DTI_SOURCE_MAX_PULL_S", env),
         gzip=read_switch("DTI_HTTP_GZIP", env),
     )
-    sec_cls = SecurityCsvExport if read("DTI_SEC_MODE", env).lower() == "csv" else SecurityApi
+    mode = read("DTI_SEC_MODE", env).lower()
+    if mode == "file":
+        sec = SecurityFiles(path=read("DTI_SEC_PATH", env), mapping=read("DTI_SEC_MAPPING", env))
+    else:
+        sec_cls = SecurityCsvExport if mode == "csv" else SecurityApi
+        sec = sec_cls(base_url=dg.EnvVar("DTI_SEC_BASE_URL"), token=dg.EnvVar("DTI_SEC_TOKEN"),
+                      mapping=read("DTI_SEC_MAPPING", env), **http)
     return {
-        "dvc": DossierApi(base_url=dg.EnvVar("DTI_DVC_BASE_URL"), token=dg.EnvVar("DTI_DVC_TOKEN"), **http),
-        "sec": sec_cls(base_url=dg.EnvVar("DTI_SEC_BASE_URL"), token=dg.EnvVar("DTI_SEC_TOKEN"), **http),
+        "dvc": DossierApi(base_url=dg.EnvVar("DTI_DVC_BASE_URL"), token=dg.EnvVar("DTI_DVC_TOKEN"),
+                          mapping=read("DTI_DVC_MAPPING", env), **http),
+        "sec": sec,
         "doc": DocumentDb(url=dg.EnvVar("DTI_DOC_DATABASE_URL"), mapping=read("DTI_DOC_MAPPING", env)),
     }

@@ -109,8 +109,17 @@ def snapshot_of(session: Session, period: str) -> dict:
     codes = sorted({r["unit_code"] for r in scores})
     names = {u.code: u.name_vi for u in session.scalars(select(Unit).where(Unit.code.in_(codes)))} if codes else {}
     used = sorted({r["framework_id"] for r in scores})
-    frameworks = {f.id: {"version": f.version, "checksum": f.checksum}
-                  for f in session.scalars(select(FrameworkVersion).where(FrameworkVersion.id.in_(used)))}
+    year = int(period.split("-")[0])
+    frameworks: dict[str, dict] = {}
+    stored = session.scalars(select(FrameworkVersion).where(FrameworkVersion.id.in_(used))
+                             .order_by(FrameworkVersion.id, FrameworkVersion.version))
+    for f in stored:  # of several stored versions, the one in force in the period's year (the latest to start)
+        start, end = f.content.get("valid_from") or "", f.content.get("valid_to")
+        if start[:4] > str(year) or (end and end[:4] < str(year)):
+            continue
+        if f.id not in frameworks or start >= frameworks[f.id]["_from"]:
+            frameworks[f.id] = {"version": f.version, "checksum": f.checksum, "_from": start}
+    frameworks = {k: {"version": v["version"], "checksum": v["checksum"]} for k, v in frameworks.items()}
     return {"period": period, "ledger": ledger, "scores": scores, "unit_names": names, "frameworks": frameworks}
 
 

@@ -50,6 +50,10 @@ GROUPS: dict[str, tuple[Setting, ...]] = {
     "frameworks": (
         _s("DTI_FRAMEWORKS_DIR", "", "Folder of framework (index set) YAML files read by `dti framework` and the "
                                      "pipeline; default: frameworks/"),
+        _s("DTI_FIRST_PERIOD_YEAR", "2024", "First year the pipeline offers assessment periods (and nightly syncs) "
+                                            "for"),
+        _s("DTI_LAST_PERIOD_YEAR", "", "Last year the pipeline offers periods for; default: next year, or the year "
+                                       "the newest framework takes effect if later (periods have no fixed end)"),
     ),
     "intake": (
         _s("DTI_MAX_UPLOAD_BYTES", "20971520", "Largest self-assessment file accepted, in bytes (default 20 MiB); "
@@ -81,11 +85,19 @@ GROUPS: dict[str, tuple[Setting, ...]] = {
         _s("DTI_DVC_TOKEN", "", "Bearer token for the DVC API (a secret: keep it out of git)"),
         _s("DTI_SEC_BASE_URL", "", "SEC (security monitoring console) API root, without /api/v1"),
         _s("DTI_SEC_TOKEN", "", "Bearer token for the SEC API"),
-        _s("DTI_SEC_MODE", "api", "How SEC is read: api (paged REST) or csv (the console's CSV export)"),
+        _s("DTI_SEC_MODE", "api", "How SEC is read: api (paged REST), csv (the console's CSV export over HTTP) or "
+                                  "file (exports in a local folder, DTI_SEC_PATH)"),
+        _s("DTI_SEC_PATH", "", "With DTI_SEC_MODE=file: the folder holding incidents.csv and inventories.csv (or "
+                               ".xlsx) exported from the console, e.g. files an officer was sent"),
         _s("DTI_DOC_DATABASE_URL", "", "DOC (document management system) database, SQLAlchemy URL; a read-only "
                                        "account is enough"),
-        _s("DTI_DOC_MAPPING", "qlvb-vn", "Table/column mapping of the DOC vendor schema: qlvb-vn (Vietnamese names) "
-                                         "or docman-en (English names)"),
+        _s("DTI_DOC_MAPPING", "qlvb-vn", "Table/column mapping of the DOC vendor schema: qlvb-vn (Vietnamese names), "
+                                         "docman-en (English names), another mapping's id or a YAML path"),
+        _s("DTI_DVC_MAPPING", "dvc-cong-quoc-gia", "Field mapping of the DVC vendor's API: an id in "
+                                                   "DTI_SOURCE_MAPPINGS_DIR or mappings/sources/, or a YAML path"),
+        _s("DTI_SEC_MAPPING", "sec-soc", "Field mapping of the SEC console (API and exports): an id or a YAML path"),
+        _s("DTI_SOURCE_MAPPINGS_DIR", "", "Folder of the province's own source mappings (YAML), looked in before "
+                                          "the shipped mappings/sources/"),
         _s("DTI_HTTP_CONNECT_TIMEOUT", "5", "Seconds to wait for a DVC/SEC connection to open"),
         _s("DTI_HTTP_READ_TIMEOUT", "30", "Seconds to wait for a DVC/SEC response before retrying"),
         _s("DTI_HTTP_MAX_RETRIES", "6", "Retries of one request (429, 5xx, timeouts, truncated bodies) before the "

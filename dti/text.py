@@ -41,3 +41,14 @@ def code_key(code: str):
 
 def sort_codes(codes):
     return sorted(codes, key=code_key)
+
+
+def fold(value) -> str:
+    """Text as compared when people spell it differently (headers, unit types): no accents (đ → d),
+    lower case, bracketed asides dropped, punctuation folded to single spaces."""
+    text = clean(None if value is None else str(value)) or ""
+    text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn").lower()
+    text = re.sub(r"\(.*?\)", " ", text)
+    text = re.sub(r"[^a-z0-9_/, ]+", " ", text)
+    return re.sub(r"\s+", " ", text).strip(" ,/")

@@ -167,6 +167,7 @@ class UnitType(Term):
     DEPT_NO_TTHC = "dept_no_tthc", "Sở, ban, ngành không có TTHC", "department without administrative procedures"
     COMMUNE = "commune", "Xã, phường, đặc khu", "commune, ward or special zone"
     DISTRICT = "district", "Huyện (trước 1/7/2025)", "district (before 1/7/2025)"
+    PROVINCE = "province", "Tỉnh, thành phố trực thuộc trung ương", "province or centrally-run city"
 
 
 class SyncVerdict(Term):

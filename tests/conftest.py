@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
+# beside the checkout; a git worktree under wt/ finds it one level further up
+SHARED = next((p for p in (ROOT.parent / "shared", ROOT.parent.parent / "shared") if p.exists()),
+              ROOT.parent / "shared")
 EXTERNAL_SHEET = SHARED / "fixtures" / "external" / "dti-commune-2025.csv"
 PG_ADMIN_URL = os.environ.get("DTI_TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
 MARIADB_ADMIN_URL = os.environ.get("DTI_TEST_MARIADB_URL", "mysql+pymysql://root:@127.0.0.1:3306/test")

@@ -24,6 +24,8 @@ COMMAND_MODULES = [
     "application.cli.bench_cmd",
     "application.cli.db_cmd",
     "application.cli.evidence_cmd",
+    "application.cli.units_cmd",
+    "application.cli.province_cmd",
 ]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from application.cli import CliError
+from application.cli import Action, CliError
 from dti.framework.describe import diff_frameworks, framework_summary, framework_tree
 from dti.framework.loader import FrameworkError, load_all, load_file
 from dti.framework.model import Framework
@@ -22,7 +22,7 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_list)
 
     p = fsub.add_parser("show", help="cây chỉ số và tổng điểm / tree with totals")
-    p.add_argument("framework", metavar="ID|PATH")
+    p.add_argument("framework", metavar="ID[@VERSION]|PATH")
     p.add_argument("--json", action="store_true", help="xuất JSON / JSON output")
     p.set_defaults(func=cmd_show)
 
@@ -31,10 +31,27 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_validate)
 
     p = fsub.add_parser("diff", help="so sánh hai phiên bản / what changed between two frameworks")
-    p.add_argument("a", metavar="A")
-    p.add_argument("b", metavar="B")
+    p.add_argument("a", metavar="A", help="ID@VERSION, ID hoặc tệp / or a file")
+    p.add_argument("b", metavar="B", help="ID@VERSION, ID hoặc tệp / or a file")
     p.add_argument("--json", action="store_true", help="xuất JSON / JSON output")
     p.set_defaults(func=cmd_diff)
+
+    p = fsub.add_parser("import", help="đọc phụ lục bộ chỉ số (.xlsx) thành tệp YAML / read an appendix workbook")
+    p.add_argument("file", metavar="FILE", help="phụ lục .xlsx: STT | Chỉ số / Tiêu chí | Điểm tối đa | …")
+    p.add_argument("--id", required=True, dest="framework_id", help="mã bộ chỉ số / framework id, e.g. lao-cai-2023")
+    p.add_argument("--version", required=True, help="phiên bản / version, e.g. 2.0")
+    p.add_argument("--valid-from", metavar="YYYY-MM-DD", help="hiệu lực từ / valid from (default: decision date)")
+    p.add_argument("--replaces", metavar="ID@VERSION", help="phiên bản bị thay thế / the version it supersedes")
+    p.add_argument("--name", help="tên bộ chỉ số / name (default: the title block's first line)")
+    p.add_argument("--decision", help="số quyết định / decision number (default: read from the title block)")
+    p.add_argument("--decision-date", metavar="YYYY-MM-DD", help="ngày quyết định / decision date")
+    p.add_argument("--issuer", help="cơ quan ban hành / issuer (default: UBND tỉnh)")
+    p.add_argument("--sheet", action="append", help="chỉ đọc trang này (lặp lại được) / only this sheet (repeatable)")
+    p.add_argument("--unit-type", help="loại đơn vị khi tệp chỉ có một bảng (.csv) / the unit type of a one-table file")
+    p.add_argument("--out", metavar="PATH", help="tệp YAML ghi ra / YAML file to write "
+                                                 "(default: DTI_FRAMEWORKS_DIR/ID-VERSION.yaml)")
+    p.add_argument("--json", action="store_true", help="xuất JSON / JSON output")
+    p.set_defaults(func=Action("application.cli.framework_import:run"))
 
     fw.set_defaults(func=lambda args: fw.print_help() or 2)
 
@@ -48,7 +65,8 @@ def _dump(data) -> None:
 
 
 def resolve_framework(ref: str) -> Framework:
-    """A framework by id (from the frameworks folder) or by path to a YAML file."""
+    """A framework by id (its newest version), by ID@VERSION (from the frameworks folder) or by path to a
+    YAML file."""
     path = Path(ref)
     try:
         if path.suffix.lower() in (".yaml", ".yml") or path.exists():
@@ -57,7 +75,9 @@ def resolve_framework(ref: str) -> Framework:
     except FrameworkError as exc:
         raise _cli_error(str(exc)) from None
     if ref not in frameworks:
-        known = ", ".join(sorted(frameworks)) or "(không có / none)"
+        known = ", ".join(fw_id if len(frameworks.versions[fw_id]) == 1 else
+                          ", ".join(f"{f.id}@{f.version}" for f in frameworks.versions[fw_id])
+                          for fw_id in sorted(frameworks.versions)) or "(không có / none)"
         raise _cli_error(f"không có bộ chỉ số '{ref}' / unknown framework '{ref}'; có / known: {known}")
     return frameworks[ref]
 
@@ -67,7 +87,7 @@ def cmd_list(args) -> int:
         frameworks = load_all()
     except FrameworkError as exc:
         raise _cli_error(str(exc)) from None
-    rows = [framework_summary(fw) for _id, fw in sorted(frameworks.items())]
+    rows = [framework_summary(fw) for fw in frameworks.all_versions()]
     if args.json:
         _dump(rows)
         return 0
@@ -77,8 +97,9 @@ def cmd_list(args) -> int:
     for row in rows:
         scales = ", ".join(f"{t} {s}" for t, s in row["unit_types"].items())
         valid = f"{row['valid_from']} → {row['valid_to'] or '…'}"
+        replaces = f"  thay thế / replaces {row['replaces']}" if row["replaces"] else ""
         print(f"{row['id']}  v{row['version']}  {valid}  [{scales}]  {row['leaves']} chỉ số lá / leaves  "
-              f"{row['legal_basis']}")
+              f"{row['legal_basis']}{replaces}")
         print(f"    {row['name_vi']}")
     return 0
 
@@ -102,6 +123,8 @@ def cmd_show(args) -> int:
         print(tree["name_en"])
     print(f"Căn cứ / legal basis: {lb['number']} ngày / of {lb['date']} — {lb['issuer']}")
     print(f"Hiệu lực / valid: {tree['valid_from']} → {tree['valid_to'] or '(không thời hạn / open)'}")
+    if fw.replaces:
+        print(f"Thay thế / replaces: {fw.replaces}")
     print(f"Chỉ số không áp dụng / not applicable: {tree['policy']['not_applicable']}")
     for r in tree["rounds"]:
         deadlines = ", ".join(f"{k} {v}" for k, v in sorted(r["deadlines"].items()))

@@ -13,7 +13,8 @@ import sqlalchemy as sa
 from pydantic import PrivateAttr
 
 from connectors.base import DocumentSource, SchemaDriftError, SourceError
-from connectors.doc.mapping import MAPPINGS, DocMapping
+from connectors.doc.mapping import MAPPINGS, DocMapping, find_mapping
+from connectors.mappings import MappingFileError
 from connectors.records import COMMON, FIELDS, RecordReader, canonical
 from dti.settings import TZ
 
@@ -45,7 +46,7 @@ def truthy(column: sa.Column):
 
 class DocumentDb(DocumentSource):
     url: str  # SQLAlchemy URL of the document system (read-only account recommended)
-    mapping: str = "qlvb-vn"  # a name in connectors.doc.mapping.MAPPINGS
+    mapping: str = "qlvb-vn"  # a source mapping id (mappings/sources/, DTI_SOURCE_MAPPINGS_DIR) or YAML path
     chunk_size: int = 5000  # rows per round trip of the server-side cursor
     max_reconnects: int = 3  # per pull: a dropped connection resumes from the last record read
     reconnect_wait_s: float = 0.5
@@ -64,9 +65,12 @@ class DocumentDb(DocumentSource):
         return self._reconnects
 
     def _mapping(self) -> DocMapping:
-        if self.mapping not in MAPPINGS:
-            raise SourceError(self.system, f"không có ánh xạ '{self.mapping}' / unknown mapping; có: {sorted(MAPPINGS)}")
-        return MAPPINGS[self.mapping]
+        if self.mapping in MAPPINGS:
+            return MAPPINGS[self.mapping]
+        try:
+            return find_mapping(self.mapping)
+        except MappingFileError as exc:
+            raise SourceError(self.system, str(exc)) from None
 
     def engine(self) -> sa.Engine:
         if self._engine is None:

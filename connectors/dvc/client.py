@@ -9,32 +9,19 @@ import logging
 import time
 from collections.abc import Iterator
 
-from connectors.base import DossierSource, SchemaDriftError, SourceIncomplete
+from connectors.base import DossierSource, SchemaDriftError, SourceError, SourceIncomplete
 from connectors.http import Prefetch, SeenKeys, json_body
+from connectors.mappings import SHIPPED, MappingFileError, load_source_mapping
 from connectors.rest import RestSettings, wire_reader
 from dti.settings import TZ
 
 log = logging.getLogger("connectors.dvc")
 
-WIRE_FIELDS = {
-    "procedures": {
-        "source_id": "Id", "unit_code": "MaDonVi", "procedure_code": "MaTTHC", "name_vi": "TenTTHC",
-        "service_level": "MucDo", "fee_applies": "CoPhi", "updated_at": "NgayCapNhat", "deleted": "DaXoa",
-    },
-    "dossiers": {
-        "source_id": "Id", "unit_code": "MaDonVi", "dossier_code": "MaHoSo", "procedure_code": "MaTTHC",
-        "channel": "KenhNop", "service_level": "MucDo", "received_at": "NgayTiepNhan", "due_at": "NgayHenTra",
-        "finished_at": "NgayKetThuc", "status": "TrangThai", "has_digitised": "CoSoHoa",
-        "e_result": "KetQuaDienTu", "paid_online": "ThanhToanTrucTuyen", "fee_applies": "CoPhi",
-        "vneid": "XacThucVNeID", "synced_portal": "DongBoCongQG", "components_total": "SoThanhPhan",
-        "components_reused": "SoThanhPhanTaiSuDung", "satisfaction": "HaiLong", "updated_at": "NgayCapNhat",
-        "deleted": "DaXoa",
-    },
-}
-WIRE_VALUES = {
-    "service_level": {"ToanTrinh": "full", "MotPhan": "partial", "CungCapThongTin": "info"},
-    "status": {"DangXuLy": "processing", "TamDungBoSung": "paused", "DaTraKetQua": "done", "TuChoi": "rejected"},
-}
+# The national-portal schema, shipped as mappings/sources/dvc-cong-quoc-gia.yaml (a province's vendor gets
+# its own file: DossierApi(mapping=...), DTI_DVC_MAPPING).
+_SHIPPED = load_source_mapping(str(SHIPPED / "dvc-cong-quoc-gia.yaml"), "DVC")
+WIRE_FIELDS = {entity: _SHIPPED.fields(entity) for entity in _SHIPPED.entities}
+WIRE_VALUES = _SHIPPED.value_codes("dossiers")
 
 
 class DossierApi(DossierSource, RestSettings):
@@ -43,6 +30,8 @@ class DossierApi(DossierSource, RestSettings):
     A pull either ends at the last page with every record once, or raises: SourceError when the source
     cannot be read, SourceIncomplete when it misbehaves (a cursor that does not move on or goes back,
     records served again under a new cursor, endless pages, the page or time limit)."""
+
+    mapping: str = "dvc-cong-quoc-gia"  # the vendor's field names: a source mapping id or YAML path
 
     def fetch(self, entity: str, since: dt.datetime | None = None, unit: str | list[str] | None = None
               ) -> Iterator[dict]:
@@ -61,6 +50,10 @@ class _Pull:
 
     def __init__(self, api: DossierApi, entity: str, since: dt.datetime | None, unit: str | list[str] | None):
         self.api, self.entity = api, entity
+        try:  # before the client opens: a bad mapping file is the one thing to say
+            names = load_source_mapping(api.mapping, api.system)
+        except MappingFileError as exc:
+            raise SourceError(api.system, str(exc)) from None
         self.client = api._client(api.system)
         self.stats = self.client.stats
         self.url = api._url(f"/api/v1/{entity}")
@@ -69,7 +62,8 @@ class _Pull:
             self.base["updated_since"] = since.astimezone(TZ).isoformat(timespec="seconds")
         if unit:
             self.base["unit"] = unit if isinstance(unit, str) else ",".join(sorted(unit))
-        self.read = wire_reader(api.system, entity, WIRE_FIELDS[entity], WIRE_VALUES)
+        self.read = wire_reader(api.system, entity, names.fields(entity), names.value_codes(entity),
+                                booleans=names.booleans)
         self.seen = SeenKeys()  # memory does not grow with the ids
         self.asked: set[str] = set()
         self.ahead: tuple[str | None, Prefetch] | None = None

@@ -14,7 +14,7 @@ from dti.appraisal.accounts import can_see_unit
 from dti.appraisal.errors import ReviewError, forbidden
 from dti.appraisal.phases import check_period
 from dti.appraisal.risk import Risk
-from dti.framework.loader import load_framework
+from dti.framework.loader import load_all, load_framework
 from dti.framework.model import Framework, Leaf
 from dti.settings import get_settings
 from dti.text import code_key
@@ -25,20 +25,26 @@ OUTCOMES = Outcome.labels()
 
 
 @lru_cache(maxsize=16)
-def _framework_cached(framework_id: str, directory: str, _stamp: float) -> Framework:
-    return load_framework(framework_id, Path(directory))
+def _framework_cached(framework_id: str, directory: str, _stamp: float, year: int | None) -> Framework:
+    if year is None:
+        return load_framework(framework_id, Path(directory))
+    # the version in force for the period's year (versions of one framework coexist), else the newest
+    frameworks = load_all(Path(directory))
+    return frameworks.pick(framework_id, year) or load_framework(framework_id, Path(directory))
 
 
-def framework(framework_id: str) -> Framework:
-    """The framework, cached per file state so an edited YAML is picked up."""
+def framework(framework_id: str, period: str | None = None) -> Framework:
+    """The framework (the version in force for `period` when given), cached per file state so an edited
+    YAML is picked up."""
     directory = get_settings().frameworks_dir
     stamp = max((p.stat().st_mtime for p in directory.glob("*.y*ml")), default=0.0)
-    return _framework_cached(framework_id, str(directory), stamp)
+    year = int(period.split("-")[0]) if period and period[:4].isdigit() else None
+    return _framework_cached(framework_id, str(directory), stamp, year)
 
 
 def leaf_of(row: ClaimLedgerRow) -> Leaf | None:
     """The framework leaf a claim is about, or None when the framework no longer has it."""
-    fw = framework(row.framework_id)
+    fw = framework(row.framework_id, row.period)
     try:
         return fw.leaf(row.indicator_code)
     except KeyError:

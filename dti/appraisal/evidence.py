@@ -20,6 +20,7 @@ from dti.appraisal.scores import VALUE_SCALE
 from dti.archives import ArchiveRefused, open_checked, read_member
 from dti.audit import utc_now
 from dti.framework import Period, framework_for_type, load_all
+from dti.framework.loader import pick
 from dti.settings import Settings, get_settings
 from dti.text import clean, code_key, nfc
 from dti.vocabulary import Phase
@@ -100,7 +101,7 @@ def _check_indicator(session: Session, unit_code: str, period: str, code: str | 
         return None
     unit = session.get(Unit, unit_code)
     frameworks = load_all()
-    fw = frameworks.get(unit.framework_id) if unit.framework_id else None
+    fw = pick(frameworks, unit.framework_id, Period.parse(period).year)
     fw = fw or framework_for_type(frameworks, unit.unit_type, Period.parse(period).year)
     if fw is None or code not in {leaf.code for leaf in fw.leaves() if fw.applies(leaf, unit.unit_type)}:
         raise ReviewError(f"Chỉ số '{code}' không có trong bộ chỉ số của đơn vị {unit_code}",

@@ -34,7 +34,7 @@ def _peer_values(session: Session, row: ClaimLedgerRow) -> dict[str, Decimal | N
 
 def points_for(session: Session, row: ClaimLedgerRow, value: Decimal | None) -> Decimal | None:
     """The points `value` earns on the claim's leaf (against the peers' best for relative_to_best)."""
-    leaf = framework(row.framework_id).leaf(row.indicator_code)
+    leaf = framework(row.framework_id, row.period).leaf(row.indicator_code)
     values = {row.unit_code: value}
     if leaf.method is not None and leaf.method.kind == "relative_to_best":
         values = {**_peer_values(session, row), row.unit_code: value}
@@ -71,7 +71,7 @@ def _with_verified(stored, scored: dict[str, dict[str, str]]):
 
 def recompute_scores(session: Session, period: str, framework_id: str, unit_type: str) -> list[UnitScore]:
     """Verified totals, DTI and ranks of every unit in one peer group (framework × unit type)."""
-    fw = framework(framework_id)
+    fw = framework(framework_id, period)
     scores = list(
         session.execute(
             select(UnitScore).where(
@@ -109,6 +109,7 @@ def recompute_scores(session: Session, period: str, framework_id: str, unit_type
             card.measured_points, card.evidence_points, card.provisional_points)
         score.coverage, score.rank_on_provisional = card.coverage.quantize(VALUE_SCALE), card.rank_on_provisional
         score.movers = card.movers
+        score.verified_grade = card.verified_grade
         score.by_main_index = _with_verified(score.by_main_index, card.by_main_index)
     # Ranked on the stored ranking values (the verified DTI unless the framework's policy discounts or
     # excludes provisional points), so the ranks agree with what the pages show.

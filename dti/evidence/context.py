@@ -16,6 +16,7 @@ from dti.evidence.fields import DocumentFields, notation_key
 from dti.evidence.fingerprint import SAME_TEXT, bands, similarity
 from dti.evidence.relevance import leaf_terms
 from dti.framework import Framework, Period, framework_for_type, load_all
+from dti.framework.loader import pick
 from dti.intake.citations import Citation
 from dti.warehouse.models import EvidenceCitation, RawDocument, SelfReport, Submission, Unit
 
@@ -48,7 +49,7 @@ def framework_for(session: Session | None, unit_code: str | None, period: str | 
     per = Period.parse(period)
     unit = session.get(Unit, unit_code) if session is not None and unit_code else None
     if unit is not None:
-        fw = frameworks.get(unit.framework_id) if unit.framework_id else None
+        fw = pick(frameworks, unit.framework_id, per.year)
         fw = fw or framework_for_type(frameworks, unit.unit_type, per.year)
         if fw is not None:
             return fw

@@ -110,6 +110,7 @@ def framework_summary(fw: Framework) -> dict:
         "unit_types": {ut.type: num(ut.scale) for ut in fw.unit_types},
         "leaves": len(fw.leaves()),
         "not_applicable": fw.policy.not_applicable,
+        "replaces": fw.replaces,
     }
 
 
@@ -125,7 +126,7 @@ def diff_frameworks(a: Framework, b: Framework) -> dict:
     """What changed from framework `a` to `b`: metadata, unit types, leaves (field by field), totals."""
     meta = []
     for field in ("id", "version", "name_vi", "name_en", "province", "legal_basis", "valid_from", "valid_to",
-                  "policy", "rounds"):
+                  "replaces", "policy", "rounds"):
         va, vb = _jsonable(getattr(a, field)), _jsonable(getattr(b, field))
         if va != vb:
             meta.append({"field": field, "a": va, "b": vb})

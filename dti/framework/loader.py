@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from dti.framework.model import Framework
 from dti.framework.validate import check_consistency, sorted_problems
 from dti.settings import get_settings
-from dti.text import nfc
+from dti.text import code_key, nfc
 
 
 class FrameworkError(ValueError):
@@ -247,16 +247,79 @@ def load_file(path: str | Path) -> Framework:
     return parse_framework(data, str(path), _line_map(root))
 
 
-def load_all(directory: Path | None = None) -> dict[str, Framework]:
-    """Every shipped framework by id, from DTI_FRAMEWORKS_DIR (default: frameworks/)."""
+class Frameworks(dict):
+    """Frameworks by id, each id giving its newest version; every version stays reachable: by
+    `frameworks["id@version"]`, in `versions[id]` (oldest first) and through `pick(id, year)`, the version a
+    period of that year is assessed on. Versions of one id coexist (a decision replacing another)."""
+
+    def __init__(self, versions: list[Framework] = ()):
+        self.versions: dict[str, list[Framework]] = {}
+        for fw in sorted(versions, key=lambda f: (f.id, f.valid_from, code_key(f.version))):
+            self.versions.setdefault(fw.id, []).append(fw)
+        super().__init__({fw_id: every[-1] for fw_id, every in self.versions.items()})
+
+    def __missing__(self, key: str) -> Framework:
+        fw_id, _, version = str(key).partition("@")
+        for fw in self.versions.get(fw_id, []):
+            if version and fw.version == version:
+                return fw
+        raise KeyError(key)
+
+    def get(self, key, default=None):
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+    def __contains__(self, key) -> bool:
+        return self.get(key) is not None
+
+    def pick(self, fw_id: str | None, year: int | None = None) -> Framework | None:
+        """The version of `fw_id` a period of `year` is assessed on (see pick_version)."""
+        if not fw_id:
+            return None
+        if "@" in fw_id:
+            return self.get(fw_id)
+        return pick_version(self.versions.get(fw_id, []), year)
+
+    def all_versions(self) -> list[Framework]:
+        return [fw for fw_id in sorted(self.versions) for fw in self.versions[fw_id]]
+
+
+def valid_in(fw: Framework, year: int) -> bool:
+    return fw.valid_from.year <= year and (fw.valid_to is None or fw.valid_to.year >= year)
+
+
+def pick_version(versions: list[Framework], year: int | None) -> Framework | None:
+    """Among the versions of one framework, the one in force for a period of `year`: valid that year, the
+    latest to take effect (a decision replacing another the same year wins); without a year, the newest."""
+    ordered = sorted(versions, key=lambda f: (f.valid_from, code_key(f.version)))
+    if year is None:
+        return ordered[-1] if ordered else None
+    valid = [fw for fw in ordered if valid_in(fw, year)]
+    return valid[-1] if valid else None
+
+
+def load_versions(directory: Path | None = None) -> list[Framework]:
+    """Every framework file in DTI_FRAMEWORKS_DIR (default: frameworks/), each version of each id."""
     directory = directory or get_settings().frameworks_dir
-    out: dict[str, Framework] = {}
+    seen: dict[tuple[str, str], Path] = {}
+    out: list[Framework] = []
     for path in sorted(directory.glob("*.yaml")):
         fw = load_file(path)
-        if fw.id in out:
-            raise FrameworkError(str(path), [("id", fw.id, "mã bộ chỉ số bị trùng / duplicate framework id")])
-        out[fw.id] = fw
+        if (fw.id, fw.version) in seen:
+            raise FrameworkError(str(path), [("version", fw.version,
+                                              f"phiên bản {fw.id}@{fw.version} bị trùng, đã có ở "
+                                              f"{seen[(fw.id, fw.version)].name} / duplicate version "
+                                              f"{fw.id}@{fw.version}, also in {seen[(fw.id, fw.version)].name}")])
+        seen[(fw.id, fw.version)] = path
+        out.append(fw)
     return out
+
+
+def load_all(directory: Path | None = None) -> Frameworks:
+    """Every shipped framework by id (the newest version of each; the others in `.versions`)."""
+    return Frameworks(load_versions(directory))
 
 
 def load_framework(framework_id: str, directory: Path | None = None) -> Framework:
@@ -275,11 +338,26 @@ def total_max(fw: Framework, unit_type: str | None = None) -> Decimal:
 
 
 def framework_for_type(frameworks: dict[str, Framework], unit_type: str, year: int | None = None) -> Framework | None:
-    """The framework (first by id) whose unit types include `unit_type`, valid in `year` when given."""
+    """The framework (first by id) whose unit types include `unit_type`, in the version valid in `year`
+    when given."""
+    versions = getattr(frameworks, "versions", None)
     for fw_id in sorted(frameworks):
-        fw = frameworks[fw_id]
-        if year is not None and not (fw.valid_from.year <= year and (fw.valid_to is None or fw.valid_to.year >= year)):
+        if "@" in fw_id:
             continue
-        if any(ut.type == unit_type for ut in fw.unit_types):
+        if versions is not None:
+            fw = pick_version(versions[fw_id], year)
+        else:
+            fw = frameworks[fw_id]
+            fw = fw if year is None or valid_in(fw, year) else None
+        if fw is not None and any(ut.type == unit_type for ut in fw.unit_types):
             return fw
     return None
+
+
+def pick(frameworks: dict[str, Framework], fw_id: str | None, year: int | None = None) -> Framework | None:
+    """`frameworks.pick` for a Frameworks set; a plain dict (tests, one version per id) gives its entry."""
+    if not fw_id:
+        return None
+    if isinstance(frameworks, Frameworks):
+        return frameworks.pick(fw_id, year)
+    return frameworks.get(fw_id)

@@ -174,6 +174,16 @@ class Policy(_Model):
     provisional_discount: Annotated[Decimal, Field(ge=0, le=1)] = Decimal("0.5")
 
 
+class Grade(_Model):
+    """A grading band (xếp loại): units whose DTI value (0–1) is at least `at_least` get this grade, the
+    highest band reached winning; below every band a unit has no grade."""
+
+    code: str
+    label_vi: str
+    label_en: str | None = None
+    at_least: Annotated[Decimal, Field(ge=0, le=1)]
+
+
 class Framework(_Model):
     id: str
     version: str
@@ -183,12 +193,23 @@ class Framework(_Model):
     legal_basis: LegalBasis
     valid_from: dt.date
     valid_to: dt.date | None = None
+    # The version this one supersedes ("ID@VERSION"), e.g. Lào Cai's 3019/QĐ-UBND replacing 2644/QĐ-UBND.
+    replaces: str | None = None
     unit_types: Annotated[list[UnitTypeScale], Field(min_length=1)]
     rounds: Annotated[list[Round], Field(min_length=1)]
     policy: Policy = Policy()
+    # Grading bands by DTI value (e.g. xuất sắc ≥ 0.9, tốt ≥ 0.8…), highest first or in any order.
+    grades: list[Grade] = Field(default_factory=list)
     pillars: Annotated[list[Pillar], Field(min_length=1)]
 
     # ---- navigation -------------------------------------------------------------------
+    def grade_for(self, dti: Decimal | None) -> Grade | None:
+        """The band a DTI value reaches (the highest threshold at or below it); None without bands."""
+        if dti is None:
+            return None
+        reached = [g for g in self.grades if dti >= g.at_least]
+        return max(reached, key=lambda g: g.at_least) if reached else None
+
     def main_indices(self) -> list[MainIndex]:
         return [m for p in self.pillars for m in p.main_indices]
 

@@ -74,6 +74,7 @@ def check_consistency(fw: Framework, data: dict | None = None) -> list[Problem]:
             problems.append((f"unit_types[{ui}].scale", ut.scale, "thang điểm phải > 0 / scale must be > 0"))
 
     problems.extend(_check_rounds(fw, set(types)))
+    problems.extend(_check_grades(fw))
     problems.extend(_check_codes(fw))
 
     for path, leaf, _parent in _leaf_paths(fw):
@@ -121,6 +122,22 @@ def _check_rounds(fw: Framework, types: set[str]) -> list[Problem]:
                 out.append((f"rounds[{ri}].deadlines.{unit_type}", value,
                             "cần hạn dạng MM-DD hoặc +1:MM-DD (năm sau), ví dụ +1:03-15 "
                             "/ expected MM-DD or +1:MM-DD (next year)"))
+    return out
+
+
+def _check_grades(fw: Framework) -> list[Problem]:
+    out: list[Problem] = []
+    codes: set[str] = set()
+    thresholds: dict[Decimal, int] = {}
+    for gi, grade in enumerate(fw.grades):
+        if grade.code in codes:
+            out.append((f"grades[{gi}].code", grade.code, "mã xếp loại bị trùng / duplicate grade code"))
+        codes.add(grade.code)
+        if grade.at_least in thresholds:
+            out.append((f"grades[{gi}].at_least", grade.at_least,
+                        f"ngưỡng trùng với grades[{thresholds[grade.at_least]}] / same threshold as "
+                        f"grades[{thresholds[grade.at_least]}]"))
+        thresholds.setdefault(grade.at_least, gi)
     return out
 
 

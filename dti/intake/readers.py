@@ -45,6 +45,8 @@ class Grid:
     hidden: bool = False
     # (row number, column index) -> formula text, for formula cells without a cached value
     formulas: dict[tuple[int, int], str] = field(default_factory=dict)
+    # merged ranges as (first row, first column, last row, last column), rows as in Excel, columns 0-based
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)
 
     def cell(self, address: str) -> Any:
         letters, row = coordinate_from_string(address)
@@ -153,7 +155,9 @@ def _read_xlsx(path: Path, data: bytes, max_bytes: int) -> Workbook:
                 f"sheet '{ws.title}' of '{path.name}' has {ws.max_row} rows × {ws.max_column} columns, "
                 f"over the {MAX_ROWS} × {MAX_COLUMNS} limit",
             )
-        grid = Grid(sheet=nfc(ws.title), rows=[], row_numbers=[], hidden=ws.sheet_state != "visible")
+        grid = Grid(sheet=nfc(ws.title), rows=[], row_numbers=[], hidden=ws.sheet_state != "visible",
+                    merged=sorted((m.min_row, m.min_col - 1, m.max_row, m.max_col - 1)
+                                  for m in ws.merged_cells.ranges))
         for f_row, v_row in zip(ws.iter_rows(), values_ws.iter_rows(values_only=True), strict=False):
             if not f_row:
                 continue

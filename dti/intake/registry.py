@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dti.framework.loader import framework_for_type
+from dti.framework.loader import framework_for_type, pick
 from dti.framework.model import Framework
 from dti.units import RegistryError, UnitError, load_registry
 from dti.warehouse.models import Unit
@@ -61,11 +61,12 @@ def unit_exists(session: Session, code: str) -> bool:
     return session.get(Unit, code) is not None
 
 
-def framework_for(unit: UnitInfo, frameworks: dict[str, Framework]) -> Framework | None:
-    """The unit's own framework, else the one (first by id) whose unit types include the unit's type."""
+def framework_for(unit: UnitInfo, frameworks: dict[str, Framework], year: int | None = None) -> Framework | None:
+    """The unit's own framework, else the one (first by id) whose unit types include the unit's type; in
+    the version in force in `year` when given (a period's year), else the newest."""
     if unit.framework_id:
-        return frameworks.get(unit.framework_id)
-    return framework_for_type(frameworks, unit.unit_type)
+        return pick(frameworks, unit.framework_id, year)
+    return framework_for_type(frameworks, unit.unit_type, year)
 
 
 def ensure_external_unit(session: Session, code: str, name_vi: str, unit_type: str, province_code: str,

@@ -19,7 +19,13 @@ from dti.intake.records import Record
 from dti.intake.results import ImportResult, RowChecks
 from dti.intake.store import add_submission, json_number
 from dti.intake.unit_checks import check_sheet_units, fill_unit_period, native_contexts
-from dti.intake.validate import UnitContext, criteria_tree, validate_external, validate_native
+from dti.intake.validate import (
+    UnitContext,
+    adopt_unit_framework,
+    criteria_tree,
+    validate_external,
+    validate_native,
+)
 from dti.publication import current as current_publication
 from dti.settings import TZ
 from dti.warehouse.models import (
@@ -98,6 +104,10 @@ def save_records(session, extracted: Extracted, mapping: Mapping, workbook: Work
     else:
         check_sheet_units(session, records, mapping, submitted_at)
         validate_external(records, mapping)
+        if unit and not (mapping.external_unit and unit == mapping.external_unit.code):
+            # a foreign sheet for a unit of ours (--unit): filed and scored on that unit's framework
+            contexts = native_contexts(session, records)
+            adopt_unit_framework(records, contexts)
     quality = quality_gate(records, sha, received_at, session, row_checks)
     refuse_published(session, records)
 
@@ -145,8 +155,8 @@ def _write_group(session, mapping: Mapping, contexts: dict, sha: str, submitted_
     """One submission: its self-report rows and the evidence citations parsed from them, and — unless the
     unit replaces everything — the earlier version's rows this file does not contain, carried forward."""
     deadline, is_late, framework_id = None, False, f"sheet:{mapping.id}"
-    if mapping.framework == "unit":
-        ctx = contexts[(unit_code, period_text)]
+    ctx = contexts.get((unit_code, period_text))
+    if mapping.framework == "unit" or (ctx is not None and ctx.framework is not None):
         framework_id = ctx.framework.id
         deadline = Period.parse(period_text).deadline(ctx.framework, ctx.unit_type)
         is_late = deadline is not None and submitted_at.astimezone(TZ).date() > deadline

@@ -241,7 +241,7 @@ def write_template(wh: Warehouse, unit_code: str, period_text: str, *, out: Path
         unit = registry.find_unit(session, unit_code)
     if unit is None:
         raise TemplateError(f"không có đơn vị '{unit_code}' trong danh mục / unknown unit '{unit_code}'")
-    fw = registry.framework_for(unit, loader.load_all())
+    fw = registry.framework_for(unit, loader.load_all(), period.year)
     if fw is None:
         raise TemplateError(f"không có bộ chỉ số cho loại đơn vị '{unit.unit_type}' / no framework for unit "
                             f"type '{unit.unit_type}'")

@@ -63,7 +63,7 @@ def native_contexts(session, records: list[Record]) -> dict[tuple, UnitContext]:
         if info is None:
             continue
         ctx.unit_type = info.unit_type
-        fw = registry.framework_for(info, frameworks)
+        fw = registry.framework_for(info, frameworks, period_obj.year if period_obj else None)
         if fw is None or not any(ut.type == info.unit_type for ut in fw.unit_types):
             ctx.problems.append(("unit_code", unit_code, "wrong_framework",
                                  f"không có bộ chỉ số nào áp dụng cho loại đơn vị '{info.unit_type}'",

@@ -205,6 +205,42 @@ def validate_external(records: list[Record], mapping: Mapping) -> None:
     check_duplicates(records)
 
 
+def adopt_unit_framework(records: list[Record], contexts: dict[tuple, UnitContext]) -> None:
+    """A foreign sheet filed for a unit of ours: its criteria must be the unit's framework's (in the version
+    for the period); rows that are not are rejected with the reason, and a maximum that differs from the
+    framework's is flagged."""
+    for rec in records:
+        ctx = contexts.get((rec.fields.get("unit_code"), rec.fields.get("period")))
+        if ctx is None:
+            continue
+        for fld, value, code, vi, en in ctx.problems:
+            rec.problem(fld, value, code, vi, en)
+        if ctx.resolved_code and rec.fields.get("unit_code") != ctx.resolved_code:
+            rec.fields["unit_code"] = ctx.resolved_code
+        code, fw = rec.fields.get("indicator_code"), ctx.framework
+        if not code or fw is None:
+            continue
+        try:
+            leaf = fw.leaf(code)
+        except KeyError:
+            rec.problem("indicator_code", code, "unknown_indicator",
+                        f"mã tiêu chí không có trong bộ chỉ số '{fw.id}' (phiên bản {fw.version}) của đơn vị",
+                        f"no such criterion in the unit's framework '{fw.id}' (version {fw.version})")
+            continue
+        if ctx.unit_type and not fw.applies(leaf, ctx.unit_type):
+            rec.problem("indicator_code", code, "not_applicable",
+                        f"chỉ số {code} không áp dụng cho loại đơn vị '{ctx.unit_type}'",
+                        f"indicator {code} does not apply to unit type '{ctx.unit_type}'")
+            continue
+        rec.extra["measure"] = leaf.measure
+        mx = rec.fields.get("max_points")
+        if mx is not None and Decimal(str(mx)) != leaf.max_points:
+            rec.problem("max_points", mx, "max_points_differ",
+                        f"điểm tối đa trong bảng khác bộ chỉ số ({json_value(leaf.max_points)})",
+                        f"the sheet's maximum differs from the framework's ({json_value(leaf.max_points)})",
+                        warning=True)
+
+
 def resolve_period(value: str | None) -> tuple[Period | None, str | None]:
     if not value:
         return None, None

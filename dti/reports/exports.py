@@ -29,6 +29,7 @@ SCORE_COLUMNS = [
     "self_dti", "verified_dti", "self_rank", "verified_rank", "rank_change", "discrepancies",
     "unverifiable_points", "evidence_only_points", "movers",
     "measured_points", "evidence_points", "provisional_points", "coverage", "ranking_dti", "rank_on_provisional",
+    "self_grade", "verified_grade",
 ]
 BOM = "\ufeff"
 POINT_FIELDS = {"max_points", "self_points", "verified_points", "points_at_stake", "self_total", "verified_total",

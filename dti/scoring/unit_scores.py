@@ -43,6 +43,8 @@ class UnitScoreRow:
     coverage: Decimal = ZERO  # (measured + evidence) ÷ all verified points; 1 when there are none
     ranking_dti: Decimal = ZERO  # the DTI value the verified rank is computed on (the framework's policy)
     rank_on_provisional: bool = False  # the verified rank would differ without provisional points
+    self_grade: str | None = None  # the framework's grading band (xếp loại) the self DTI value reaches
+    verified_grade: str | None = None  # … and the verified DTI value
 
 
 def kind_of_points(claim) -> str | None:
@@ -107,6 +109,7 @@ def score_units(period: str, units: list[tuple[str, str, Framework]], claims: li
         row = UnitScoreRow(code, period, fw.id, utype, s.max_points, s.total, v.total, s.dti, v.dti)
         count_outcomes(row, cs)
         row.ranking_dti = ranking_dti(fw, utype, cs, v.dti)
+        row.self_grade, row.verified_grade = grade_label(fw, s.dti), grade_label(fw, v.dti)
         without[code] = ranking_dti(fw, utype, cs, v.dti, "exclude")
         moved = []
         for c in cs:
@@ -133,6 +136,12 @@ def score_units(period: str, units: list[tuple[str, str, Framework]], claims: li
         r.rank_change = r.self_rank - r.verified_rank
         r.rank_on_provisional = bare_ranks[r.unit_code] != r.verified_rank
     return rows
+
+
+def grade_label(fw: Framework, dti: Decimal | None) -> str | None:
+    """The Vietnamese label of the band `dti` reaches (what the council reads), None without one."""
+    grade = fw.grade_for(dti)
+    return grade.label_vi if grade else None
 
 
 def ranking_dti(fw: Framework, unit_type: str, claims: list[Claim], verified_dti: Decimal,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import select
 
 from dti.units.registry import Unit, UnitLink, UnitRegistry
@@ -73,3 +75,26 @@ def save_registry(session, registry: UnitRegistry) -> dict[str, int]:
             counts["links_added"] += 1
     session.flush()
     return counts
+
+
+def save_import(session, registry: UnitRegistry, source: str, now: dt.datetime) -> dict[str, int]:
+    """Store an imported registry (save_registry), first keeping each unit a re-import changes as it
+    stood in `unit_revisions`, so its history by code survives the update."""
+    fields = ("name_vi", "unit_type", "province_code", "valid_from", "valid_to", "parent_code", "framework_id")
+    incoming = {u.code: u for u in registry.units}
+    revised = 0
+    for row in session.scalars(select(models.Unit).order_by(models.Unit.code)):
+        unit = incoming.get(row.code)
+        if unit is not None and any(getattr(row, f) != getattr(unit, f) for f in fields):
+            session.add(models.UnitRevision(code=row.code, replaced_at=now, source=source,
+                                            **{f: getattr(row, f) for f in fields}))
+            revised += 1
+    counts = save_registry(session, registry)
+    counts["revisions_kept"] = revised
+    return counts
+
+
+def unit_history(session, code: str) -> list[models.UnitRevision]:
+    """The earlier states of a unit, oldest first."""
+    return list(session.scalars(select(models.UnitRevision).where(models.UnitRevision.code == code)
+                                .order_by(models.UnitRevision.id)))

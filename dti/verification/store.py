@@ -14,7 +14,8 @@ import json
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from dti.framework import Framework, load_all
+from dti.framework import Framework, Period, load_all
+from dti.framework.loader import FrameworkError, pick
 from dti.metrics import MetricValue
 from dti.reconciliation import Claim, SelfValue, apply_decision
 from dti.scoring.unit_scores import UnitScoreRow
@@ -26,6 +27,7 @@ from dti.warehouse.models import (
     EvidenceCitation,
     FrameworkVersion,
     ObjectiveMetric,
+    Publication,
     SelfReport,
     Submission,
     UnitScore,
@@ -43,7 +45,7 @@ def self_report_rows(session: Session, period: str, frameworks: dict[str, Framew
          .where(Submission.period == period, Submission.is_current.is_(True))
          .order_by(SelfReport.unit_code, SelfReport.indicator_code, SelfReport.id))
     for r, fw_id in session.execute(q):
-        fw = frameworks.get(fw_id)
+        fw = pick(frameworks, fw_id, Period.parse(period).year)
         try:
             leaf = fw.leaf(r.indicator_code) if fw else None
         except KeyError:
@@ -83,11 +85,12 @@ def apply_decisions(session: Session, period: str, claims: list[Claim], framewor
                              .order_by(Decision.id)):
         latest[(d.unit_code, d.indicator_code)] = d
     applied = 0
+    year = Period.parse(period).year
     for key, d in sorted(latest.items()):
         claim = by_key.get(key)
         if claim is None:
             continue
-        apply_decision(frameworks[claim.framework_id], claim, d.action, d.value, d.id)
+        apply_decision(pick(frameworks, claim.framework_id, year), claim, d.action, d.value, d.id)
         applied += 1
     return applied
 
@@ -119,12 +122,36 @@ def load_metrics(session: Session, period: str) -> dict[tuple[str, str], MetricV
     return out
 
 
+def published_versions(session: Session) -> dict[tuple[str, str], str]:
+    """(framework id, version) → checksum, for every version a publication in force was scored on."""
+    out: dict[tuple[str, str], str] = {}
+    for pub in session.scalars(sa.select(Publication).where(Publication.withdrawn_at.is_(None))):
+        for fw_id, info in (json.loads(pub.snapshot).get("frameworks") or {}).items():
+            out[(fw_id, info["version"])] = info["checksum"]
+    return out
+
+
+def framework_checksum(fw: Framework) -> tuple[dict, str]:
+    content = fw.model_dump(mode="json")
+    return content, hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
 def record_frameworks(session: Session, frameworks: list[Framework]) -> None:
-    """Keep the exact framework content each ledger was built with, so a result can be traced to it."""
+    """Keep the exact framework content each ledger was built with, so a result can be traced to it.
+
+    A version a published period was scored on cannot change: a file edited under the same id@version is
+    refused (a new decision is a new version, with `replaces`)."""
+    published = published_versions(session)
     for fw in frameworks:
-        content = fw.model_dump(mode="json")
-        digest = hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
-        known = session.get(FrameworkVersion, fw.id)
+        content, digest = framework_checksum(fw)
+        was = published.get((fw.id, fw.version))
+        if was is not None and was != digest:
+            raise FrameworkError(f"{fw.id}@{fw.version}", [(
+                "version", fw.version,
+                f"phiên bản {fw.id}@{fw.version} đã dùng cho kỳ đã công bố, không được sửa; hãy tạo phiên bản mới "
+                f"(version mới, replaces: {fw.id}@{fw.version}) / version {fw.id}@{fw.version} was used by a "
+                f"published period and cannot be edited; make a new version that replaces it")])
+        known = session.get(FrameworkVersion, (fw.id, fw.version))
         if known is None or known.checksum != digest:
             session.merge(FrameworkVersion(id=fw.id, version=fw.version, checksum=digest, content=content,
                                            loaded_at=dt.datetime.now(TZ)))
@@ -169,6 +196,7 @@ def score_from_row(r: UnitScore) -> UnitScoreRow:
         r.measured_points, r.evidence_points, r.provisional_points)
     row.coverage, row.rank_on_provisional = r.coverage, r.rank_on_provisional
     row.ranking_dti = r.ranking_dti if r.ranking_dti is not None else r.verified_dti
+    row.self_grade, row.verified_grade = r.self_grade, r.verified_grade
     return row
 
 
@@ -183,4 +211,5 @@ def store_scores(wh: Warehouse, period: str, rows: list[UnitScoreRow]) -> None:
                             by_main_index=r.by_main_index, measured_points=r.measured_points,
                             evidence_points=r.evidence_points, provisional_points=r.provisional_points,
                             coverage=r.coverage, ranking_dti=r.ranking_dti,
-                            rank_on_provisional=r.rank_on_provisional))
+                            rank_on_provisional=r.rank_on_provisional, self_grade=r.self_grade,
+                            verified_grade=r.verified_grade))

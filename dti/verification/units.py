@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from dti.framework import Framework, Period, framework_for_type, load_all
+from dti.framework.loader import pick
 from dti.units import load_registry
 from dti.warehouse.models import Unit
 
@@ -21,7 +22,7 @@ def period_units(session: Session, period: str, frameworks: dict[str, Framework]
     for unit in session.scalars(sa.select(Unit).order_by(Unit.code)):
         if unit.framework_id and unit.framework_id not in frameworks:
             continue  # filed under a foreign index set (e.g. an external sheet, "sheet:…"): not ours to score
-        fw = frameworks.get(unit.framework_id) if unit.framework_id else None
+        fw = pick(frameworks, unit.framework_id, per.year)  # the version in force that year
         if fw is None:
             fw = framework_for_type(frameworks, unit.unit_type, per.year)
         if fw is None:

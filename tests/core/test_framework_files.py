@@ -244,7 +244,9 @@ def test_frameworks_dir_setting_is_read_at_run_time(tmp_path, monkeypatch):
     shutil.copy(FIXTURES / "valid-mini.yaml", tmp_path / "mini-copy.yaml")
     with pytest.raises(FrameworkError) as info:
         load_all()
-    assert "mã bộ chỉ số bị trùng / duplicate framework id" in str(info.value)
+    # versions of one id coexist (issue 17); the same id@version twice is refused
+    assert "phiên bản mini-2025@1.0 bị trùng, đã có ở mini-copy.yaml / duplicate version mini-2025@1.0" in str(
+        info.value)
 
 
 def test_names_are_nfc_normalised(tmp_path):

@@ -93,10 +93,11 @@ def test_exclude_and_discount_policies_change_the_ranking_value_not_the_verified
 def test_verified_scores_csv_has_the_split_columns():
     text = scores_csv(list(_score().values()))
     header, first = text.splitlines()[:2]
-    assert header.split(",")[-6:] == ["measured_points", "evidence_points", "provisional_points", "coverage",
-                                      "ranking_dti", "rank_on_provisional"]
-    assert SCORE_COLUMNS[-6:] == header.split(",")[-6:]
-    assert ",30.00,0.00,15.00,0.666667," in first and first.endswith(",true")
+    # the grading bands (issue 17) come after them; this framework has none
+    assert header.split(",")[-8:] == ["measured_points", "evidence_points", "provisional_points", "coverage",
+                                      "ranking_dti", "rank_on_provisional", "self_grade", "verified_grade"]
+    assert SCORE_COLUMNS[-8:] == header.split(",")[-8:]
+    assert ",30.00,0.00,15.00,0.666667," in first and first.endswith(",true,,")
 
 
 def test_a_council_decision_turns_provisional_points_into_evidence_points(warehouse):

@@ -31,7 +31,7 @@ from dti.warehouse.models.raw import (
     SyncWatermark,
     metrics_index_name,
 )
-from dti.warehouse.models.reference import FrameworkVersion, Unit, UnitLink
+from dti.warehouse.models.reference import FrameworkVersion, Unit, UnitLink, UnitRevision
 from dti.warehouse.models.review import (
     Alert,
     AuditEntry,
@@ -51,5 +51,5 @@ __all__ = [
     "FrameworkVersion", "IntakeFile", "ObjectiveMetric", "PeriodPhase", "Publication", "QuarantineRow",
     "QuarantinedRecord", "Reopening", "RawDocument", "RawDossier", "RawIncident", "RawInventory", "RawProcedure",
     "RawStaff", "SelfReport", "SourceStatus", "Submission", "SyncBatch", "SyncWatermark", "UTCDateTime",
-    "UniqueConstraint", "Unit", "UnitLink", "UnitScore", "User", "WebSession", "metrics_index_name",
+    "UniqueConstraint", "Unit", "UnitLink", "UnitRevision", "UnitScore", "User", "WebSession", "metrics_index_name",
 ]

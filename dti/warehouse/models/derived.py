@@ -94,6 +94,8 @@ class UnitScore(Base):
     coverage: Mapped[Decimal] = mapped_column(SHARE, default=Decimal(1), server_default="1")
     ranking_dti: Mapped[Decimal | None] = mapped_column(SHARE)
     rank_on_provisional: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    self_grade: Mapped[str | None] = mapped_column(String(64))  # grading band (xếp loại) of the self DTI
+    verified_grade: Mapped[str | None] = mapped_column(String(64))  # … of the verified DTI
 
 
 class CheckResult(Base):

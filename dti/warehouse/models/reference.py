@@ -38,10 +38,28 @@ class UnitLink(Base):
     reason: Mapped[str | None] = mapped_column(String(255))
 
 
+class UnitRevision(Base):
+    """A unit as it stood before a re-import changed it (name, type, dates…): the history by code."""
+
+    __tablename__ = "unit_revisions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    code: Mapped[str] = mapped_column(String(64), index=True)
+    name_vi: Mapped[str] = mapped_column(String(255))
+    unit_type: Mapped[str] = mapped_column(String(32))
+    province_code: Mapped[str] = mapped_column(String(16))
+    parent_code: Mapped[str | None] = mapped_column(String(64))
+    valid_from: Mapped[dt.date] = mapped_column(Date)
+    valid_to: Mapped[dt.date | None] = mapped_column(Date)
+    framework_id: Mapped[str | None] = mapped_column(String(64))
+    replaced_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    source: Mapped[str | None] = mapped_column(String(512))  # the file whose import replaced it
+
+
 class FrameworkVersion(Base):
     __tablename__ = "frameworks"
+    # versions of one framework coexist (a decision replacing another): one row per id@version
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    version: Mapped[str] = mapped_column(String(32))
+    version: Mapped[str] = mapped_column(String(32), primary_key=True)
     checksum: Mapped[str] = mapped_column(String(64))
     content: Mapped[dict] = mapped_column(JSON)
     loaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
