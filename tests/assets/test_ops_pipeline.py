@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from application.cli import main
+from assets.partitions import period_years
 from assets.resources import WarehouseResource
 from dti.settings import TZ
 from dti.warehouse.db import get_engine
@@ -21,6 +22,7 @@ from pipelines.runner import run_job
 from simulators.in_process import in_process_sources
 
 PERIOD = "2025-R3"
+FIRST_YEAR, LAST_YEAR = period_years()  # the last one moves with the calendar (next year by default)
 
 
 def simulator_resources(root: str) -> dict:
@@ -167,7 +169,8 @@ def test_dti_sync_fails_loudly_when_a_source_is_down(sim, warehouse, capsys):
     (["sync"], "the systems of record are not configured, missing: DTI_DVC_BASE_URL, DTI_DVC_TOKEN, "
                "DTI_DOC_DATABASE_URL, DTI_SEC_BASE_URL, DTI_SEC_TOKEN"),
     (["run", "--period", "2025-3"], "period '2025-3' is invalid, expected YEAR-R<round>"),
-    (["run", "--period", "2031-R1"], "period 2031-R1 is not a known partition (có / known: 2024-R1 … 2027-R3)"),
+    (["run", "--period", f"{LAST_YEAR + 1}-R1"], f"period {LAST_YEAR + 1}-R1 is not a known partition "
+                                                  f"(có / known: {FIRST_YEAR}-R1 … {LAST_YEAR}-R3)"),
     (["run", "--period", "2025-R3", "--as-of", "2025-12-31T10:00"], "needs a time zone such as +07:00"),
     (["run", "--period", "2025-R3", "--province", "HN"], "province HN is not listed in DTI_PROVINCES (trống / empty)"),
 ])
