@@ -70,6 +70,18 @@ RANKING_COLUMNS = [
     Column("Điểm tạm tính", 11, POINTS), Column("Độ phủ", 9, RATE), Column("Hạng dựa trên điểm tạm tính", 10),
     Column("Chỉ số làm thay đổi điểm", 36, wrap=True),
 ]
+GRADE_COLUMNS = [Column("Xếp loại tự chấm", 12, wrap=True), Column("Xếp loại thẩm định", 12, wrap=True)]
+GRADES_AFTER = "DTI thẩm định"  # the grading columns stand beside the DTI values they grade
+
+
+def ranking_columns(graded: bool) -> list[Column]:
+    """The ranking sheet's columns; the grading bands' two only when a framework of the period has them."""
+    if not graded:
+        return RANKING_COLUMNS
+    at = next(i for i, c in enumerate(RANKING_COLUMNS) if c.title == GRADES_AFTER) + 1
+    return RANKING_COLUMNS[:at] + GRADE_COLUMNS + RANKING_COLUMNS[at:]
+
+
 CHANGE_COLUMNS = [
     Column("Mã đơn vị", 16), Column("Tên đơn vị", 30, wrap=True), Column("Loại đơn vị", 22, wrap=True),
     Column("Kỳ trước", 10), Column("DTI kỳ trước", 9, DTI), Column("DTI kỳ này", 9, DTI),
@@ -138,34 +150,37 @@ def _highlight_claims(ws: Worksheet, width: int, last: int) -> None:
 
 def _ranking_sheet(wb: Workbook, ctx: ReportContext, made_on: dt.date) -> None:
     ws = wb.active
+    graded = any(x.self_grade or x.verified_grade for x in ctx.scores)
+    columns = ranking_columns(graded)
     ws.title = "Xếp hạng"
-    title_block(ws, len(RANKING_COLUMNS), "Bảng xếp hạng Bộ chỉ số DTI sau thẩm định", ctx.period, made_on,
+    title_block(ws, len(columns), "Bảng xếp hạng Bộ chỉ số DTI sau thẩm định", ctx.period, made_on,
                 "Điểm tự chấm và điểm thẩm định của từng đơn vị; hạng xếp trong từng loại đơn vị. "
                 + " ".join(f"{line}." for line in ctx.policy_lines()))
-    header(ws, RANKING_COLUMNS)
+    header(ws, columns)
     ranking = sorted(ctx.scores, key=lambda s: (s.unit_type, s.verified_rank, code_key(s.unit_code)))
     rows = [[UnitType.label(s.unit_type), s.verified_rank, s.self_rank, s.rank_change, s.unit_code,
              ctx.unit_names.get(s.unit_code, ""), s.self_total, s.verified_total,
              s.verified_total - s.self_total,
-             s.max_points, s.self_dti, s.verified_dti, s.discrepancies, s.ranking_dti, s.measured_points,
+             s.max_points, s.self_dti, s.verified_dti,
+             *((s.self_grade, s.verified_grade) if graded else ()), s.discrepancies, s.ranking_dti, s.measured_points,
              s.evidence_points, s.provisional_points, s.coverage,
              PROVISIONAL_MARK if s.rank_on_provisional else None,
              ", ".join(f"{m['indicator_code']} ({signed_points(Decimal(m['points']))})" for m in s.movers)]
             for s in ranking]
-    last = write_rows(ws, RANKING_COLUMNS, rows)
+    last = write_rows(ws, columns, rows)
     if last > HEADER_ROW:
         fell = CellIsRule(operator="lessThan", formula=["0"], fill=FILLS["down"])
         ws.conditional_formatting.add(f"D{HEADER_ROW + 1}:D{last}", fell)
-        mark = get_column_letter(len(RANKING_COLUMNS) - 1)
+        mark = get_column_letter(len(columns) - 1)
         resting = FormulaRule(formula=[f'${mark}{HEADER_ROW + 1}="{PROVISIONAL_MARK}"'], fill=FILLS["unverifiable"])
         ws.conditional_formatting.add(f"B{HEADER_ROW + 1}:B{last}", resting)
-    last = notes(ws, last, len(RANKING_COLUMNS), [
+    last = notes(ws, last, len(columns), [
         "Điểm thẩm định chia theo nguồn: đo từ hệ thống (bản ghi), minh chứng đã được Hội đồng kiểm tra, tạm tính "
         "(lời đơn vị, chưa kiểm chứng); độ phủ = (đo từ hệ thống + minh chứng đã kiểm tra) ÷ điểm thẩm định.",
         PROVISIONAL_LEGEND + ".",
     ])
-    signatures(ws, last, len(RANKING_COLUMNS), made_on)
-    print_setup(ws, len(RANKING_COLUMNS))
+    signatures(ws, last, len(columns), made_on)
+    print_setup(ws, len(columns))
 
 
 def _changes_sheet(wb: Workbook, ctx: ReportContext, made_on: dt.date) -> None:

@@ -132,6 +132,8 @@ def ranking_row(s: UnitScoreRow) -> dict:
         "ppt": f.points(s.provisional_points),
         "cov": _num(s.coverage),
         "covt": f.percent(s.coverage),
+        "sg": s.self_grade or f.DASH,  # the framework's grading band (xếp loại), "—" below every band
+        "vg": s.verified_grade or f.DASH,
         "rdti": _num(s.ranking_dti),
         "rdtit": f.number(s.ranking_dti, 4),
         "sr": s.self_rank,
@@ -269,6 +271,8 @@ def report_data(ctx: ReportContext) -> dict:
         "reasons": look.reasons,
         "claims": claim_rows,
         "ranking": [ranking_row(s) for s in ranking],
+        # grading columns only when a framework of the period has grading bands
+        "grades": any(s.self_grade or s.verified_grade for s in ctx.scores),
         "changes": change_rows(ctx),
         "previous": ctx.previous_period,
         # the review app's address and the period, to link each row to its claim page (null: no links)

@@ -75,11 +75,14 @@
        }},
       {title: "Đơn vị", field: "uo", sorter: number, formatter: show("un", "u"), headerSortStartingDir: "asc"},
       num("Điểm tự chấm", "st", "stt"), num("Điểm thẩm định", "vt", "vtt"), num("Chênh điểm", "dp", "dpt"),
-      num("Tối đa", "mx", "mxt"), num("DTI thẩm định", "dti", "dtit"), num("DTI xếp hạng", "rdti", "rdtit"),
+      num("Tối đa", "mx", "mxt"), num("DTI thẩm định", "dti", "dtit")].concat(D.grades ? [
+      {title: "Xếp loại tự chấm", field: "sg", sorter: text, formatter: show("sg")},
+      {title: "Xếp loại thẩm định", field: "vg", sorter: text, formatter: show("vg")}] : []).concat([
+      num("DTI xếp hạng", "rdti", "rdtit"),
       num("Đo từ hệ thống", "mp", "mpt"), num("Minh chứng đã kiểm tra", "ep", "ept"), num("Tạm tính", "pp", "ppt"),
       num("Độ phủ", "cov", "covt"),
       {title: "Chỉ số làm thay đổi", field: "mv", headerSort: false, formatter: show("mv"), widthGrow: 3, minWidth: 200}
-    ]
+    ])
   }));
 
   var claims = new Tabulator("#claims", Object.assign({}, BASE, {
