@@ -24,6 +24,7 @@ COMMAND_MODULES = [
     "application.cli.bench_cmd",
     "application.cli.db_cmd",
     "application.cli.evidence_cmd",
+    "application.cli.celery_cmd",
 ]
 
 
