@@ -14,6 +14,7 @@ from application.cli import main
 from dti.warehouse import Warehouse
 from dti.warehouse.db import get_engine
 from pipelines.celery import workers
+from pipelines.runner import run_job
 from simulators.generator import generate
 from simulators.load import load_self_reports, load_units
 from tests.conftest import ROOT, _reachable, _require
@@ -21,6 +22,7 @@ from tests.conftest import ROOT, _reachable, _require
 PERIOD = "2025-R3"
 NIGHT = "2025-12-31"
 AS_OF = "2026-01-05T08:00:00+07:00"
+RUN_CONFIG = {"ops": {"objective_metrics": {"config": {"as_of": AS_OF}}}}  # what `dti run --as-of` passes
 PROVINCES = {"HN": 7, "LC": 8, "DN": 9}
 # Two workers: HN's and LC's queues on one, DN's on the other.
 WORKERS = {"w1": ["dti-HN", "dti-LC"], "w2": ["dti-DN"]}
@@ -85,9 +87,11 @@ def test_three_provinces_sync_and_verify_on_celery_workers_as_in_process(service
     # In process: Dagster's own executors, no broker.
     monkeypatch.setenv("DTI_EXECUTOR", "multiprocess")
     local = _provinces(tmp_path, monkeypatch, "local", sims)
-    assert main(["sync", "--night", NIGHT]) == 0
-    assert main(["run", "--period", PERIOD, "--as-of", AS_OF]) == 0
-    capsys.readouterr()
+    for code in PROVINCES:  # one after the other in this process: the quickest way, the same jobs
+        night = dg.MultiPartitionKey({"night": NIGHT, "province": code})
+        assert run_job("nightly_sync", night, say=lambda _line: None).success
+        period = dg.MultiPartitionKey({"period": PERIOD, "province": code})
+        assert run_job("verify_period", period, say=lambda _line: None, run_config=RUN_CONFIG).success
 
     # Through Celery: the instance on PostgreSQL, shared by this process (which orchestrates) and the workers.
     home = tmp_path / "dagster_home"
