@@ -9,7 +9,7 @@ def register(sub) -> None:
     p = sub.add_parser("bench", help="Đo hiệu năng quy trình / benchmark the pipeline at a named scale")
     p.add_argument("--scale", default="S", help="quy mô / scale: tiny, demo, S, M, N (default S)")
     p.add_argument("--stages", default="", help="các giai đoạn, cách nhau bởi dấu phẩy / comma-separated stages "
-                                               "(default: all): generate, load, ingest_http, sync, metrics, floor, "
+                                               "(default: all): generate, load, ingest_http, sync, sync_floor, metrics, floor, "
                                                "ledger, scores, reports, incremental")
     p.add_argument("--seed", type=int, default=None, help="hạt giống dữ liệu / data seed")
     p.add_argument("--database-url", default=None,

@@ -128,10 +128,12 @@ class _SqliteUpsert(_BulkUpsert):
     executemany over tuples, each value bound as sqlite_value says (a boolean column of bools and None
     needs nothing), then zipped back into rows."""
 
-    def __init__(self, session: Session, model):
+    def __init__(self, session: Session, model, *, insert_only: bool = False):
         super().__init__(session, model)
         dialect = session.get_bind().dialect
-        self.sql = self.upsert_from(f"VALUES ({', '.join('?' * len(self.columns))})")
+        values = f"VALUES ({', '.join('?' * len(self.columns))})"
+        self.sql = (f"INSERT INTO {self.quote(self.table.name)} ({self.names}) {values}" if insert_only
+                    else self.upsert_from(values))
         memo = _UtcTexts()
         self.binds = [
             (i, bind, isinstance(c.type, sa.Boolean))
@@ -185,16 +187,19 @@ class _PostgresCopyUpsert(_BulkUpsert):
     (True/False are PostgreSQL booleans); times and dates as their ISO text, the UTC offset included.
     tests/core/test_sync_fast.py compares the rows stored with what the SQLAlchemy path stores."""
 
-    def __init__(self, session: Session, model):
+    def __init__(self, session: Session, model, *, insert_only: bool = False):
         super().__init__(session, model)
         temp = self.quote(f"sync_{self.table.name}")
+        copy = "COPY {} ({}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
         self.statements = (
             f"CREATE TEMPORARY TABLE IF NOT EXISTS {temp} (LIKE {self.quote(self.table.name)} INCLUDING DEFAULTS) "
             "ON COMMIT DROP",
-            f"COPY {temp} ({self.names}) FROM STDIN WITH (FORMAT csv, NULL '\\N')",
+            copy.format(temp, self.names),
             self.upsert_from(f"SELECT {self.names} FROM {temp}"),
             f"TRUNCATE {temp}",
         )
+        if insert_only:  # straight into the table: no temporary table, no merge
+            self.statements = (None, copy.format(self.quote(self.table.name), self.names), None, None)
         self.checks = [
             (i, _aware(c)) for i, c in enumerate(self.table.columns) if isinstance(c.type, UTCDateTime)
         ]
@@ -213,19 +218,23 @@ class _PostgresCopyUpsert(_BulkUpsert):
         create, copy, merge, empty = self.statements
         # The driver's own cursor: COPY is not DB-API.
         with self.session.connection().connection.cursor() as cur:
-            cur.execute(create)
-            cur.copy_expert(copy, text)
-            cur.execute(merge)
-            cur.execute(empty)
+            for statement in (create, copy, merge, empty):
+                if statement == copy:
+                    cur.copy_expert(copy, text)
+                elif statement is not None:
+                    cur.execute(statement)
 
 
-def writer_for(session: Session, model) -> Callable[[list[dict]], None]:
-    """The fastest way this warehouse's driver offers to upsert chunks of `model` rows."""
+def writer_for(session: Session, model, *, insert_only: bool = False) -> Callable[[list[dict]], None]:
+    """The fastest way this warehouse's driver offers to upsert chunks of `model` rows (`insert_only`: to
+    insert them, nothing merged — the bench's sync floor loads rows so, into a table of its own)."""
     bind = session.get_bind()
     if bind.dialect.name == "sqlite":
-        return _SqliteUpsert(session, model)
+        return _SqliteUpsert(session, model, insert_only=insert_only)
     if bind.dialect.name == "postgresql" and bind.dialect.driver == "psycopg2":
-        return _PostgresCopyUpsert(session, model)
+        return _PostgresCopyUpsert(session, model, insert_only=insert_only)
+    if insert_only:
+        return lambda rows: session.execute(sa.insert(model.__table__), rows) if rows else None
     return lambda rows: upsert(session, model, rows)
 
 

@@ -34,6 +34,7 @@ def test_tiny_bench_over_http_writes_the_table_and_json(tmp_path):
     assert written["columns"] == list(COLUMNS)
     stages = _stages(written)
     assert list(stages) == ["imports", "generate", "load", "ingest_http", "sync_dvc", "sync_doc", "sync_sec", "sync",
+                            "sync_floor",
                             "metrics", "floor_metrics", "evidence", "evidence_text_pdf", "evidence_ocr",
                             "evidence_rerun", "ledger", "scores", "reports", "incremental_sync"]
     # The three sources sync at once, as the nightly job's steps do: the whole counts, each source is a detail.
@@ -44,6 +45,15 @@ def test_tiny_bench_over_http_writes_the_table_and_json(tmp_path):
     for row in written["stages"]:
         assert set(row) == set(COLUMNS)  # bench.json sorts keys; "columns" keeps the table order
         assert row["wall_s"] >= 0 and row["peak_rss_mb"] > 50  # a Python process holding pandas is never smaller
+
+    # The sync's floor loads the same rows from the same pages, dropped afterwards; its ratio is on the sync's row.
+    assert stages["sync_floor"]["rows"] == stages["sync"]["rows"] and not stages["sync_floor"]["in_e2e"]
+    assert stages["sync"]["floor_s"] == stages["sync_floor"]["wall_s"] and stages["sync"]["ratio"] > 0
+    assert written["targets"]["sync_floor_ratio"]["value"] == stages["sync"]["ratio"]
+    printed = "\n".join(lines).splitlines()
+    assert any(line.startswith("So với sàn / vs floor: sync ") and "metrics" in line for line in printed)
+    with Warehouse(f"sqlite:///{_data_root('tiny', SEED) / 'warehouse.db'}").engine.connect() as conn:
+        assert not [t for t in sa.inspect(conn).get_table_names() if t.startswith("floor_")]
 
     meta = json.loads(next((Path(tmp_path) / "data" / "sim" / "bench").glob("tiny-*/generated/meta.json"))
                       .read_text(encoding="utf-8"))
