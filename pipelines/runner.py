@@ -142,7 +142,8 @@ def _run_on_celery(summary: RunSummary, partition_key, *, instance, run_config, 
     instance = instance or instance_for_cli()
     job = dg.reconstructable(CELERY_JOBS[summary.job])
     try:
-        result = dg.execute_job(job, instance=instance, run_config=dict(run_config or {}),
+        config = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}, **(run_config or {})}
+        result = dg.execute_job(job, instance=instance, run_config=config,
                                 tags={**(tags or {}), **partition_tags(partition_key)}, raise_on_error=False)
         summary.run_id, summary.success = result.run_id, result.success
         progress = _Progress(say, summary)

@@ -23,4 +23,8 @@ def register(sub) -> None:
     p.add_argument("--sequential-sync", action="store_true",
                    help="đồng bộ ba nguồn lần lượt thay vì cùng lúc / sync the three sources one after the other "
                         "instead of at once (as the nightly_sync job runs them)")
+    p.add_argument("--provinces", type=int, default=None,
+                   help="chạy thật K tỉnh qua Celery (RabbitMQ, PostgreSQL), so bộ nhớ 3 và K tỉnh / run K province "
+                        "partitions through the Celery executor on PostgreSQL, worker memory at 3 vs K provinces "
+                        "(out/bench-national.json)")
     p.set_defaults(func=Action("application.cli.bench_run:run"))
