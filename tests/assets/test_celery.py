@@ -128,3 +128,44 @@ def test_three_provinces_sync_and_verify_on_celery_workers_as_in_process(service
         for name in ("verified_scores.csv", "claim_ledger.csv"):
             assert (tmp_path / "celery" / "out" / code / name).read_bytes() == \
                 (tmp_path / "local" / "out" / code / name).read_bytes()
+
+
+def test_celery_settings_name_the_broker_queues_and_bad_values(monkeypatch, tmp_path):
+    from dti.settings import SettingError
+    from pipelines.celery import celery_config, configured_executor, run_queue, worker_config_dir
+
+    assert celery_config()["broker"] == "pyamqp://guest@127.0.0.1:5672//"
+    monkeypatch.setenv("DTI_CELERY_BROKER", "pyamqp://dti:secret@mq.example.vn:5672/dti")
+    assert celery_config()["broker"] == "pyamqp://dti:secret@mq.example.vn:5672/dti"
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    module = (worker_config_dir() / "dagster_celery_config.py").read_text(encoding="utf-8")
+    assert "broker_url = 'pyamqp://dti:secret@mq.example.vn:5672/dti'" in module
+    assert "task_acks_late = True" in module
+
+    assert configured_executor() is None  # multiprocess by default
+    monkeypatch.setenv("DTI_EXECUTOR", "celery")
+    assert configured_executor().name == "celery"
+    monkeypatch.setenv("DTI_EXECUTOR", "kubernetes")
+    with pytest.raises(SettingError, match="DTI_EXECUTOR='kubernetes'.*multiprocess, celery"):
+        configured_executor()
+
+    assert run_queue({"dti/province": "HN"}) is None  # shared queue by default
+    monkeypatch.setenv("DTI_CELERY_QUEUES", "province")
+    assert run_queue({"dti/province": "HN"}) == "dti-HN"
+    assert run_queue({"dti/province": "HN", "dagster-celery/queue": "fast"}) == "fast"
+    monkeypatch.setenv("DTI_CELERY_QUEUES", "per-host")
+    with pytest.raises(SettingError, match="DTI_CELERY_QUEUES='per-host'.*shared, province"):
+        run_queue({"dti/province": "HN"})
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["ops", "celery", "worker"], "DAGSTER_HOME is not set"),
+    (["ops", "celery", "worker", "--queues", "a,b,c,d,e"], "at most 4 queues per worker, not 5"),
+    (["ops", "celery", "worker", "--concurrency", "0"], "must be at least 1, not 0"),
+])
+def test_ops_celery_refuses_what_cannot_work(argv, message, monkeypatch, tmp_path, capsys):
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    if "--queues" in argv or "--concurrency" in argv:
+        monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    assert main(argv) == 2
+    assert message in capsys.readouterr().err
