@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 import uuid
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -86,7 +87,9 @@ class _RunQueueExecutor(CeleryExecutor):
         queue_of_run = run_queue(dict(plan_context.dagster_run.tags))
 
         def submit(app, context, step, queue, priority, known_state):
-            return _submit_task(app, context, step, queue_of_run or queue, priority, known_state)
+            with warnings.catch_warnings():  # dagster-celery registers its one task again for every step
+                warnings.filterwarnings("ignore", message=r"Task name 'execute_plan' is already registered")
+                return _submit_task(app, context, step, queue_of_run or queue, priority, known_state)
 
         return core_celery_execution_loop(plan_context, execution_plan, step_execution_fn=submit)
 
