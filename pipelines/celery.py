@@ -34,6 +34,7 @@ CONFIG_FILE = PROJECT_ROOT / "dagster.celery.yaml"
 SHARED_QUEUE = "dagster"  # dagster-celery's own default queue
 EXECUTORS = ("multiprocess", "celery")
 QUEUE_MODES = ("shared", "province")
+WORKER_MODULE = "pipelines.celery_worker"  # imported by every worker: closes the warehouses after each step
 
 
 def config_path(environ=None) -> Path:
@@ -136,6 +137,7 @@ def celery_command(action: str, *, queues: list[str] | None = None, name: str | 
     argv = [str(Path(sys.executable).with_name("celery")), "-A", "dagster_celery.app", action]
     if action == "worker":
         argv += ["--prefetch-multiplier=1", "--loglevel", "INFO", "-Q", ",".join(queues or [SHARED_QUEUE]),
+                 "-I", WORKER_MODULE,
                  "-n", f"{name or 'dti-' + uuid.uuid4().hex[:6]}@%h", "--concurrency", str(concurrency),
                  "--without-mingle", "--without-gossip"]
     return argv
