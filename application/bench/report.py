@@ -30,6 +30,7 @@ TARGETS = {
     "incremental_share": 0.03,
     "http_records_per_s": 50_000.0,
 }
+FLOOR_STAGES = ("floor_metrics", "sync_floor")
 COLUMNS = ("stage", "rows", "wall_s", "cpu_s", "rows_per_s", "peak_rss_mb", "floor_s", "ratio", "in_e2e", "note")
 WIDTHS = (18, 10, 9, 9, 11, 12, 8, 7, 5)
 
@@ -90,12 +91,16 @@ def build_report(scale: str, seed: int, period: str, url: str, http: bool, resul
     """The whole report, as out/bench.json holds it: the rows, a summary and each target it has figures for."""
     e2e = [r for r in results if r.in_e2e]
     total = sum(r.wall_s for r in e2e)
-    peak = max((r.peak_rss_mb for r in results), default=0.0)
+    # The target is for the pipeline's own processes: the floors (DuckDB holding every raw row, the sync's
+    # bare loader) are yardsticks, reported beside it.
+    peak = max((r.peak_rss_mb for r in results if r.stage not in FLOOR_STAGES), default=0.0)
+    floor_peak = max((r.peak_rss_mb for r in results if r.stage in FLOOR_STAGES), default=0.0)
     factor = NATIONAL_PROVINCES if scale == "N" else 1
     summary = {
         "end_to_end_s": round(total, 2),
         "end_to_end_rows": sum(r.rows for r in e2e),
         "peak_rss_mb": round(peak, 1),
+        "floor_peak_rss_mb": round(floor_peak, 1),
         "ingestion": ("http" if http else "in-process") if any(r.stage.startswith("sync_") for r in results)
         else "none",
     }
@@ -176,7 +181,8 @@ def format_row(row: dict) -> str:
 def format_summary(report: dict) -> str:
     s = report["summary"]
     lines = [f"Tổng đầu-cuối / end to end (không gồm tạo dữ liệu / excl. generation): {s['end_to_end_s']:.2f} s, "
-             f"RSS đỉnh / peak RSS {s['peak_rss_mb']:.0f} MB, nạp / ingestion: {s['ingestion']}"]
+             f"RSS đỉnh của quy trình / the pipeline's peak RSS {s['peak_rss_mb']:.0f} MB (sàn / floors "
+             f"{s.get('floor_peak_rss_mb', 0):.0f} MB), nạp / ingestion: {s['ingestion']}"]
     ratios = {row["stage"]: row["ratio"] for row in report["stages"] if row["stage"] in ("sync", "metrics")}
     if any(v is not None for v in ratios.values()):
         lines.append("So với sàn / vs floor: " + ", ".join(f"{k} {v}×" for k, v in ratios.items() if v is not None)

@@ -183,3 +183,19 @@ def test_bench_on_postgres_refuses_a_warehouse_already_synced(pg_url):
     with pytest.raises(BenchError, match="cơ sở dữ liệu trống / .*empty database") as err:
         run_bench("tiny", stages=["load", "sync"], url=pg_url, http=False, log=lambda _text: None)
     assert "Traceback" not in str(err.value)
+
+
+def test_targets_hold_the_pipeline_to_its_own_memory_and_postgresql_to_its_own_ratios():
+    from application.bench.report import TARGETS, build_report
+
+    rows = [StageResult("sync", 1000, 10.0, 600.0, floor_s=6.0), StageResult("sync_floor", 1000, 6.0, 300.0,
+                                                                              in_e2e=False),
+            StageResult("metrics", 10, 2.5, 400.0, floor_s=1.0),
+            StageResult("floor_metrics", 10, 1.0, 1400.0, in_e2e=False)]
+    sqlite = build_report("tiny", 1, PERIOD, "sqlite:///x.db", False, rows, None)
+    assert sqlite["summary"]["peak_rss_mb"] == 600.0 and sqlite["summary"]["floor_peak_rss_mb"] == 1400.0
+    assert sqlite["targets"]["peak_rss_mb"]["met"]  # DuckDB's 1.4 GB is the yardstick's, not the pipeline's
+    assert sqlite["targets"]["sync_floor_ratio"] == {"value": 1.67, "target": 2.0, "met": True}
+    assert sqlite["targets"]["floor_ratio"] == {"value": 2.5, "target": TARGETS["floor_ratio"], "met": False}
+    pg = build_report("tiny", 1, PERIOD, "postgresql+psycopg2://h/db", False, rows, None)
+    assert pg["targets"]["floor_ratio"] == {"value": 2.5, "target": 3.0, "met": True}
