@@ -38,7 +38,7 @@ PERIOD = "2025-R3"
 PROVINCE_SCALE = Scale("N-small", departments=8, communes=4, dossiers_per_unit=400, documents_per_unit=200,
                        incidents_per_unit=6, procedures_per_unit=20)
 FIRST = 3  # the small run memory is compared with
-WORKERS = {"w1": [celery.SHARED_QUEUE], "w2": [celery.SHARED_QUEUE]}
+WORKERS = {"bench-w1": [celery.SHARED_QUEUE], "bench-w2": [celery.SHARED_QUEUE]}
 PG_ADMIN = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
 ORCHESTRATORS = 4  # runs orchestrated at once (each a process that submits steps and waits for them)
 

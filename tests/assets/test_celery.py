@@ -3,6 +3,7 @@ Dagster instance, two workers, a queue per province), equal to the same province
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 
@@ -24,8 +25,10 @@ NIGHT = "2025-12-31"
 AS_OF = "2026-01-05T08:00:00+07:00"
 RUN_CONFIG = {"ops": {"objective_metrics": {"config": {"as_of": AS_OF}}}}  # what `dti run --as-of` passes
 PROVINCES = {"HN": 7, "LC": 8, "DN": 9}
-# Two workers: HN's and LC's queues on one, DN's on the other.
-WORKERS = {"w1": ["dti-HN", "dti-LC"], "w2": ["dti-DN"]}
+# Two workers: HN's and LC's queues on one, DN's on the other (named after this process: a worker's name is
+# unique on the broker, and a bench or another test run may have its own workers up).
+W1, W2 = f"w1-{os.getpid()}", f"w2-{os.getpid()}"
+WORKERS = {W1: ["dti-HN", "dti-LC"], W2: ["dti-DN"]}
 COMPARED = {  # table → what must be equal (run ids, batch ids and times aside)
     "raw_dossiers": "source_id, unit_code, status, received_at, finished_at, checksum, deleted",
     "raw_documents": "source_id, unit_code, issue_date, checksum, deleted",
@@ -119,7 +122,7 @@ def test_three_provinces_sync_and_verify_on_celery_workers_as_in_process(service
             assert run.status == dg.DagsterRunStatus.SUCCESS, run.run_id
             by_province.setdefault(run.tags["dti/province"], set()).update(_workers_of(instance, run.run_id))
     # Each province's steps ran on the worker holding its queue: both workers took part.
-    assert by_province == {"HN": {"w1"}, "LC": {"w1"}, "DN": {"w2"}}
+    assert by_province == {"HN": {W1}, "LC": {W1}, "DN": {W2}}
 
     for code in PROVINCES:
         expected, got = _outputs(local[code]), _outputs(remote[code])
