@@ -15,6 +15,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import uuid
 import warnings
@@ -162,16 +163,34 @@ def _hwm_mb(pid: int) -> float:
 
 @dataclass
 class Workers:
-    """Celery workers started by `workers()`: name → process, and where each one logs."""
+    """Celery workers started by `workers()`: name → process, and where each one logs. A sampler notes,
+    every half second, the peak RSS of every process of each worker, so the pool processes a worker
+    replaces (worker_max_tasks_per_child) are counted too."""
 
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
     logs: dict[str, Path] = field(default_factory=dict)
+    peaks: dict[str, float] = field(default_factory=dict)
+    _stop: threading.Event = field(default_factory=threading.Event)
+
+    def sample(self) -> None:
+        for name, p in self.procs.items():
+            now = max([_hwm_mb(p.pid), *map(_hwm_mb, _children(p.pid))])
+            self.peaks[name] = max(self.peaks.get(name, 0.0), round(now, 1))
+
+    def sampling(self) -> threading.Thread:
+        def loop() -> None:
+            while not self._stop.wait(0.5):
+                self.sample()
+
+        thread = threading.Thread(target=loop, name="dti-celery-rss", daemon=True)
+        thread.start()
+        return thread
 
     def peak_rss_mb(self) -> dict[str, float]:
-        """Per worker, the peak RSS of its busiest process (the pool process that runs the steps, or the
+        """Per worker, the peak RSS of its busiest process so far (a pool process that ran steps, or the
         worker's own)."""
-        return {name: round(max([_hwm_mb(p.pid), *map(_hwm_mb, _children(p.pid))]), 1)
-                for name, p in self.procs.items()}
+        self.sample()
+        return dict(sorted(self.peaks.items()))
 
 
 @contextlib.contextmanager
@@ -205,8 +224,10 @@ def workers(queues_by_name: dict[str, list[str]], *, log_dir: Path, environ: dic
                     raise RuntimeError(f"worker Celery {name} không khởi động được / Celery worker {name} did not "
                                        f"start (broker {celery_config(env)['broker']}):\n{tail}")
             time.sleep(0.2)
+        started.sampling()
         yield started
     finally:
+        started._stop.set()
         for proc in started.procs.values():
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGTERM)
