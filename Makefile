@@ -8,7 +8,7 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export PYTHONHASHSEED := 0
 export TZ := Asia/Ho_Chi_Minh
 
-.PHONY: demo test dev lint fmt bench clean venv system-deps screenshots
+.PHONY: demo test dev lint fmt bench bench-national celery-worker celery-daemon clean venv system-deps screenshots
 
 $(STAMP): pyproject.toml constraints.txt
 	@command -v $(PY) >/dev/null || { echo "Cần Python 3.11 ($(PY)) / Python 3.11 is required"; exit 1; }
@@ -62,6 +62,18 @@ screenshots: $(STAMP) system-deps
 
 bench: $(STAMP)
 	$(BIN)/dti bench $(if $(SCALE),--scale $(SCALE),)
+
+# 34 small province partitions for real through Celery (RabbitMQ, PostgreSQL): out/bench-national.json.
+bench-national: $(STAMP)
+	@bash scripts/ensure-services.sh
+	$(BIN)/dti bench --scale N --provinces $(or $(PROVINCES),34)
+
+# Celery with DTI_EXECUTOR=celery (docs/operations.md §8.1): DAGSTER_HOME must hold dagster.postgres.yaml.
+celery-worker: $(STAMP)
+	exec $(BIN)/dti ops celery worker $(if $(NAME),--name $(NAME),) $(if $(QUEUES),--queues $(QUEUES),)
+
+celery-daemon: $(STAMP)
+	exec $(BIN)/dti ops celery daemon
 
 clean:
 	rm -rf out data/*.db data/sim data/files .dagster_home

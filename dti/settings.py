@@ -174,6 +174,17 @@ GROUPS: dict[str, tuple[Setting, ...]] = {
         _s("DTI_PROVINCE_WORKERS", "", "With DTI_PROVINCES: how many provinces `dti sync` / `dti run` run at once "
                                        "(default: one per core)"),
     ),
+    "celery": (
+        _s("DTI_EXECUTOR", "multiprocess", "Where a run's steps execute: multiprocess (child processes of the run) "
+                                           "or celery (Celery workers, `dti ops celery worker`; docs/operations.md)"),
+        _s("DTI_CELERY_CONFIG", "", "The Celery executor's YAML (broker, backend, worker settings); default: "
+                                    "dagster.celery.yaml of the project"),
+        _s("DTI_CELERY_BROKER", "", "Broker URL overriding the YAML's, e.g. pyamqp://dti:secret@mq-host:5672/dti "
+                                    "(every host's workers and runs must name the same broker)"),
+        _s("DTI_CELERY_QUEUES", "shared", "shared: every worker takes steps of any province from the `dagster` "
+                                          "queue; province: a province's steps go to queue dti-<CODE> and only "
+                                          "workers started with that queue take them"),
+    ),
 }
 SETTINGS: dict[str, Setting] = {s.name: s for group in GROUPS.values() for s in group}
 

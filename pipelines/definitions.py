@@ -13,6 +13,7 @@ from assets.reports import build_report_assets
 from assets.resources import default_resources
 from assets.sources import build_source_assets
 from assets.verification import build_verification_assets
+from pipelines.celery import configured_executor
 from pipelines.freshness import FRESHNESS_CHECKS, with_freshness_policy
 from pipelines.jobs import intake_job, sync_job, verify_job
 from pipelines.schedules import SCHEDULES
@@ -28,9 +29,10 @@ def build_assets(provinces: list[str]) -> list[dg.AssetsDefinition]:
 
 def build_definitions(provinces: list[str] | None = None,
                       executor: dg.ExecutorDefinition | None = None) -> dg.Definitions:
-    """`provinces`: default DTI_PROVINCES. `executor`: the jobs run on Dagster's multiprocess executor
-    unless a cluster deployment passes its own (k8s_job_executor, celery_executor; docs/operations.md)."""
+    """`provinces`: default DTI_PROVINCES. `executor`: default the one DTI_EXECUTOR names — Dagster's
+    multiprocess executor, or Celery workers (pipelines.celery; docs/operations.md)."""
     codes = province_codes() if provinces is None else provinces
+    executor = executor if executor is not None else configured_executor()
     return dg.Definitions(
         assets=with_freshness_policy(build_assets(codes)),
         asset_checks=FRESHNESS_CHECKS,

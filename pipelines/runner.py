@@ -13,8 +13,10 @@ from pathlib import Path
 
 import dagster as dg
 
+from assets.partitions import PROVINCE
 from dti.settings import read, read_int
 from pipelines import definitions
+from pipelines.celery import executor_name
 from pipelines.sensors import root_cause
 
 
@@ -27,14 +29,17 @@ class _Progress(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         ev = getattr(record, "dagster_event", None)
-        if ev is None:
-            return
+        if ev is not None:
+            self.event(ev, time.monotonic())
+
+    def event(self, ev, at: float) -> None:
+        """One Dagster event as a progress line; `at`: when it happened (seconds, any fixed origin)."""
         kind, step = ev.event_type_value, ev.step_key
         if kind == "STEP_START":
-            self.started[step] = time.monotonic()
+            self.started[step] = at
             self.say(f"  ▶ {step} …")
         elif kind == "STEP_SUCCESS":
-            took = time.monotonic() - self.started.get(step, time.monotonic())
+            took = at - self.started.get(step, at)
             self.say(f"  ✓ {step} ({took:.1f} s)")
         elif kind == "STEP_UP_FOR_RETRY":
             self.say(f"  ↻ {step}: thử lại / retrying")
@@ -68,6 +73,10 @@ class RunSummary:
     rows: dict[str, int | None] = field(default_factory=dict)
 
 
+# The jobs a Celery run reconstructs by reference (module and function), in the workers as here.
+CELERY_JOBS = {"nightly_sync": definitions.nightly_sync_job, "verify_period": definitions.verify_period_job}
+
+
 def instance_for_cli() -> dg.DagsterInstance:
     """DAGSTER_HOME's instance when set (runs then show in the UI), else a throwaway one."""
     home = read("DAGSTER_HOME")
@@ -80,8 +89,16 @@ def instance_for_cli() -> dg.DagsterInstance:
 def run_job(job_name: str, partition_key: str, *, resources: dict | None = None, instance=None,
             run_config: dict | None = None, tags: dict | None = None, say: Callable[[str], None] = print
             ) -> RunSummary:
-    """Execute one partition of a job in this process; never raises for a failed step (see summary)."""
+    """Execute one partition of a job in this process — or, with DTI_EXECUTOR=celery, orchestrate it here
+    while Celery workers execute its steps; never raises for a failed step (see summary)."""
     summary = RunSummary(job_name, partition_key)
+    if executor_name() == "celery":
+        if resources:
+            raise dg.DagsterInvalidDefinitionError(
+                "DTI_EXECUTOR=celery: các worker tự dựng tài nguyên từ cấu hình; dùng DTI_PROVINCES và "
+                "DTI_<MÃ>_SIM_ROOT thay cho --sim / Celery workers build their resources from the settings: use "
+                "DTI_PROVINCES and DTI_<CODE>_SIM_ROOT instead of --sim")
+        return _run_on_celery(summary, partition_key, instance=instance, run_config=run_config, tags=tags, say=say)
 
     @dg.logger
     def progress(_init_context):
@@ -99,6 +116,43 @@ def run_job(job_name: str, partition_key: str, *, resources: dict | None = None,
         raise_on_error=False, tags=tags)
     summary.run_id = result.run_id
     summary.success = result.success
+    return summary
+
+
+def partition_tags(partition_key) -> dict[str, str]:
+    """The tags Dagster gives a run of one partition (a MultiPartitionKey: one per dimension too, and the
+    province's dti/province tag that routes it to its Celery queue)."""
+    tags = {"dagster/partition": str(partition_key)}
+    if isinstance(partition_key, dg.MultiPartitionKey):
+        dims = partition_key.keys_by_dimension
+        tags.update({f"dagster/partition/{dim}": value for dim, value in dims.items()})
+        if PROVINCE in dims:
+            tags["dti/province"] = dims[PROVINCE]
+    return tags
+
+
+def _run_on_celery(summary: RunSummary, partition_key, *, instance, run_config, tags, say) -> RunSummary:
+    """The run orchestrated from this process, its steps executed by the Celery workers (which load the
+    job by reference, from the same code and settings); progress lines from its stored events after."""
+    if instance is None and not read("DAGSTER_HOME"):
+        raise dg.DagsterInvalidConfigError(
+            "DTI_EXECUTOR=celery cần DAGSTER_HOME có kho chung (dagster.postgres.yaml) / needs DAGSTER_HOME with "
+            "an instance the workers share (dagster.postgres.yaml)", [], None)
+    owned = instance is None
+    instance = instance or instance_for_cli()
+    job = dg.reconstructable(CELERY_JOBS[summary.job])
+    try:
+        config = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}, **(run_config or {})}
+        result = dg.execute_job(job, instance=instance, run_config=config,
+                                tags={**(tags or {}), **partition_tags(partition_key)}, raise_on_error=False)
+        summary.run_id, summary.success = result.run_id, result.success
+        progress = _Progress(say, summary)
+        for entry in instance.all_logs(result.run_id):
+            if entry.dagster_event is not None:
+                progress.event(entry.dagster_event, entry.timestamp)
+    finally:
+        if owned:
+            instance.dispose()
     return summary
 
 

@@ -18,13 +18,19 @@ SCALE_NOTES = {
     "N": f"1 tỉnh chạy thật, nhân tuyến tính ×{NATIONAL_PROVINCES} / one province measured, "
          f"wall and rows extrapolated linearly ×{NATIONAL_PROVINCES}; RSS is per partition",
 }
+# Issue 20's targets on this 2-core machine; "met" in out/bench.json says whether a run reached them.
 TARGETS = {
-    "end_to_end_s": 60.0,  # at S, excluding data generation
-    "peak_rss_mb": 2048.0,
-    "floor_ratio": 3.0,
-    "incremental_share": 0.05,
+    "end_to_end_s": 30.0,  # at S, excluding data generation, on SQLite
+    "end_to_end_s_postgresql": 40.0,  # the same on PostgreSQL
+    "peak_rss_mb": 1024.0,
+    "floor_ratio": 2.0,  # metrics over their DuckDB floor, on SQLite
+    "floor_ratio_postgresql": 3.0,
+    "sync_floor_ratio": 2.0,  # the full sync over its floor (same pages, bulk insert only)
+    "reports_s": 2.0,  # at S
+    "incremental_share": 0.03,
     "http_records_per_s": 50_000.0,
 }
+FLOOR_STAGES = ("floor_metrics", "sync_floor")
 COLUMNS = ("stage", "rows", "wall_s", "cpu_s", "rows_per_s", "peak_rss_mb", "floor_s", "ratio", "in_e2e", "note")
 WIDTHS = (18, 10, 9, 9, 11, 12, 8, 7, 5)
 
@@ -85,12 +91,16 @@ def build_report(scale: str, seed: int, period: str, url: str, http: bool, resul
     """The whole report, as out/bench.json holds it: the rows, a summary and each target it has figures for."""
     e2e = [r for r in results if r.in_e2e]
     total = sum(r.wall_s for r in e2e)
-    peak = max((r.peak_rss_mb for r in results), default=0.0)
+    # The target is for the pipeline's own processes: the floors (DuckDB holding every raw row, the sync's
+    # bare loader) are yardsticks, reported beside it.
+    peak = max((r.peak_rss_mb for r in results if r.stage not in FLOOR_STAGES), default=0.0)
+    floor_peak = max((r.peak_rss_mb for r in results if r.stage in FLOOR_STAGES), default=0.0)
     factor = NATIONAL_PROVINCES if scale == "N" else 1
     summary = {
         "end_to_end_s": round(total, 2),
         "end_to_end_rows": sum(r.rows for r in e2e),
         "peak_rss_mb": round(peak, 1),
+        "floor_peak_rss_mb": round(floor_peak, 1),
         "ingestion": ("http" if http else "in-process") if any(r.stage.startswith("sync_") for r in results)
         else "none",
     }
@@ -98,15 +108,28 @@ def build_report(scale: str, seed: int, period: str, url: str, http: bool, resul
         summary["extrapolated_end_to_end_s"] = round(total * factor, 1)
     ingest = next((r for r in results if r.stage == "ingest_http"), None)
     metrics = next((r for r in results if r.stage == "metrics"), None)
+    postgres = url.startswith("postgresql")
+
+    def target(name: str) -> float:
+        return TARGETS.get(f"{name}_postgresql", TARGETS[name]) if postgres else TARGETS[name]
+
     checks = {"peak_rss_mb": {"value": summary["peak_rss_mb"], "target": TARGETS["peak_rss_mb"],
                               "met": peak <= TARGETS["peak_rss_mb"]}}
     synced = any(r.stage.startswith("sync_") for r in results)
     if scale == "S" and synced:  # the target is for the whole pipeline, not a subset of stages
-        checks["end_to_end_s"] = {"value": summary["end_to_end_s"], "target": TARGETS["end_to_end_s"],
-                                  "met": total <= TARGETS["end_to_end_s"]}
+        checks["end_to_end_s"] = {"value": summary["end_to_end_s"], "target": target("end_to_end_s"),
+                                  "met": total <= target("end_to_end_s")}
     if metrics is not None and metrics.ratio is not None:
-        checks["floor_ratio"] = {"value": metrics.ratio, "target": TARGETS["floor_ratio"],
-                                 "met": metrics.ratio <= TARGETS["floor_ratio"]}
+        checks["floor_ratio"] = {"value": metrics.ratio, "target": target("floor_ratio"),
+                                 "met": metrics.ratio <= target("floor_ratio")}
+    sync = next((r for r in results if r.stage == "sync"), None)
+    if sync is not None and sync.ratio is not None:
+        checks["sync_floor_ratio"] = {"value": sync.ratio, "target": TARGETS["sync_floor_ratio"],
+                                      "met": sync.ratio <= TARGETS["sync_floor_ratio"]}
+    reports = next((r for r in results if r.stage == "reports"), None)
+    if scale == "S" and reports is not None:
+        checks["reports_s"] = {"value": round(reports.wall_s, 2), "target": TARGETS["reports_s"],
+                               "met": reports.wall_s <= TARGETS["reports_s"]}
     if incremental and incremental["share_of_full"] is not None:
         share = round(incremental["share_of_full"], 4)
         checks["incremental_share"] = {"value": share, "target": TARGETS["incremental_share"],
@@ -158,7 +181,13 @@ def format_row(row: dict) -> str:
 def format_summary(report: dict) -> str:
     s = report["summary"]
     lines = [f"Tổng đầu-cuối / end to end (không gồm tạo dữ liệu / excl. generation): {s['end_to_end_s']:.2f} s, "
-             f"RSS đỉnh / peak RSS {s['peak_rss_mb']:.0f} MB, nạp / ingestion: {s['ingestion']}"]
+             f"RSS đỉnh của quy trình / the pipeline's peak RSS {s['peak_rss_mb']:.0f} MB (sàn / floors "
+             f"{s.get('floor_peak_rss_mb', 0):.0f} MB), nạp / ingestion: {s['ingestion']}"]
+    ratios = {row["stage"]: row["ratio"] for row in report["stages"] if row["stage"] in ("sync", "metrics")}
+    if any(v is not None for v in ratios.values()):
+        lines.append("So với sàn / vs floor: " + ", ".join(f"{k} {v}×" for k, v in ratios.items() if v is not None)
+                     + f" (kho / warehouse {report['warehouse']})")
+    lines.append(f"Tải máy lúc kết thúc / load average at end: {report['machine']['load_average_at_end']}")
     if "extrapolated_end_to_end_s" in s:
         lines.append(f"Ngoại suy toàn quốc / national extrapolation ×{report['extrapolation_factor']}: "
                      f"{s['extrapolated_end_to_end_s']:.0f} s")

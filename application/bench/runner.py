@@ -47,6 +47,7 @@ from application.bench.stages import (
     stage_load,
     stage_period,
     stage_sync,
+    stage_sync_floor,
 )
 from dti.accuracy import accuracy
 from dti.settings import get_settings
@@ -152,6 +153,25 @@ def _sync(sitting: Sitting, label: str, urls: dict | None, note: str) -> StageRe
     return whole
 
 
+def _sync_floor(sitting: Sitting, urls: dict | None, sync: StageResult | None) -> None:
+    """The sync's floor, run the way the sync ran (three sources at once or one by one), and its ratio set
+    on the sync's row."""
+    fns = {f"sync_floor_{s}": (lambda s=s: stage_sync_floor(sitting.work, sitting.wh, urls, s)) for s in SOURCES}
+    t0 = time.perf_counter()
+    if sitting.parallel_sync:
+        done = run_in_children(fns, sitting.timeout_s)
+    else:
+        done = {name: sitting.child(name, fn) for name, fn in fns.items()}
+    wall = time.perf_counter() - t0
+    rows = sum(r["rows"] for r in done.values())
+    sitting.record(StageResult("sync_floor", rows, wall, max(r["peak_rss_mb"] for r in done.values()),
+                               cpu_s=sum(r["cpu_s"] for r in done.values()), in_e2e=False,
+                               note="sàn: cùng trang, chỉ nạp hàng loạt / floor: same pages, bulk insert only"))
+    if sync is not None:
+        sync.floor_s = wall
+        sitting.log(f"  ↳ sync / floor = {sync.ratio}×")
+
+
 def _floor(sitting: Sitting, metrics: StageResult | None) -> None:
     """The DuckDB floor's row, and its ratio beside the metrics stage it is compared with."""
     r = sitting.child("floor", lambda: stage_floor(sitting.wh))
@@ -223,8 +243,12 @@ def _run_stages(sitting: Sitting, urls: dict | None) -> dict | None:
         sitting.record(StageResult.measured("ingest_http", r, in_e2e=False,
                                             note="chỉ đọc HTTP DVC, không ghi / DVC over HTTP, fetch only"))
     full_sync_s = 0.0
+    sync = None
     if syncing:
-        full_sync_s = _sync(sitting, "sync", urls, note="đồng bộ đầy đủ / full sync").wall_s
+        sync = _sync(sitting, "sync", urls, note="đồng bộ đầy đủ / full sync")
+        full_sync_s = sync.wall_s
+    if "sync_floor" in sitting.wanted:
+        _sync_floor(sitting, urls, sync)
     else:
         # Without a new sync the warehouse may hold an earlier run's replicas: set them to `history`.
         r = sitting.child("history", lambda: stage_history(sitting.wh, sitting.history))
@@ -310,7 +334,7 @@ def run_bench(scale: str = "S", *, stages: list[str] | None = None, seed: int = 
         sitting.record(StageResult.measured("generate", r, in_e2e=False,
                                             note="tạo dữ liệu, ngoài tổng / data generation, not in the total"))
     _prepare_sources(sitting, pristine)
-    serving = http and ("sync" in wanted or "ingest_http" in wanted)
+    serving = http and ("sync" in wanted or "sync_floor" in wanted or "ingest_http" in wanted)
     with (LoopbackSimulators(sitting.work) if serving else contextlib.nullcontext()) as sims:
         incremental = _run_stages(sitting, sims.urls if sims else None)
     report = build_report(scale, seed, PERIOD, url, http, sitting.results, incremental)

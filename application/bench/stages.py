@@ -19,6 +19,7 @@ import sqlalchemy as sa
 
 from application.bench.floor import compare_with_warehouse, floor_metrics, load_raw
 from application.bench.processes import BenchError
+from application.bench.sync_floor import load_source
 from application.demo import QUIET
 from assets.evidence import evidence_reads
 from assets.reports import council_reports
@@ -53,7 +54,7 @@ PERIOD = "2025-R3"
 # touches 3 × fraction of each table).
 NIGHT_SHARE = 0.005
 # The names `--stages` takes, in the order they run: the floor right after the metrics it is compared with.
-STAGES = ("generate", "load", "ingest_http", "sync", "metrics", "floor", "evidence", "ledger", "scores", "reports",
+STAGES = ("generate", "load", "ingest_http", "sync", "sync_floor", "metrics", "floor", "evidence", "ledger", "scores", "reports",
           "incremental")
 SOURCES = ("DVC", "DOC", "SEC")
 SYNC_ASSETS = {"DVC": dvc_records, "DOC": doc_records, "SEC": sec_records}
@@ -147,6 +148,11 @@ def stage_sync(sim_root: Path, wh: Warehouse, urls: dict | None, source: str) ->
     if failed:
         raise BenchError(f"đồng bộ {source} thất bại / the {source} sync failed ({failed} batch(es))")
     return {"rows": after - before, "entities": list(SOURCE_ENTITIES[source])}
+
+
+def stage_sync_floor(sim_root: Path, wh: Warehouse, urls: dict | None, source: str) -> dict:
+    """One source fetched through the same client and bulk-inserted with nothing else (application.bench.sync_floor)."""
+    return {"rows": load_source(wh, source, sync_resources(sim_root, urls)[source.lower()])}
 
 
 def stage_period(wh: Warehouse, out_dir: Path, name: str) -> dict:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from application.bench import STAGES, BenchError, run_bench
+from application.bench.national import FIRST, run_national
 from application.cli import CliError
 from simulators.generator import SCALES
 
@@ -19,6 +20,18 @@ def run(args) -> int:
     if args.history < 1:
         raise CliError(f"--history phải ≥ 1 / must be at least 1, not {args.history}")
     kwargs = {"seed": args.seed} if args.seed is not None else {}
+    if args.provinces is not None:
+        if args.provinces < FIRST:
+            raise CliError(f"--provinces phải ≥ {FIRST} / must be at least {FIRST}, not {args.provinces}")
+        if args.database_url and not args.database_url.startswith("postgresql"):
+            raise CliError("--provinces chạy trên PostgreSQL: --database-url phải là URL quản trị PostgreSQL / runs "
+                           f"on PostgreSQL: --database-url must be a PostgreSQL admin URL, not {args.database_url}")
+        try:
+            run_national(args.provinces, scale=args.scale, **kwargs,
+                         **({"admin_url": args.database_url} if args.database_url else {}))
+        except BenchError as exc:
+            raise CliError(str(exc)) from None
+        return 0
     try:
         run_bench(args.scale, stages=stages or None, url=args.database_url, regenerate=args.regenerate,
                   http=not args.in_process, history=args.history,

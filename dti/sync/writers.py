@@ -128,10 +128,12 @@ class _SqliteUpsert(_BulkUpsert):
     executemany over tuples, each value bound as sqlite_value says (a boolean column of bools and None
     needs nothing), then zipped back into rows."""
 
-    def __init__(self, session: Session, model):
+    def __init__(self, session: Session, model, *, insert_only: bool = False):
         super().__init__(session, model)
         dialect = session.get_bind().dialect
-        self.sql = self.upsert_from(f"VALUES ({', '.join('?' * len(self.columns))})")
+        values = f"VALUES ({', '.join('?' * len(self.columns))})"
+        self.sql = (f"INSERT INTO {self.quote(self.table.name)} ({self.names}) {values}" if insert_only
+                    else self.upsert_from(values))
         memo = _UtcTexts()
         self.binds = [
             (i, bind, isinstance(c.type, sa.Boolean))
@@ -185,16 +187,19 @@ class _PostgresCopyUpsert(_BulkUpsert):
     (True/False are PostgreSQL booleans); times and dates as their ISO text, the UTC offset included.
     tests/core/test_sync_fast.py compares the rows stored with what the SQLAlchemy path stores."""
 
-    def __init__(self, session: Session, model):
+    def __init__(self, session: Session, model, *, insert_only: bool = False):
         super().__init__(session, model)
         temp = self.quote(f"sync_{self.table.name}")
+        copy = "COPY {} ({}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
         self.statements = (
             f"CREATE TEMPORARY TABLE IF NOT EXISTS {temp} (LIKE {self.quote(self.table.name)} INCLUDING DEFAULTS) "
             "ON COMMIT DROP",
-            f"COPY {temp} ({self.names}) FROM STDIN WITH (FORMAT csv, NULL '\\N')",
+            copy.format(temp, self.names),
             self.upsert_from(f"SELECT {self.names} FROM {temp}"),
             f"TRUNCATE {temp}",
         )
+        if insert_only:  # straight into the table: no temporary table, no merge
+            self.statements = (None, copy.format(self.quote(self.table.name), self.names), None, None)
         self.checks = [
             (i, _aware(c)) for i, c in enumerate(self.table.columns) if isinstance(c.type, UTCDateTime)
         ]
@@ -213,19 +218,23 @@ class _PostgresCopyUpsert(_BulkUpsert):
         create, copy, merge, empty = self.statements
         # The driver's own cursor: COPY is not DB-API.
         with self.session.connection().connection.cursor() as cur:
-            cur.execute(create)
-            cur.copy_expert(copy, text)
-            cur.execute(merge)
-            cur.execute(empty)
+            for statement in (create, copy, merge, empty):
+                if statement == copy:
+                    cur.copy_expert(copy, text)
+                elif statement is not None:
+                    cur.execute(statement)
 
 
-def writer_for(session: Session, model) -> Callable[[list[dict]], None]:
-    """The fastest way this warehouse's driver offers to upsert chunks of `model` rows."""
+def writer_for(session: Session, model, *, insert_only: bool = False) -> Callable[[list[dict]], None]:
+    """The fastest way this warehouse's driver offers to upsert chunks of `model` rows (`insert_only`: to
+    insert them, nothing merged — the bench's sync floor loads rows so, into a table of its own)."""
     bind = session.get_bind()
     if bind.dialect.name == "sqlite":
-        return _SqliteUpsert(session, model)
+        return _SqliteUpsert(session, model, insert_only=insert_only)
     if bind.dialect.name == "postgresql" and bind.dialect.driver == "psycopg2":
-        return _PostgresCopyUpsert(session, model)
+        return _PostgresCopyUpsert(session, model, insert_only=insert_only)
+    if insert_only:
+        return lambda rows: session.execute(sa.insert(model.__table__), rows) if rows else None
     return lambda rows: upsert(session, model, rows)
 
 
@@ -251,35 +260,67 @@ def sqlite_cache(conn: sa.Connection):
             conn.exec_driver_sql(f"PRAGMA cache_size={int(before)}")
 
 
+# On PostgreSQL, the metrics' covering indexes (migration 0010): the keys in the order the metrics number a
+# unit's records (unit, then source id, byte by byte: COLLATE "C"), every column they read INCLUDEd. The model
+# cannot declare the collated keys and INCLUDE portably, so the sync keeps them here: made when missing, and
+# dropped and rebuilt around a first load like the model's own indexes.
+POSTGRES_METRICS_INDEXES = {
+    "raw_dossiers": ("deleted", "received_at", "finished_at", "due_at", "status", "channel", "service_level",
+                     "fee_applies", "paid_online", "has_digitised", "synced_portal", "vneid", "e_result",
+                     "satisfaction", "components_total", "components_reused", "procedure_code"),
+    "raw_documents": ("deleted", "issue_date", "direction", "doc_type", "topic_dx", "signer_role",
+                      "digitally_signed", "inter_agency", "via_axis", "axis_status", "confidential", "work_file",
+                      "work_file_online"),
+}
+
+
+def _postgres_indexes(conn: sa.Connection, table: sa.Table) -> list[tuple[str, str]]:
+    """(name, CREATE INDEX IF NOT EXISTS …) of the table's PostgreSQL-only metrics index, if it has one."""
+    if conn.dialect.name != "postgresql" or table.name not in POSTGRES_METRICS_INDEXES:
+        return []
+    name = f"ix_{table.name}_metrics_pg"
+    included = ", ".join(POSTGRES_METRICS_INDEXES[table.name])
+    return [(name, f'CREATE INDEX IF NOT EXISTS {name} ON {table.name} (unit_code COLLATE "C", '
+                   f'source_id COLLATE "C") INCLUDE ({included})')]
+
+
 @contextmanager
 def indexes_after_first_load(conn: sa.Connection, table: sa.Table):
     """Into an empty table (a first full sync), rows go in without the secondary indexes, which are built
     once at the end, sorted, instead of row by row at random places (a million dossiers: ≈3 s less).
     They are built again whatever happens, and a sync first puts back any an interrupted one left out.
-    On PostgreSQL the table is then analysed."""
+    On PostgreSQL the metrics' covering index (POSTGRES_METRICS_INDEXES) is handled the same way, and the table
+    is then vacuumed and analysed (planner statistics, and the visibility map an index-only scan needs)."""
+    quote = conn.dialect.identifier_preparer.quote
 
-    def build(indexes) -> None:
+    def build(indexes, extra=()) -> None:
         for index in indexes:
             index.create(conn, checkfirst=True)
+        for _name, ddl in extra:
+            conn.exec_driver_sql(ddl)
         conn.commit()
 
-    build(table.indexes)
+    build(table.indexes, _postgres_indexes(conn, table))
     empty = conn.execute(sa.select(sa.literal(1)).select_from(table).limit(1)).first() is None
     dropped = sorted(table.indexes, key=lambda ix: ix.name) if empty else []
+    extra = _postgres_indexes(conn, table) if empty else []
     for index in dropped:
         index.drop(conn)
+    for name, _ddl in extra:
+        conn.exec_driver_sql(f"DROP INDEX IF EXISTS {quote(name)}")
     conn.commit()
     try:
         yield
     except BaseException:
         # A broken connection must not hide what broke it (the next sync builds them).
         with suppress(sa.exc.DBAPIError):
-            build(dropped)
+            build(dropped, extra)
         raise
-    build(dropped)
+    build(dropped, extra)
     if dropped and conn.dialect.name == "postgresql":
         # A table just filled from empty has no planner statistics until autovacuum gets to it, and the
         # metrics that run next would be planned for a handful of rows (a nested loop over a million
-        # dossiers: seconds instead of a fraction of one).
-        conn.execute(sa.text(f"ANALYZE {conn.dialect.identifier_preparer.quote(table.name)}"))
-        conn.commit()
+        # dossiers: seconds instead of a fraction of one). VACUUM (outside a transaction, so on a
+        # connection of its own) also sets the visibility map, without which no scan is index-only.
+        with conn.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as own:
+            own.exec_driver_sql(f"VACUUM ANALYZE {quote(table.name)}")

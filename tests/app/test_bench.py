@@ -34,6 +34,7 @@ def test_tiny_bench_over_http_writes_the_table_and_json(tmp_path):
     assert written["columns"] == list(COLUMNS)
     stages = _stages(written)
     assert list(stages) == ["imports", "generate", "load", "ingest_http", "sync_dvc", "sync_doc", "sync_sec", "sync",
+                            "sync_floor",
                             "metrics", "floor_metrics", "evidence", "evidence_text_pdf", "evidence_ocr",
                             "evidence_rerun", "ledger", "scores", "reports", "incremental_sync"]
     # The three sources sync at once, as the nightly job's steps do: the whole counts, each source is a detail.
@@ -44,6 +45,15 @@ def test_tiny_bench_over_http_writes_the_table_and_json(tmp_path):
     for row in written["stages"]:
         assert set(row) == set(COLUMNS)  # bench.json sorts keys; "columns" keeps the table order
         assert row["wall_s"] >= 0 and row["peak_rss_mb"] > 50  # a Python process holding pandas is never smaller
+
+    # The sync's floor loads the same rows from the same pages, dropped afterwards; its ratio is on the sync's row.
+    assert stages["sync_floor"]["rows"] == stages["sync"]["rows"] and not stages["sync_floor"]["in_e2e"]
+    assert stages["sync"]["floor_s"] == stages["sync_floor"]["wall_s"] and stages["sync"]["ratio"] > 0
+    assert written["targets"]["sync_floor_ratio"]["value"] == stages["sync"]["ratio"]
+    printed = "\n".join(lines).splitlines()
+    assert any(line.startswith("So với sàn / vs floor: sync ") and "metrics" in line for line in printed)
+    with Warehouse(f"sqlite:///{_data_root('tiny', SEED) / 'warehouse.db'}").engine.connect() as conn:
+        assert not [t for t in sa.inspect(conn).get_table_names() if t.startswith("floor_")]
 
     meta = json.loads(next((Path(tmp_path) / "data" / "sim" / "bench").glob("tiny-*/generated/meta.json"))
                       .read_text(encoding="utf-8"))
@@ -181,3 +191,19 @@ def test_bench_on_postgres_refuses_a_warehouse_already_synced(pg_url):
     with pytest.raises(BenchError, match="cơ sở dữ liệu trống / .*empty database") as err:
         run_bench("tiny", stages=["load", "sync"], url=pg_url, http=False, log=lambda _text: None)
     assert "Traceback" not in str(err.value)
+
+
+def test_targets_hold_the_pipeline_to_its_own_memory_and_postgresql_to_its_own_ratios():
+    from application.bench.report import TARGETS, build_report
+
+    rows = [StageResult("sync", 1000, 10.0, 600.0, floor_s=6.0), StageResult("sync_floor", 1000, 6.0, 300.0,
+                                                                              in_e2e=False),
+            StageResult("metrics", 10, 2.5, 400.0, floor_s=1.0),
+            StageResult("floor_metrics", 10, 1.0, 1400.0, in_e2e=False)]
+    sqlite = build_report("tiny", 1, PERIOD, "sqlite:///x.db", False, rows, None)
+    assert sqlite["summary"]["peak_rss_mb"] == 600.0 and sqlite["summary"]["floor_peak_rss_mb"] == 1400.0
+    assert sqlite["targets"]["peak_rss_mb"]["met"]  # DuckDB's 1.4 GB is the yardstick's, not the pipeline's
+    assert sqlite["targets"]["sync_floor_ratio"] == {"value": 1.67, "target": 2.0, "met": True}
+    assert sqlite["targets"]["floor_ratio"] == {"value": 2.5, "target": TARGETS["floor_ratio"], "met": False}
+    pg = build_report("tiny", 1, PERIOD, "postgresql+psycopg2://h/db", False, rows, None)
+    assert pg["targets"]["floor_ratio"] == {"value": 2.5, "target": 3.0, "met": True}

@@ -289,3 +289,16 @@ def test_a_first_postgres_sync_leaves_planner_statistics(tmp_path, province, pg_
         ).scalar_one()
     assert analysed == {"raw_dossiers": True, "raw_documents": True, "raw_procedures": True}
     assert columns > 10
+    # Vacuumed too (an index-only scan needs the visibility map), and the metrics' covering index rebuilt after
+    # the load, in the order the metrics number a unit's records: unit, source id, byte by byte.
+    with get_engine(pg_url).connect() as conn:
+        vacuumed = dict(conn.exec_driver_sql(
+            "SELECT relname, last_vacuum IS NOT NULL FROM pg_stat_user_tables "
+            "WHERE relname IN ('raw_dossiers', 'raw_documents')").all())
+        indexes = dict(conn.exec_driver_sql(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE indexname "
+            "IN ('ix_raw_documents_metrics_pg', 'ix_raw_dossiers_metrics_pg')").all())
+    assert vacuumed == {"raw_dossiers": True, "raw_documents": True}
+    assert sorted(indexes) == ["ix_raw_documents_metrics_pg", "ix_raw_dossiers_metrics_pg"]
+    assert '(unit_code COLLATE "C", source_id COLLATE "C") INCLUDE (deleted, received_at' in \
+        indexes["ix_raw_dossiers_metrics_pg"]
