@@ -1,0 +1,154 @@
+"""A leaf bound to a tabular source (issue 17): the province's 1022 hotline export (CSV) declared in YAML with
+a declarative on-time rate, loaded with its bad rows refused and reported, verified end to end through the
+ledger, the claim page's records and the report; a missing export makes the claims unverifiable, never wrong."""
+
+from __future__ import annotations
+
+import csv
+import json
+from decimal import Decimal
+
+import pytest
+import yaml
+
+from application.cli import main
+from dti.appraisal.records import drill_down
+from dti.reports.publish import write_period_outputs
+from dti.verification.steps import run_period
+from dti.verification.store import load_ledger
+from dti.warehouse import Warehouse
+from dti.warehouse.models import ClaimLedgerRow, ObjectiveMetric, RawTabularRow, TabularLoad, TabularReject
+from tests.app.test_second_province import COMMUNE, DEPT, _sheet
+from tests.app.test_second_province import folder as province_folder  # noqa: F401  (the fixture)
+
+HOTLINE = {
+    "id": "tong-dai-1022",
+    "name_vi": "Tổng đài 1022 — phản ánh, kiến nghị",
+    "name_en": "1022 hotline — citizen reports",
+    "file": "exports/1022.csv",
+    "row_id": "MA_PHAN_ANH",
+    "unit": "MA_DON_VI",
+    "date": "NGAY_TIEP_NHAN",
+    "date_format": "%d/%m/%Y",
+    "fields": {
+        "status": {"column": "TRANG_THAI", "type": "code",
+                   "values": {"done": ["Đã xử lý", "Hoàn thành"], "open": ["Đang xử lý"]}},
+        "on_time": {"column": "DUNG_HAN", "type": "bool"},
+    },
+    "metrics": [{
+        "id": "tab_1022_on_time_rate",
+        "name_vi": "Phản ánh 1022 xử lý đúng hạn / phản ánh đã xử lý",
+        "name_en": "1022 reports handled on time ÷ handled",
+        "measure": "rate",
+        "denominator": [{"field": "status", "eq": "done"}],
+        "numerator": [{"field": "on_time", "eq": True}],
+        "numerator_vi": "xử lý đúng hạn",
+        "denominator_vi": "đã xử lý",
+    }],
+}
+
+
+def _hotline_rows():
+    rows = []
+    # S01 (claims 95%): 20 handled, 19 on time → verified
+    rows += [(f"S01-{i:02}", "S01", "15/03/2025", "Đã xử lý", "Không" if i == 0 else "Có") for i in range(20)]
+    # X10 (its old code X01 claims 85%): 10 handled, 6 on time → a discrepancy; one still open; one of 2024
+    rows += [(f"X10-{i:02}", "X10", "02/04/2025", "Hoàn thành", "Có" if i < 6 else "Không") for i in range(10)]
+    rows += [("X10-open", "X10", "05/04/2025", "Đang xử lý", "Không"), ("X10-old", "X10", "20/12/2024", "Đã xử lý", "Có")]
+    # bad rows, kept and reported: a date that does not exist, a status outside the list (units not assessed)
+    rows += [("S02-01", "S02", "31/02/2025", "Đã xử lý", "Có"), ("S02-02", "S02", "01/03/2025", "Treo", "Có")]
+    return rows
+
+
+def _bind(frameworks_dir, leaf_code: str, metric: str):
+    """The officer confirms a binding: the appendix's leaf `leaf_code` is measured by the tabular metric."""
+    [path] = sorted(frameworks_dir.glob("*.yaml"))
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+
+    def walk(node):
+        if isinstance(node, dict):
+            if node.get("code") == leaf_code and "max_points" in node:
+                node.update(source="TAB", metric=metric)
+            node = list(node.values())
+        if isinstance(node, list):
+            for child in node:
+                walk(child)
+
+    walk(doc)
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def province(province_folder, tmp_path, capsys):  # noqa: F811
+    assert main(["province", "init", str(province_folder)]) == 0
+    capsys.readouterr()
+    tabular = tmp_path / "mappings" / "tabular"
+    (tabular / "exports").mkdir(parents=True)
+    (tabular / "tong-dai-1022.yaml").write_text(yaml.safe_dump(HOTLINE, allow_unicode=True), encoding="utf-8")
+    with (tabular / "exports" / "1022.csv").open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["BÁO CÁO PHẢN ÁNH KIẾN NGHỊ QUA TỔNG ĐÀI 1022"])  # a title block above the header
+        w.writerow([])
+        w.writerow(["MA_PHAN_ANH", "MA_DON_VI", "NGAY_TIEP_NHAN", "TRANG_THAI", "DUNG_HAN"])
+        w.writerows(_hotline_rows())
+    fw_path = _bind(tmp_path / "frameworks", "2.1", "tab_1022_on_time_rate")
+    for unit, rows in (("X01", COMMUNE), ("S01", DEPT)):
+        sheet = _sheet(tmp_path / f"{unit}.csv", unit, rows)
+        assert main(["intake", "import", str(sheet), "--mapping", "phieu-nha-cung-cap", "--json"]) == 0
+        json.loads(capsys.readouterr().out)
+    return {"tabular": tabular, "framework": fw_path}
+
+
+def _ledger(wh):
+    with wh.session() as s:
+        return {(c.unit_code, c.indicator_code): c for c in load_ledger(s, "2025-R1")}
+
+
+def test_a_leaf_bound_to_a_tabular_source_is_verified_end_to_end(province, warehouse, tmp_path):
+    assert main(["framework", "validate", str(province["framework"])]) == 0  # the binding is accepted
+    wh = Warehouse(warehouse)
+    run_period(wh, "2025-R1")
+    ledger = _ledger(wh)
+    s01, x10 = ledger[("S01", "2.1")], ledger[("X10", "2.1")]
+    assert (s01.outcome, s01.objective_value) == ("verified", Decimal("0.95"))
+    assert (x10.outcome, x10.objective_value) == ("discrepancy", Decimal("0.6"))
+
+    with wh.session() as s:
+        load = s.get(TabularLoad, "tong-dai-1022")
+        assert (load.ok, load.accepted, load.rejected) == (True, 32, 2)
+        rejects = sorted((r.origin, r.field, r.reason) for r in s.query(TabularReject))
+        metric = s.get(ObjectiveMetric, ("X10", "2025-R1", "2.1"))
+        assert (metric.source, metric.numerator, metric.denominator) == ("TAB", 6, 10)
+        row = s.get(ClaimLedgerRow, ("X10", "2025-R1", "2.1"))
+        page = drill_down(s, row)
+        assert s.query(RawTabularRow).count() == 32
+    # each refused row named by file, row and field, in both languages
+    assert rejects[0][0] == "1022.csv:36" and rejects[0][1] == "NGAY_TIEP_NHAN"
+    assert "không đọc được" in rejects[0][2] and "unreadable date" in rejects[0][2]
+    assert rejects[1][:2] == ("1022.csv:37", "status") and "accepted spellings" in rejects[1][2]
+    # the claim page lists the ten handled reports of the window, six of them in the numerator
+    assert (page.counts.total, page.counts.numerator) == (10, 6)
+    ids = [r["source_id"] for r in page.records]
+    assert ids == [f"tong-dai-1022:X10-{i:02}" for i in range(10)]
+    assert [r["role"] for r in page.records].count("numerator") == 6
+
+    out = tmp_path / "out"
+    with wh.session() as s:
+        write_period_outputs(s, "2025-R1", out)
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert "tab_1022_on_time_rate" in report or "1022" in report
+
+
+def test_a_missing_export_makes_its_claims_unverifiable(province, warehouse):
+    (province["tabular"] / "exports" / "1022.csv").unlink()
+    wh = Warehouse(warehouse)
+    run_period(wh, "2025-R1")
+    ledger = _ledger(wh)
+    assert ledger[("S01", "2.1")].outcome == "unverifiable"
+    assert ledger[("X10", "2.1")].outcome == "unverifiable"
+    with wh.session() as s:
+        load = s.get(TabularLoad, "tong-dai-1022")
+        metric = s.get(ObjectiveMetric, ("S01", "2025-R1", "2.1"))
+    assert load.ok is False and "không tìm thấy tệp / file not found" in load.error
+    assert metric.status == "unavailable" and "1022.csv" in metric.reason
