@@ -137,7 +137,21 @@ def test_a_leaf_bound_to_a_tabular_source_is_verified_end_to_end(province, wareh
     with wh.session() as s:
         write_period_outputs(s, "2025-R1", out)
     report = (out / "report.html").read_text(encoding="utf-8")
-    assert "tab_1022_on_time_rate" in report or "1022" in report
+    data = json.loads(report.split('<script type="application/json" id="report-data">')[1].split("</script>")[0])
+    claims = [c for c in _claims(data) if c.get("u") == "X10" and c.get("k", "").endswith("|2.1")]
+    assert claims and claims[0]["src"] == "TAB" and claims[0]["o"] == "discrepancy"
+    assert claims[0]["srcl"].startswith("Nguồn dữ liệu dạng bảng")
+
+
+def _claims(node):
+    """Every claim row in the report's data, wherever it sits."""
+    if isinstance(node, dict):
+        if "src" in node and "u" in node:
+            yield node
+        node = list(node.values())
+    if isinstance(node, list):
+        for child in node:
+            yield from _claims(child)
 
 
 def test_a_missing_export_makes_its_claims_unverifiable(province, warehouse):
