@@ -230,7 +230,7 @@ def _check_leaf(leaf: Leaf, path: str, types: list[str]) -> list[Problem]:
                     f"/ method '{leaf.method.kind}' expects measure {allowed}"))
     if leaf.source is None:
         out.append((f"{path}.source", None,
-                    "cần nguồn xác minh: DVC, DOC, SEC hoặc EVD / source required: DVC, DOC, SEC or EVD"))
+                    "cần nguồn xác minh: DVC, DOC, SEC, EVD hoặc TAB / source required: DVC, DOC, SEC, EVD or TAB"))
     elif leaf.source != "EVD" and not leaf.metric:
         out.append((f"{path}.metric", None,
                     f"nguồn {leaf.source} cần chỉ rõ số liệu khách quan (metric) "
