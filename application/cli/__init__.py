@@ -26,6 +26,7 @@ COMMAND_MODULES = [
     "application.cli.evidence_cmd",
     "application.cli.units_cmd",
     "application.cli.province_cmd",
+    "application.cli.tabular_cmd",
 ]
 
 

@@ -81,23 +81,29 @@ def _bind(frameworks_dir, leaf_code: str, metric: str):
 
 @pytest.fixture
 def province(province_folder, tmp_path, capsys):  # noqa: F811
-    assert main(["province", "init", str(province_folder)]) == 0
-    capsys.readouterr()
-    tabular = tmp_path / "mappings" / "tabular"
-    (tabular / "exports").mkdir(parents=True)
-    (tabular / "tong-dai-1022.yaml").write_text(yaml.safe_dump(HOTLINE, allow_unicode=True), encoding="utf-8")
-    with (tabular / "exports" / "1022.csv").open("w", encoding="utf-8", newline="") as fh:
+    """The second fixture province, its province.yaml naming a tabular source: the 1022 hotline's CSV export."""
+    (province_folder / "exports").mkdir()
+    (province_folder / "tong-dai-1022.yaml").write_text(yaml.safe_dump(HOTLINE, allow_unicode=True),
+                                                       encoding="utf-8")
+    export = province_folder / "exports" / "1022.csv"
+    with export.open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["BÁO CÁO PHẢN ÁNH KIẾN NGHỊ QUA TỔNG ĐÀI 1022"])  # a title block above the header
         w.writerow([])
         w.writerow(["MA_PHAN_ANH", "MA_DON_VI", "NGAY_TIEP_NHAN", "TRANG_THAI", "DUNG_HAN"])
         w.writerows(_hotline_rows())
+    spec = yaml.safe_load((province_folder / "province.yaml").read_text(encoding="utf-8"))
+    spec["tabular"] = ["tong-dai-1022.yaml"]
+    (province_folder / "province.yaml").write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    assert main(["province", "init", str(province_folder), "--json"]) == 0
+    [loaded] = json.loads(capsys.readouterr().out)["tabular"]
+    assert (loaded["id"], loaded["metrics"]) == ("tong-dai-1022", ["tab_1022_on_time_rate"])
     fw_path = _bind(tmp_path / "frameworks", "2.1", "tab_1022_on_time_rate")
     for unit, rows in (("X01", COMMUNE), ("S01", DEPT)):
         sheet = _sheet(tmp_path / f"{unit}.csv", unit, rows)
         assert main(["intake", "import", str(sheet), "--mapping", "phieu-nha-cung-cap", "--json"]) == 0
         json.loads(capsys.readouterr().out)
-    return {"tabular": tabular, "framework": fw_path}
+    return {"export": export, "framework": fw_path}
 
 
 def _ledger(wh):
@@ -154,8 +160,22 @@ def _claims(node):
             yield from _claims(child)
 
 
+def test_dti_tabular_load_reports_each_refused_row(province, warehouse, capsys):
+    assert main(["tabular", "load", "--json"]) == 2  # rows were refused: the rest is loaded, nothing lost
+    [src] = json.loads(capsys.readouterr().out)["sources"]
+    assert (src["source"], src["ok"], src["accepted"], src["rejected"]) == ("tong-dai-1022", True, 32, 2)
+    assert [(r["origin"], r["unit_code"], r["field"]) for r in src["refused"]] == [
+        ("1022.csv:36", "S02", "NGAY_TIEP_NHAN"), ("1022.csv:37", "S02", "status")]
+    assert src["refused"][0]["reason"].startswith("1022.csv, dòng/row 36, cột/column NGAY_TIEP_NHAN: ngày "
+                                                  "'31/02/2025' không đọc được")
+    assert "TRANG_THAI: giá trị 'Treo' không có trong danh mục" in src["refused"][1]["reason"]
+    with Warehouse(warehouse).session() as s:
+        kept = s.query(TabularReject).order_by(TabularReject.id).first()
+    assert kept.record["TRANG_THAI"] == "Đã xử lý" and kept.record["MA_PHAN_ANH"] == "S02-01"  # kept whole
+
+
 def test_a_missing_export_makes_its_claims_unverifiable(province, warehouse):
-    (province["tabular"] / "exports" / "1022.csv").unlink()
+    province["export"].unlink()
     wh = Warehouse(warehouse)
     run_period(wh, "2025-R1")
     ledger = _ledger(wh)
