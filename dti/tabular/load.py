@@ -19,8 +19,9 @@ import sqlalchemy as sa
 
 from dti.settings import TZ
 from dti.tabular.spec import TabularError, TabularSource, load_sources, matches, nfc, parse_date, parse_value
+from dti.units import SplitUnitError, UnitRegistry, load_registry
 from dti.warehouse.db import Warehouse
-from dti.warehouse.models import RawTabularRow, TabularLoad, TabularMark, TabularReject, Unit
+from dti.warehouse.models import RawTabularRow, TabularLoad, TabularMark, TabularReject
 
 EXTENSIONS = (".csv", ".xlsx")
 
@@ -98,7 +99,7 @@ def _table_rows(src: TabularSource) -> Iterator[tuple[str, dict]]:
 
 
 def _read_row(
-    src: TabularSource, origin: str, cells: dict, units: set[str]
+    src: TabularSource, origin: str, cells: dict, registry: UnitRegistry, day_of_load: dt.date
 ) -> tuple[dict | None, tuple | None]:
     """(the typed row, None) or (None, (unit, field, reason))."""
     unit = nfc(cells.get(src.unit) or "")
@@ -106,12 +107,15 @@ def _read_row(
     where = f"{file}, dòng/row {line}"
     if not unit:
         return None, (None, src.unit, f"{where}, cột/column {src.unit}: thiếu mã đơn vị / unit code missing")
-    if units and unit not in units:
-        return None, (
-            unit,
-            src.unit,
-            f"{where}, cột/column {src.unit}: mã đơn vị '{unit}' không có trong danh mục / unknown unit code",
-        )
+    written = unit
+    if len(registry) and unit not in registry:
+        return None, (unit, src.unit, f"{where}, cột/column {src.unit}: mã đơn vị '{unit}' không có trong danh mục "
+                                      f"/ unknown unit code")
+    try:  # a merged unit's former code: the row belongs to its successor, as the sync maps records
+        unit = registry.owner(unit, day_of_load) if len(registry) else unit
+    except SplitUnitError:
+        return None, (unit, src.unit, f"{where}, cột/column {src.unit}: đơn vị '{unit}' đã chia tách, cần ánh xạ "
+                                      f"thủ công / the unit was split: map the row by hand")
     try:
         day = (
             parse_date(cells.get(src.date), src.date_format)
@@ -137,7 +141,7 @@ def _read_row(
             src.row_id,
             f"{where}, cột/column {src.row_id}: thiếu mã bản ghi / row id missing",
         )
-    return {"row_id": row_id, "unit_code": unit, "row_date": day, "fields": values, "origin": origin}, None
+    return {"row_id": row_id, "unit_code": unit, "source_unit_code": written, "row_date": day, "fields": values, "origin": origin}, None
 
 
 def _plain(value):
@@ -150,7 +154,7 @@ def load_source(wh: Warehouse, src: TabularSource, *, now: dt.datetime | None = 
     """Read one source and replace its rows, marks and rejects in the warehouse; returns its load record."""
     now = now or dt.datetime.now(TZ)
     with wh.session() as s:
-        units = set(s.execute(sa.select(Unit.code)).scalars())
+        registry = load_registry(s)
     try:
         read = list(_table_rows(src))
     except (TabularError, OSError, ValueError, KeyError, csv.Error, sa.exc.SQLAlchemyError) as exc:
@@ -167,7 +171,7 @@ def load_source(wh: Warehouse, src: TabularSource, *, now: dt.datetime | None = 
     accepted: dict[str, dict] = {}
     rejects = []
     for origin, cells in read:
-        row, bad = _read_row(src, origin, cells, units)
+        row, bad = _read_row(src, origin, cells, registry, now.astimezone(TZ).date())
         if row is not None and row["row_id"] in accepted:
             row, bad = (
                 None,

@@ -19,7 +19,8 @@ class RawTabularRow(Base):
     source_id: Mapped[str] = mapped_column(String(200), primary_key=True)  # "<tabular source>:<row id>"
     tabular_source: Mapped[str] = mapped_column(String(64), index=True)
     row_id: Mapped[str] = mapped_column(String(128))
-    unit_code: Mapped[str] = mapped_column(String(64), index=True)
+    unit_code: Mapped[str] = mapped_column(String(64), index=True)  # current unit (a merged unit's successor)
+    source_unit_code: Mapped[str] = mapped_column(String(64))  # as the export wrote it
     row_date: Mapped[dt.date] = mapped_column(Date)
     fields: Mapped[dict] = mapped_column(JSON)  # every mapped field, typed (dates as ISO text)
     origin: Mapped[str] = mapped_column(Text)  # file name and row number (or "sql")

@@ -28,6 +28,7 @@ def upgrade() -> None:
         sa.Column("tabular_source", sa.String(length=64), nullable=False),
         sa.Column("row_id", sa.String(length=128), nullable=False),
         sa.Column("unit_code", sa.String(length=64), nullable=False),
+        sa.Column("source_unit_code", sa.String(length=64), nullable=False),
         sa.Column("row_date", sa.Date(), nullable=False),
         sa.Column("fields", sa.JSON(), nullable=False),
         sa.Column("origin", sa.Text(), nullable=False),
