@@ -5,6 +5,7 @@ ledger, the claim page's records and the report; a missing export makes the clai
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 from decimal import Decimal
 
@@ -17,9 +18,19 @@ from dti.reports.publish import write_period_outputs
 from dti.verification.steps import run_period
 from dti.verification.store import load_ledger
 from dti.warehouse import Warehouse
-from dti.warehouse.models import ClaimLedgerRow, ObjectiveMetric, RawTabularRow, TabularLoad, TabularReject
+from dti.warehouse.models import (
+    ClaimLedgerRow,
+    ObjectiveMetric,
+    RawTabularRow,
+    TabularLoad,
+    TabularReject,
+    User,
+)
+from review import create_app
 from tests.app.test_second_province import COMMUNE, DEPT, _sheet
 from tests.app.test_second_province import folder as province_folder  # noqa: F401  (the fixture)
+from tests.review_fixtures import password_hash
+from tests.web.test_review_web import Browser
 
 HOTLINE = {
     "id": "tong-dai-1022",
@@ -143,6 +154,17 @@ def test_a_leaf_bound_to_a_tabular_source_is_verified_end_to_end(province, wareh
     ids = [r["source_id"] for r in page.records]
     assert ids == [f"tong-dai-1022:X10-{i:02}" for i in range(10)]
     assert [r["role"] for r in page.records].count("numerator") == 6
+
+    # the council's claim page lists the rows, each marked numerator or denominator only
+    with wh.transaction() as s:
+        s.add(User(username="hoidong1", full_name="Hội đồng", password_hash=password_hash(), role="council",
+                   active=True, created_at=dt.datetime(2026, 1, 10, tzinfo=dt.UTC)))
+    browser = Browser(create_app(url=warehouse), "hoidong1")
+    page_html = browser.get("/chi-tieu/2025-R1/X10/2.1").get_data(as_text=True)
+    assert "tong-dai-1022:X10-00" in page_html and "tong-dai-1022:X10-09" in page_html
+    assert "tong-dai-1022:X10-open" not in page_html and "tong-dai-1022:X10-old" not in page_html
+    assert "Bản ghi nguồn dạng bảng" in page_html and "1022.csv:" in page_html
+    assert page_html.count(">Tử số<") == 6 and page_html.count(">Chỉ mẫu số<") == 4
 
     out = tmp_path / "out"
     with wh.session() as s:
