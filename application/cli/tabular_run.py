@@ -9,7 +9,7 @@ import json
 import sqlalchemy as sa
 
 from application.cli import CliError
-from dti.tabular import TabularError
+from dti.tabular import TabularError, load_sources
 from dti.tabular.load import load_all
 from dti.tabular.spec import sources_dir
 from dti.warehouse import Warehouse
@@ -18,9 +18,10 @@ from dti.warehouse.models import TabularReject
 
 def report(wh: Warehouse) -> list[dict]:
     try:
-        loads = load_all(wh)
+        load_sources()  # every YAML readable and no metric declared twice, or a clear error (exit 2)
     except TabularError as exc:
         raise CliError(str(exc)) from None
+    loads = load_all(wh)
     out = []
     with wh.session() as s:
         for load in loads:

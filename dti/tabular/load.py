@@ -18,7 +18,15 @@ import openpyxl
 import sqlalchemy as sa
 
 from dti.settings import TZ
-from dti.tabular.spec import TabularError, TabularSource, load_sources, matches, nfc, parse_date, parse_value
+from dti.tabular.spec import (
+    TabularError,
+    TabularSource,
+    matches,
+    nfc,
+    parse_date,
+    parse_value,
+    readable_sources,
+)
 from dti.units import SplitUnitError, UnitRegistry, load_registry
 from dti.warehouse.db import Warehouse
 from dti.warehouse.models import RawTabularRow, TabularLoad, TabularMark, TabularReject
@@ -233,5 +241,14 @@ def load_source(wh: Warehouse, src: TabularSource, *, now: dt.datetime | None = 
 def load_all(
     wh: Warehouse, folder: Path | None = None, *, now: dt.datetime | None = None
 ) -> list[TabularLoad]:
-    """Every declared tabular source loaded, in id order."""
-    return [load_source(wh, src, now=now) for src in sorted(load_sources(folder), key=lambda x: x.id)]
+    """Every declared tabular source loaded, in id order; a YAML that cannot be read is recorded as a failed load
+    under its file name (the others still load)."""
+    now = now or dt.datetime.now(TZ)
+    good, bad = readable_sources(folder)
+    loads = [load_source(wh, src, now=now) for src in good]
+    with wh.transaction() as s:
+        for stem, why in sorted(bad.items()):
+            load = s.get(TabularLoad, stem) or TabularLoad(tabular_source=stem, accepted=0, rejected=0)
+            load.ok, load.attempted_at, load.error = False, now, why
+            loads.append(s.merge(load))
+    return sorted(loads, key=lambda x: x.tabular_source)

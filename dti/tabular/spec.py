@@ -15,6 +15,7 @@ import yaml
 
 from dti.settings import get_settings
 
+PREFIX = "tab_"  # every declarative metric id starts so: it never shadows a built-in (dvc_, doc_, sec_) one
 SOURCE = "TAB"  # a leaf's `source` when its metric is a tabular source's
 TYPES = ("text", "code", "bool", "int", "number", "date")
 OPS = ("eq", "ne", "in", "not_in", "ge", "gt", "le", "lt")
@@ -150,6 +151,9 @@ def parse_source(path: Path) -> TabularSource:
         where = f"metrics[{i}]"
         if not isinstance(m, dict) or "id" not in m:
             raise _fail(path, where, "cần 'id'", "'id' required")
+        if not str(m["id"]).startswith(PREFIX):
+            raise _fail(path, f"{where}.id", f"mã số liệu cần bắt đầu bằng '{PREFIX}' (khác số liệu có sẵn)",
+                        f"a tabular metric id starts with '{PREFIX}' (apart from the built-in ones)")
         measure = m.get("measure", "rate")
         if measure not in MEASURES:
             raise _fail(path, f"{where}.measure", "cần rate hoặc count", "expected rate or count")
@@ -217,8 +221,29 @@ def load_sources(folder: Path | None = None) -> list[TabularSource]:
     return out
 
 
+def readable_sources(folder: Path | None = None) -> tuple[list[TabularSource], dict[str, str]]:
+    """(the sources whose YAML reads, {file stem: why the others do not}): the verification goes on with the
+    sources it can read; a leaf bound to a metric of an unreadable one is unverifiable."""
+    folder = folder or sources_dir()
+    if not folder.is_dir():
+        return [], {}
+    good, bad = [], {}
+    for p in sorted(folder.glob("*.y*ml")):
+        try:
+            good.append(parse_source(p))
+        except TabularError as exc:
+            bad[p.stem] = str(exc)
+    return good, bad
+
+
 def tabular_metrics(folder: Path | None = None) -> dict[str, TabularMetric]:
-    return {m.id: m for s in load_sources(folder) for m in s.metrics}
+    """Every declarative metric of the readable sources, by id (the first source declaring an id wins; `dti
+    framework validate` and `dti tabular load` refuse a duplicate)."""
+    out: dict[str, TabularMetric] = {}
+    for s in readable_sources(folder)[0]:
+        for m in s.metrics:
+            out.setdefault(m.id, m)
+    return out
 
 
 # --- reading a value -----------------------------------------------------------------------------------------

@@ -103,7 +103,22 @@ def test_a_source_read_again_replaces_its_rows_and_a_failed_read_keeps_them_unus
         assert s.get(TabularLoad, "x").accepted == 1  # the last good load's figures stay for the record
 
 
+def test_an_unreadable_yaml_fails_its_own_source_only(tmp_path, warehouse):
+    folder = tmp_path / "tabular"
+    folder.mkdir()
+    (folder / "a.csv").write_text("unit,day\nA,2025-01-02\n", encoding="utf-8")
+    _write(folder, "a.yaml", {"id": "a", "file": "a.csv", "unit": "unit", "date": "day",
+                              "metrics": [{"id": "tab_a", "measure": "count"}]})
+    (folder / "b.yaml").write_text("id: b\nunit: [unclosed\n", encoding="utf-8")
+    loads = {x.tabular_source: x for x in load_all(Warehouse(warehouse), folder)}
+    assert loads["a"].ok and loads["a"].accepted == 1
+    assert not loads["b"].ok and loads["b"].error.startswith("b.yaml: YAML: không đọc được")
+    with pytest.raises(TabularError):
+        load_sources(folder)  # what `dti tabular load` and `dti framework validate` say
+
+
 @pytest.mark.parametrize(("change", "named"), [
+    (lambda s: s["metrics"][0].update(id="dvc_on_time_rate"), "starts with 'tab_'"),
     (lambda s: s["metrics"][0].update(numerator=[{"field": "nope", "eq": 1}]), "field 'nope' is not declared"),
     (lambda s: s["metrics"][0].update(measure="mean"), "metrics[0].measure"),
     (lambda s: s.update(sql={"url": "sqlite://", "query": "select 1"}), "exactly one of 'file'"),
