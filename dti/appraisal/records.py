@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -213,6 +214,8 @@ def _csv_value(value) -> str:
         return "true" if value else "false"
     if isinstance(value, dt.datetime):
         return value.astimezone(TZ).isoformat()
+    if isinstance(value, dict):  # a tabular row's mapped fields
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
     return str(value)
 
 

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from application.cli import main
-from dti.appraisal.records import drill_down
+from dti.appraisal.records import drill_down, records_csv
 from dti.reports.publish import write_period_outputs
 from dti.verification.steps import run_period
 from dti.verification.store import load_ledger
@@ -142,6 +142,7 @@ def test_a_leaf_bound_to_a_tabular_source_is_verified_end_to_end(province, wareh
         assert (metric.source, metric.numerator, metric.denominator) == ("TAB", 6, 10)
         row = s.get(ClaimLedgerRow, ("X10", "2025-R1", "2.1"))
         page = drill_down(s, row)
+        exported = "".join(records_csv(s, row))
         assert s.query(RawTabularRow).count() == 32
         moved = s.get(RawTabularRow, "tong-dai-1022:X10-00")
         assert (moved.source_unit_code, moved.unit_code) == ("X01", "X10")
@@ -154,6 +155,8 @@ def test_a_leaf_bound_to_a_tabular_source_is_verified_end_to_end(province, wareh
     ids = [r["source_id"] for r in page.records]
     assert ids == [f"tong-dai-1022:X10-{i:02}" for i in range(10)]
     assert [r["role"] for r in page.records].count("numerator") == 6
+    lines = exported.lstrip("\ufeff").splitlines()
+    assert len(lines) == 11 and '"{""on_time"": true, ""status"": ""done""}"' in lines[1], lines[:2]
 
     # the council's claim page lists the rows, each marked numerator or denominator only
     with wh.transaction() as s:
