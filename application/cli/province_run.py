@@ -69,14 +69,16 @@ def _tabular(path: Path, target: Path) -> dict:
     if src.path is not None:
         data["file"] = str(src.path)
     target.mkdir(parents=True, exist_ok=True)
-    (target / path.name).write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return {"file": path.name, "id": src.id, "metrics": [m.id for m in src.metrics], "written": str(target / path.name)}
+    written = target / path.name
+    written.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return {"file": path.name, "id": src.id, "metrics": [m.id for m in src.metrics], "written": str(written)}
 
 
 def init(args) -> int:
     folder = Path(args.folder)
     data = _read(folder)
-    report: dict = {"province": data.get("name_vi"), "units": [], "frameworks": [], "mappings": [], "tabular": []}
+    report: dict = {"province": data.get("name_vi"), "units": [], "frameworks": [], "mappings": [],
+                    "tabular": []}
     ok = True
     units = data["units"] if isinstance(data["units"], list) else [data["units"]]
     for name in units:

@@ -1,6 +1,6 @@
-"""What `dti tabular load` does: load every tabular source declared in <DTI_MAPPINGS_DIR>/tabular (dti.tabular)
-into the warehouse and report, per source, the rows accepted and each row refused with its reason. Exit code 2
-when a source could not be read or a row was refused (the rest is loaded; nothing is lost)."""
+"""What `dti tabular load` does: load every tabular source declared in <DTI_MAPPINGS_DIR>/tabular
+(dti.tabular) into the warehouse and report, per source, the rows accepted and each row refused with its
+reason. Exit code 2 when a source could not be read or a row was refused (the rest is loaded; nothing is lost)."""
 
 from __future__ import annotations
 
@@ -25,12 +25,24 @@ def report(wh: Warehouse) -> list[dict]:
     out = []
     with wh.session() as s:
         for load in loads:
-            refused = s.execute(sa.select(TabularReject).where(TabularReject.tabular_source == load.tabular_source)
-                                .order_by(TabularReject.id)).scalars()
-            out.append({"source": load.tabular_source, "ok": load.ok, "error": load.error,
-                        "accepted": load.accepted, "rejected": load.rejected,
-                        "refused": [{"origin": r.origin, "unit_code": r.unit_code, "field": r.field,
-                                     "reason": r.reason} for r in refused]})
+            refused = s.execute(
+                sa.select(TabularReject)
+                .where(TabularReject.tabular_source == load.tabular_source)
+                .order_by(TabularReject.id)
+            ).scalars()
+            out.append(
+                {
+                    "source": load.tabular_source,
+                    "ok": load.ok,
+                    "error": load.error,
+                    "accepted": load.accepted,
+                    "rejected": load.rejected,
+                    "refused": [
+                        {"origin": r.origin, "unit_code": r.unit_code, "field": r.field, "reason": r.reason}
+                        for r in refused
+                    ],
+                }
+            )
     return out
 
 
@@ -38,8 +50,14 @@ def load(args) -> int:
     wh = Warehouse().migrate()
     loaded = report(wh)
     if args.json:
-        print(json.dumps({"folder": str(sources_dir()), "sources": loaded}, ensure_ascii=False, indent=2,
-                         sort_keys=True))
+        print(
+            json.dumps(
+                {"folder": str(sources_dir()), "sources": loaded},
+                ensure_ascii=False,
+                indent=2,
+                sort_keys=True,
+            )
+        )
     else:
         if not loaded:
             print(f"Không có nguồn dạng bảng nào trong {sources_dir()} / no tabular source declared there")

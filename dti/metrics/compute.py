@@ -82,7 +82,8 @@ def compute_metrics(
                 tm = declared.get(leaf.metric)
                 h = tab_health.get(tm.tabular_source) if tm else None
                 if h is None:  # the leaf names a metric no tabular source declares (any more)
-                    h = SourceHealth(tabular.SOURCE, False, None, f"{leaf.metric}: không khai báo / not declared", None)
+                    why = f"{leaf.metric}: không khai báo / not declared"
+                    h = SourceHealth(tabular.SOURCE, False, None, why, None)
                 found = tab_values.get((leaf.metric, window), {}).get(code)
                 rows.append(judge(code, leaf, fw, window, h, as_of, found))
                 continue
@@ -101,7 +102,8 @@ def _tabular(conn, per: Period, units: list[tuple[str, str, Framework]], declare
         for leaf in fw.leaves():
             if leaf.source == tabular.SOURCE and leaf.metric in declared and fw.applies(leaf, utype):
                 wanted.setdefault((leaf.metric, per.window(fw)), []).append(code)
-    health = {s: tabular.health(conn, s, SourceHealth) for s in sorted({m.tabular_source for m in declared.values()})}
+    sources = sorted({m.tabular_source for m in declared.values()})
+    health = {s: tabular.health(conn, s, SourceHealth) for s in sources}
     values = {
         (metric, window): tabular.values(conn, declared[metric], sorted(set(codes)), window)
         for (metric, window), codes in sorted(wanted.items())

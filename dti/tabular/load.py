@@ -117,13 +117,20 @@ def _read_row(
         return None, (None, src.unit, f"{where}, cột/column {src.unit}: thiếu mã đơn vị / unit code missing")
     written = unit
     if len(registry) and unit not in registry:
-        return None, (unit, src.unit, f"{where}, cột/column {src.unit}: mã đơn vị '{unit}' không có trong danh mục "
-                                      f"/ unknown unit code")
+        return None, (
+            unit,
+            src.unit,
+            f"{where}, cột/column {src.unit}: mã đơn vị '{unit}' không có trong danh mục / unknown unit code",
+        )
     try:  # a merged unit's former code: the row belongs to its successor, as the sync maps records
         unit = registry.owner(unit, day_of_load) if len(registry) else unit
     except SplitUnitError:
-        return None, (unit, src.unit, f"{where}, cột/column {src.unit}: đơn vị '{unit}' đã chia tách, cần ánh xạ "
-                                      f"thủ công / the unit was split: map the row by hand")
+        return None, (
+            unit,
+            src.unit,
+            f"{where}, cột/column {src.unit}: đơn vị '{unit}' đã chia tách, cần ánh xạ "
+            f"thủ công / the unit was split: map the row by hand",
+        )
     try:
         day = (
             parse_date(cells.get(src.date), src.date_format)
@@ -149,7 +156,14 @@ def _read_row(
             src.row_id,
             f"{where}, cột/column {src.row_id}: thiếu mã bản ghi / row id missing",
         )
-    return {"row_id": row_id, "unit_code": unit, "source_unit_code": written, "row_date": day, "fields": values, "origin": origin}, None
+    return {
+        "row_id": row_id,
+        "unit_code": unit,
+        "source_unit_code": written,
+        "row_date": day,
+        "fields": values,
+        "origin": origin,
+    }, None
 
 
 def _plain(value):
@@ -241,8 +255,8 @@ def load_source(wh: Warehouse, src: TabularSource, *, now: dt.datetime | None = 
 def load_all(
     wh: Warehouse, folder: Path | None = None, *, now: dt.datetime | None = None
 ) -> list[TabularLoad]:
-    """Every declared tabular source loaded, in id order; a YAML that cannot be read is recorded as a failed load
-    under its file name (the others still load)."""
+    """Every declared tabular source loaded, in id order; a YAML that cannot be read is recorded as a failed
+    load under its file name (the others still load)."""
     now = now or dt.datetime.now(TZ)
     good, bad = readable_sources(folder)
     loads = [load_source(wh, src, now=now) for src in good]

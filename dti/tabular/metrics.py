@@ -60,8 +60,8 @@ def health(conn, source_id: str, health_type):
 
 
 def values(conn, metric: TabularMetric, units: list[str], window) -> dict[str, tuple]:
-    """{unit: (value, numerator, denominator, record count, sample ids)} for the units with rows in the source;
-    a unit without any row has no value (no data, never a zero)."""
+    """{unit: (value, numerator, denominator, record count, sample ids)} for the units with rows in the
+    source; a unit without any row has no value (no data, never a zero)."""
     t = RawTabularRow.__table__
     present = set(
         conn.execute(
@@ -107,16 +107,30 @@ def values(conn, metric: TabularMetric, units: list[str], window) -> dict[str, t
 
 def freshness(session, as_of, limit_hours: int) -> list[dict]:
     """Each tabular source's latest load as a row of the report's source table (dti.freshness.describe): named
-    TAB:<id>, its rows received, stored and refused. Kept out of the stale-source alerts: a tabular source is read
-    at each verification, not synced nightly."""
+    TAB:<id>, its rows received, stored and refused. Kept out of the stale-source alerts: a tabular source is
+    read at each verification, not synced nightly."""
     out = []
     for load in session.scalars(sa.select(TabularLoad).order_by(TabularLoad.tabular_source)):
-        row = describe(f"{SOURCE}:{load.tabular_source}", load.loaded_at, as_of, limit_hours, ok=bool(load.ok),
-                       error=load.error)
+        row = describe(
+            f"{SOURCE}:{load.tabular_source}",
+            load.loaded_at,
+            as_of,
+            limit_hours,
+            ok=bool(load.ok),
+            error=load.error,
+        )
         verdict = SyncVerdict.COMPLETE if load.ok else SyncVerdict.FAILED
         row["state"] = verdict.value
-        row["entities"] = [{"entity": "rows", "expected": None, "received": load.accepted + load.rejected,
-                            "stored": load.accepted, "quarantined": load.rejected, "verdict": verdict.value,
-                            "verdict_vi": verdict.vi}]
+        row["entities"] = [
+            {
+                "entity": "rows",
+                "expected": None,
+                "received": load.accepted + load.rejected,
+                "stored": load.accepted,
+                "quarantined": load.rejected,
+                "verdict": verdict.value,
+                "verdict_vi": verdict.vi,
+            }
+        ]
         out.append(row)
     return out

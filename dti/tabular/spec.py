@@ -1,6 +1,6 @@
-"""A tabular source as the province declares it in YAML (`<DTI_MAPPINGS_DIR>/tabular/<id>.yaml`): where its rows
-come from (a CSV/XLSX file or folder next to the YAML, or a SQL query), which columns hold the unit code, the date
-and the row id, its other fields with their types and accepted spellings, and its declarative metrics
+"""A tabular source as the province declares it in YAML (`<DTI_MAPPINGS_DIR>/tabular/<id>.yaml`): where its
+rows come from (a CSV/XLSX file or folder next to the YAML, or a SQL query), which columns hold the unit code,
+the date and the row id, its other fields with their types and accepted spellings, and its declarative metrics
 (numerator and denominator filters over those fields, per unit and the period's window by the date column)."""
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ class Filter:
 
 @dataclass(frozen=True)
 class TabularMetric:
-    """A declarative metric; reads like dti.framework.metric_catalogue.MetricDef where the engine shows one."""
+    """A declarative metric; reads like dti.framework.metric_catalogue.MetricDef where the engine shows it."""
 
     id: str
     source: str  # always SOURCE ("TAB")
@@ -116,7 +116,7 @@ def _filters(path: Path, where: str, raw, names: set[str]) -> tuple[Filter, ...]
 
 
 def parse_source(path: Path) -> TabularSource:
-    """One tabular source's YAML, checked: every filter names a declared field, every type and measure known."""
+    """One tabular source's YAML, checked: each filter names a declared field, each type and measure known."""
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
@@ -152,8 +152,12 @@ def parse_source(path: Path) -> TabularSource:
         if not isinstance(m, dict) or "id" not in m:
             raise _fail(path, where, "cần 'id'", "'id' required")
         if not str(m["id"]).startswith(PREFIX):
-            raise _fail(path, f"{where}.id", f"mã số liệu cần bắt đầu bằng '{PREFIX}' (khác số liệu có sẵn)",
-                        f"a tabular metric id starts with '{PREFIX}' (apart from the built-in ones)")
+            raise _fail(
+                path,
+                f"{where}.id",
+                f"mã số liệu cần bắt đầu bằng '{PREFIX}' (khác số liệu có sẵn)",
+                f"a tabular metric id starts with '{PREFIX}' (apart from the built-in ones)",
+            )
         measure = m.get("measure", "rate")
         if measure not in MEASURES:
             raise _fail(path, f"{where}.measure", "cần rate hoặc count", "expected rate or count")
@@ -201,8 +205,8 @@ def sources_dir() -> Path:
 
 
 def load_sources(folder: Path | None = None) -> list[TabularSource]:
-    """Every tabular source declared in `folder` (default: <DTI_MAPPINGS_DIR>/tabular), by file name; a metric id
-    declared twice is refused."""
+    """Every tabular source declared in `folder` (default: <DTI_MAPPINGS_DIR>/tabular), by file name; a metric
+    id declared twice is refused."""
     folder = folder or sources_dir()
     if not folder.is_dir():
         return []
@@ -246,7 +250,7 @@ def tabular_metrics(folder: Path | None = None) -> dict[str, TabularMetric]:
     return out
 
 
-# --- reading a value -----------------------------------------------------------------------------------------
+# --- reading a value ----------------------------------------------------------------------------------------
 
 
 def parse_value(spec: FieldSpec, value, date_format: str | None = None):

@@ -42,20 +42,25 @@ HOTLINE = {
     "date": "NGAY_TIEP_NHAN",
     "date_format": "%d/%m/%Y",
     "fields": {
-        "status": {"column": "TRANG_THAI", "type": "code",
-                   "values": {"done": ["Đã xử lý", "Hoàn thành"], "open": ["Đang xử lý"]}},
+        "status": {
+            "column": "TRANG_THAI",
+            "type": "code",
+            "values": {"done": ["Đã xử lý", "Hoàn thành"], "open": ["Đang xử lý"]},
+        },
         "on_time": {"column": "DUNG_HAN", "type": "bool"},
     },
-    "metrics": [{
-        "id": "tab_1022_on_time_rate",
-        "name_vi": "Phản ánh 1022 xử lý đúng hạn / phản ánh đã xử lý",
-        "name_en": "1022 reports handled on time ÷ handled",
-        "measure": "rate",
-        "denominator": [{"field": "status", "eq": "done"}],
-        "numerator": [{"field": "on_time", "eq": True}],
-        "numerator_vi": "xử lý đúng hạn",
-        "denominator_vi": "đã xử lý",
-    }],
+    "metrics": [
+        {
+            "id": "tab_1022_on_time_rate",
+            "name_vi": "Phản ánh 1022 xử lý đúng hạn / phản ánh đã xử lý",
+            "name_en": "1022 reports handled on time ÷ handled",
+            "measure": "rate",
+            "denominator": [{"field": "status", "eq": "done"}],
+            "numerator": [{"field": "on_time", "eq": True}],
+            "numerator_vi": "xử lý đúng hạn",
+            "denominator_vi": "đã xử lý",
+        }
+    ],
 }
 
 
@@ -65,12 +70,20 @@ def _hotline_rows():
     rows += [(f"S01-{i:02}", "S01", "15/03/2025", "Đã xử lý", "Không" if i == 0 else "Có") for i in range(20)]
     # X10 (its old code X01 claims 85%): 10 handled, 6 on time → a discrepancy; one still open; one of 2024
     # (the export still writes three of them under X01, merged into X10 on 1/7/2025: they count for X10)
-    rows += [(f"X10-{i:02}", "X01" if i < 3 else "X10", "02/04/2025", "Hoàn thành", "Có" if i < 6 else "Không")
-             for i in range(10)]
-    rows += [("X10-open", "X10", "05/04/2025", "Đang xử lý", "Không"), ("X10-old", "X10", "20/12/2024", "Đã xử lý", "Có")]
+    rows += [
+        (f"X10-{i:02}", "X01" if i < 3 else "X10", "02/04/2025", "Hoàn thành", "Có" if i < 6 else "Không")
+        for i in range(10)
+    ]
+    rows += [
+        ("X10-open", "X10", "05/04/2025", "Đang xử lý", "Không"),
+        ("X10-old", "X10", "20/12/2024", "Đã xử lý", "Có"),
+    ]
     # bad rows, kept and reported: a date that does not exist, a status outside the list (units not assessed)
-    rows += [("S02-01", "S02", "31/02/2025", "Đã xử lý", "Có"), ("S02-02", "S02", "01/03/2025", "Treo", "Có"),
-             ("Z99-01", "Z99", "01/03/2025", "Đã xử lý", "Có")]  # a unit the registry does not know
+    rows += [
+        ("S02-01", "S02", "31/02/2025", "Đã xử lý", "Có"),
+        ("S02-02", "S02", "01/03/2025", "Treo", "Có"),
+        ("Z99-01", "Z99", "01/03/2025", "Đã xử lý", "Có"),
+    ]  # a unit the registry does not know
     return rows
 
 
@@ -97,8 +110,9 @@ def _bind(frameworks_dir, leaf_code: str, metric: str):
 def province(province_folder, tmp_path, capsys):  # noqa: F811
     """The second fixture province, its province.yaml naming a tabular source: the 1022 hotline's CSV export."""
     (province_folder / "exports").mkdir()
-    (province_folder / "tong-dai-1022.yaml").write_text(yaml.safe_dump(HOTLINE, allow_unicode=True),
-                                                       encoding="utf-8")
+    (province_folder / "tong-dai-1022.yaml").write_text(
+        yaml.safe_dump(HOTLINE, allow_unicode=True), encoding="utf-8"
+    )
     export = province_folder / "exports" / "1022.csv"
     with export.open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)
@@ -160,8 +174,16 @@ def test_a_leaf_bound_to_a_tabular_source_is_verified_end_to_end(province, wareh
 
     # the council's claim page lists the rows, each marked numerator or denominator only
     with wh.transaction() as s:
-        s.add(User(username="hoidong1", full_name="Hội đồng", password_hash=password_hash(), role="council",
-                   active=True, created_at=dt.datetime(2026, 1, 10, tzinfo=dt.UTC)))
+        s.add(
+            User(
+                username="hoidong1",
+                full_name="Hội đồng",
+                password_hash=password_hash(),
+                role="council",
+                active=True,
+                created_at=dt.datetime(2026, 1, 10, tzinfo=dt.UTC),
+            )
+        )
     browser = Browser(create_app(url=warehouse), "hoidong1")
     page_html = browser.get("/chi-tieu/2025-R1/X10/2.1").get_data(as_text=True)
     assert "tong-dai-1022:X10-00" in page_html and "tong-dai-1022:X10-09" in page_html
@@ -173,7 +195,9 @@ def test_a_leaf_bound_to_a_tabular_source_is_verified_end_to_end(province, wareh
     with wh.session() as s:
         write_period_outputs(s, "2025-R1", out)
     report = (out / "report.html").read_text(encoding="utf-8")
-    data = json.loads(report.split('<script type="application/json" id="report-data">')[1].split("</script>")[0])
+    data = json.loads(
+        report.split('<script type="application/json" id="report-data">')[1].split("</script>")[0]
+    )
     claims = [c for c in _claims(data) if c.get("u") == "X10" and c.get("k", "").endswith("|2.1")]
     assert claims and claims[0]["src"] == "TAB" and claims[0]["o"] == "discrepancy"
     assert claims[0]["srcl"].startswith("Nguồn dữ liệu dạng bảng")
@@ -198,10 +222,14 @@ def test_dti_tabular_load_reports_each_refused_row(province, warehouse, capsys):
     [src] = json.loads(capsys.readouterr().out)["sources"]
     assert (src["source"], src["ok"], src["accepted"], src["rejected"]) == ("tong-dai-1022", True, 32, 3)
     assert [(r["origin"], r["unit_code"], r["field"]) for r in src["refused"]] == [
-        ("1022.csv:36", "S02", "NGAY_TIEP_NHAN"), ("1022.csv:37", "S02", "status"), ("1022.csv:38", "Z99", "MA_DON_VI")]
+        ("1022.csv:36", "S02", "NGAY_TIEP_NHAN"),
+        ("1022.csv:37", "S02", "status"),
+        ("1022.csv:38", "Z99", "MA_DON_VI"),
+    ]
     assert "mã đơn vị 'Z99' không có trong danh mục / unknown unit code" in src["refused"][2]["reason"]
-    assert src["refused"][0]["reason"].startswith("1022.csv, dòng/row 36, cột/column NGAY_TIEP_NHAN: ngày "
-                                                  "'31/02/2025' không đọc được")
+    assert src["refused"][0]["reason"].startswith(
+        "1022.csv, dòng/row 36, cột/column NGAY_TIEP_NHAN: ngày '31/02/2025' không đọc được"
+    )
     assert "TRANG_THAI: giá trị 'Treo' không có trong danh mục" in src["refused"][1]["reason"]
     with Warehouse(warehouse).session() as s:
         kept = s.query(TabularReject).order_by(TabularReject.id).first()

@@ -47,18 +47,41 @@ def test_a_sql_query_counts_payments_per_unit(tmp_path, any_warehouse):
     engine = sa.create_engine(lgsp)
     with engine.begin() as conn:
         conn.execute(sa.text("CREATE TABLE gd (ma TEXT, don_vi TEXT, ngay TEXT, kenh TEXT, so_tien NUMERIC)"))
-        conn.execute(sa.text("INSERT INTO gd VALUES ('1','A','2025-02-01','ONLINE',120000), "
-                             "('2','A','2025-03-01','QUAY',50000), ('3','A','2024-12-31','ONLINE',9), "
-                             "('4','B','2025-05-05','ONLINE',10), ('5','B','2025-05-06','ONLINE',2000000)"))
+        conn.execute(
+            sa.text(
+                "INSERT INTO gd VALUES ('1','A','2025-02-01','ONLINE',120000), "
+                "('2','A','2025-03-01','QUAY',50000), ('3','A','2024-12-31','ONLINE',9), "
+                "('4','B','2025-05-05','ONLINE',10), ('5','B','2025-05-06','ONLINE',2000000)"
+            )
+        )
     engine.dispose()
     folder = tmp_path / "tabular"
-    _write(folder, "thanh-toan.yaml", {
-        "id": "thanh-toan", "sql": {"url": lgsp, "query": "SELECT ma, don_vi, ngay, kenh, so_tien FROM gd"},
-        "row_id": "ma", "unit": "don_vi", "date": "ngay",
-        "fields": {"channel": {"column": "kenh", "type": "code", "values": {"online": ["ONLINE"], "desk": ["QUAY"]}},
-                   "amount": {"column": "so_tien", "type": "number"}},
-        "metrics": [{"id": "tab_online_payments", "measure": "count",
-                     "numerator": [{"field": "channel", "eq": "online"}, {"field": "amount", "ge": 100}]}]})
+    _write(
+        folder,
+        "thanh-toan.yaml",
+        {
+            "id": "thanh-toan",
+            "sql": {"url": lgsp, "query": "SELECT ma, don_vi, ngay, kenh, so_tien FROM gd"},
+            "row_id": "ma",
+            "unit": "don_vi",
+            "date": "ngay",
+            "fields": {
+                "channel": {
+                    "column": "kenh",
+                    "type": "code",
+                    "values": {"online": ["ONLINE"], "desk": ["QUAY"]},
+                },
+                "amount": {"column": "so_tien", "type": "number"},
+            },
+            "metrics": [
+                {
+                    "id": "tab_online_payments",
+                    "measure": "count",
+                    "numerator": [{"field": "channel", "eq": "online"}, {"field": "amount", "ge": 100}],
+                }
+            ],
+        },
+    )
     wh = Warehouse(warehouse)
     [load] = load_all(wh, folder)
     assert (load.ok, load.accepted, load.rejected) == (True, 5, 0)
@@ -81,10 +104,19 @@ def test_an_excel_export_under_a_title_block_gives_a_rate(tmp_path, any_warehous
     ws.append(["R3", "A", dt.datetime(2025, 9, 30), "Đạt"])
     ws.append(["R4", "A", dt.datetime(2025, 12, 31), "Có lẽ"])  # not a yes/no: refused
     wb.save(folder / "bao-cao.xlsx")
-    _write(folder, "bao-cao.yaml", {
-        "id": "bao-cao", "file": "bao-cao.xlsx", "row_id": "Mã báo cáo", "unit": "Mã đơn vị", "date": "Hạn nộp",
-        "fields": {"on_time": {"column": "Gửi đúng hạn", "type": "bool"}},
-        "metrics": [{"id": "tab_reports_on_time_rate", "numerator": [{"field": "on_time", "eq": True}]}]})
+    _write(
+        folder,
+        "bao-cao.yaml",
+        {
+            "id": "bao-cao",
+            "file": "bao-cao.xlsx",
+            "row_id": "Mã báo cáo",
+            "unit": "Mã đơn vị",
+            "date": "Hạn nộp",
+            "fields": {"on_time": {"column": "Gửi đúng hạn", "type": "bool"}},
+            "metrics": [{"id": "tab_reports_on_time_rate", "numerator": [{"field": "on_time", "eq": True}]}],
+        },
+    )
     wh = Warehouse(warehouse)
     [load] = load_all(wh, folder)
     assert (load.ok, load.accepted, load.rejected) == (True, 3, 1)
@@ -100,8 +132,18 @@ def test_a_source_read_again_replaces_its_rows_and_a_failed_read_keeps_them_unus
     folder.mkdir()
     export = folder / "x.csv"
     export.write_text("id;unit;day\n1;A;2025-01-02\n1;A;2025-01-03\n", encoding="cp1258")  # duplicate id
-    _write(folder, "x.yaml", {"id": "x", "file": "x.csv", "row_id": "id", "unit": "unit", "date": "day",
-                              "metrics": [{"id": "tab_x_count", "measure": "count"}]})
+    _write(
+        folder,
+        "x.yaml",
+        {
+            "id": "x",
+            "file": "x.csv",
+            "row_id": "id",
+            "unit": "unit",
+            "date": "day",
+            "metrics": [{"id": "tab_x_count", "measure": "count"}],
+        },
+    )
     wh = Warehouse(warehouse)
     [load] = load_all(wh, folder)
     assert (load.accepted, load.rejected) == (1, 1)
@@ -118,8 +160,17 @@ def test_an_unreadable_yaml_fails_its_own_source_only(tmp_path, warehouse):
     folder = tmp_path / "tabular"
     folder.mkdir()
     (folder / "a.csv").write_text("unit,day\nA,2025-01-02\n", encoding="utf-8")
-    _write(folder, "a.yaml", {"id": "a", "file": "a.csv", "unit": "unit", "date": "day",
-                              "metrics": [{"id": "tab_a", "measure": "count"}]})
+    _write(
+        folder,
+        "a.yaml",
+        {
+            "id": "a",
+            "file": "a.csv",
+            "unit": "unit",
+            "date": "day",
+            "metrics": [{"id": "tab_a", "measure": "count"}],
+        },
+    )
     (folder / "b.yaml").write_text("id: b\nunit: [unclosed\n", encoding="utf-8")
     loads = {x.tabular_source: x for x in load_all(Warehouse(warehouse), folder)}
     assert loads["a"].ok and loads["a"].accepted == 1
@@ -128,17 +179,28 @@ def test_an_unreadable_yaml_fails_its_own_source_only(tmp_path, warehouse):
         load_sources(folder)  # what `dti tabular load` and `dti framework validate` say
 
 
-@pytest.mark.parametrize(("change", "named"), [
-    (lambda s: s["metrics"][0].update(id="dvc_on_time_rate"), "starts with 'tab_'"),
-    (lambda s: s["metrics"][0].update(numerator=[{"field": "nope", "eq": 1}]), "field 'nope' is not declared"),
-    (lambda s: s["metrics"][0].update(measure="mean"), "metrics[0].measure"),
-    (lambda s: s.update(sql={"url": "sqlite://", "query": "select 1"}), "exactly one of 'file'"),
-    (lambda s: s["fields"]["on_time"].update(type="boolean"), "fields.on_time.type"),
-])
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        (lambda s: s["metrics"][0].update(id="dvc_on_time_rate"), "starts with 'tab_'"),
+        (
+            lambda s: s["metrics"][0].update(numerator=[{"field": "nope", "eq": 1}]),
+            "field 'nope' is not declared",
+        ),
+        (lambda s: s["metrics"][0].update(measure="mean"), "metrics[0].measure"),
+        (lambda s: s.update(sql={"url": "sqlite://", "query": "select 1"}), "exactly one of 'file'"),
+        (lambda s: s["fields"]["on_time"].update(type="boolean"), "fields.on_time.type"),
+    ],
+)
 def test_a_bad_source_yaml_is_refused_with_the_file_and_the_field(tmp_path, change, named):
-    spec = {"id": "x", "file": "x.csv", "unit": "u", "date": "d",
-            "fields": {"on_time": {"column": "c", "type": "bool"}},
-            "metrics": [{"id": "tab_x", "numerator": [{"field": "on_time", "eq": True}]}]}
+    spec = {
+        "id": "x",
+        "file": "x.csv",
+        "unit": "u",
+        "date": "d",
+        "fields": {"on_time": {"column": "c", "type": "bool"}},
+        "metrics": [{"id": "tab_x", "numerator": [{"field": "on_time", "eq": True}]}],
+    }
     change(spec)
     _write(tmp_path, "x.yaml", spec)
     with pytest.raises(TabularError) as err:
