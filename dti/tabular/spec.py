@@ -115,20 +115,9 @@ def _filters(path: Path, where: str, raw, names: set[str]) -> tuple[Filter, ...]
     return tuple(out)
 
 
-def parse_source(path: Path) -> TabularSource:
-    """One tabular source's YAML, checked: each filter names a declared field, each type and measure known."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise _fail(path, "YAML", f"không đọc được ({exc})", "cannot be read") from exc
-    if not isinstance(raw, dict):
-        raise _fail(path, "YAML", "cần một bảng khoá: giá trị", "expected a mapping")
-    for key in ("id", "unit", "date", "metrics"):
-        if key not in raw:
-            raise _fail(path, key, "thiếu khoá bắt buộc", "required key missing")
-    sid = str(raw["id"])
+def _fields(path: Path, raw: dict) -> list[FieldSpec]:
     fields = []
-    for name, spec in (raw.get("fields") or {}).items():
+    for name, spec in raw.items():
         spec = spec if isinstance(spec, dict) else {"column": spec}
         ftype = spec.get("type", "text")
         if ftype not in TYPES:
@@ -145,9 +134,12 @@ def parse_source(path: Path) -> TabularSource:
         fields.append(
             FieldSpec(str(name), nfc(spec.get("column", name)), ftype, values, bool(spec.get("required")))
         )
-    names = {f.name for f in fields}
+    return fields
+
+
+def _metrics(path: Path, sid: str, raw: list, names: set[str]) -> list[TabularMetric]:
     metrics = []
-    for i, m in enumerate(raw["metrics"] or []):
+    for i, m in enumerate(raw):
         where = f"metrics[{i}]"
         if not isinstance(m, dict) or "id" not in m:
             raise _fail(path, where, "cần 'id'", "'id' required")
@@ -175,6 +167,23 @@ def parse_source(path: Path) -> TabularSource:
                 nfc(m.get("denominator_vi", "")),
             )
         )
+    return metrics
+
+
+def parse_source(path: Path) -> TabularSource:
+    """One tabular source's YAML, checked: each filter names a declared field, each type and measure known."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise _fail(path, "YAML", f"không đọc được ({exc})", "cannot be read") from exc
+    if not isinstance(raw, dict):
+        raise _fail(path, "YAML", "cần một bảng khoá: giá trị", "expected a mapping")
+    for key in ("id", "unit", "date", "metrics"):
+        if key not in raw:
+            raise _fail(path, key, "thiếu khoá bắt buộc", "required key missing")
+    sid = str(raw["id"])
+    fields = _fields(path, raw.get("fields") or {})
+    metrics = _metrics(path, sid, raw["metrics"] or [], {f.name for f in fields})
     file, sql = raw.get("file"), raw.get("sql")
     if bool(file) == bool(sql):
         raise _fail(
