@@ -65,6 +65,10 @@ def build_verification_assets(partitions_def: dg.PartitionsDefinition, provinces
             "dagster/row_count": len(metrics), "units": len(units),
             **{f"status_{k}": v for k, v in sorted(status.items())},
             "preview": _table(sorted(status.items()), ("trạng thái / status", "số chỉ số / count")),
+            # each tabular source read before the metrics (dti.tabular): rows accepted and refused, or why not
+            **{f"tabular_{t.tabular_source}": (f"nhận / accepted {t.accepted}, từ chối / rejected {t.rejected}"
+                                               if t.ok else f"không nạp được / not loaded: {t.error}")
+               for t in run.info.get("tabular_loads", [])},
         })
 
 

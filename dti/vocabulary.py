@@ -263,6 +263,7 @@ class Source(Term):
     DOC = "DOC", "Hệ thống quản lý văn bản (QLVB)", "document management system"
     SEC = "SEC", "Hệ thống giám sát an toàn thông tin", "security monitoring"
     EVD = "EVD", "Tài liệu kiểm chứng", "evidence documents"
+    TAB = "TAB", "Nguồn dữ liệu dạng bảng (tệp xuất, truy vấn)", "tabular source (an export or a query)"
 
 
 class Measure(Term):

@@ -27,6 +27,7 @@ COMMAND_MODULES = [
     "application.cli.units_cmd",
     "application.cli.province_cmd",
     "application.cli.celery_cmd",
+    "application.cli.tabular_cmd",
 ]
 
 

@@ -15,6 +15,8 @@ from application.cli.framework_import import import_framework
 from application.cli.units_run import load_units_file
 from dti.intake.mappings import MappingError, load_mapping_file
 from dti.settings import get_settings
+from dti.tabular import TabularError
+from dti.tabular.spec import parse_source
 
 EXAMPLE = """units: don-vi.xlsx
 frameworks:
@@ -40,10 +42,10 @@ def _read(folder: Path) -> dict:
         raise CliError(f"{path}: YAML sai cú pháp / YAML syntax error: {exc}") from None
     if not isinstance(data, dict) or not data.get("units"):
         raise _problem("units", "cần tệp danh mục đơn vị (units: don-vi.xlsx) / a units file is required")
-    unknown = sorted(set(data) - {"name_vi", "units", "frameworks", "mappings"})
+    unknown = sorted(set(data) - {"name_vi", "units", "frameworks", "mappings", "tabular"})
     if unknown:
         raise _problem(", ".join(unknown), "khoá không dùng / unknown key; có / known: name_vi, units, frameworks, "
-                                           "mappings")
+                                           "mappings, tabular")
     return data
 
 
@@ -56,10 +58,27 @@ def _date(value, where: str) -> dt.date | None:
         raise _problem(where, f"'{value}': cần ngày YYYY-MM-DD / expected a date YYYY-MM-DD") from None
 
 
+def _tabular(path: Path, target: Path) -> dict:
+    """A tabular source's YAML checked and copied into <DTI_MAPPINGS_DIR>/tabular, its file or folder named by an
+    absolute path so the copy still finds the export next to province.yaml."""
+    try:
+        src = parse_source(path)
+    except TabularError as exc:
+        raise CliError(str(exc)) from None
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if src.path is not None:
+        data["file"] = str(src.path)
+    target.mkdir(parents=True, exist_ok=True)
+    written = target / path.name
+    written.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return {"file": path.name, "id": src.id, "metrics": [m.id for m in src.metrics], "written": str(written)}
+
+
 def init(args) -> int:
     folder = Path(args.folder)
     data = _read(folder)
-    report: dict = {"province": data.get("name_vi"), "units": [], "frameworks": [], "mappings": []}
+    report: dict = {"province": data.get("name_vi"), "units": [], "frameworks": [], "mappings": [],
+                    "tabular": []}
     ok = True
     units = data["units"] if isinstance(data["units"], list) else [data["units"]]
     for name in units:
@@ -93,6 +112,8 @@ def init(args) -> int:
         target_dir.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(folder / name, target_dir / Path(name).name)
         report["mappings"].append({"file": name, "id": mapping.id, "written": str(target_dir / Path(name).name)})
+    for name in data.get("tabular") or []:
+        report["tabular"].append(_tabular(folder / name, target_dir / "tabular"))
     report["ok"] = ok
     if args.json:
         print(json.dumps(report, ensure_ascii=False, sort_keys=True, indent=2))
@@ -114,6 +135,8 @@ def _print(report: dict) -> None:
               f"{scales}; {state} → {f['written']}")
     for m in report["mappings"]:
         print(f"Ánh xạ cột / column mapping {m['id']} → {m['written']}")
+    for t in report["tabular"]:
+        print(f"Nguồn dạng bảng / tabular source {t['id']} ({', '.join(t['metrics'])}) → {t['written']}")
     if not report["ok"]:
         print("Có dòng bị từ chối hoặc bộ chỉ số chưa hợp lệ: xem --json / some rows were rejected or a framework is "
               "not valid: see --json")

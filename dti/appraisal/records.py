@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from dti.framework import Period
 from dti.framework.metric_catalogue import METRICS, MetricDef
 from dti.metrics.records import Record, RecordCounts, all_records, record_counts, record_page, rule_for
 from dti.settings import TZ
+from dti.tabular import TabularMetric, tabular_metrics
 from dti.vocabulary import DossierChannel, DossierStatus, Measure, RecordRole
 from dti.warehouse.models import (
     ClaimLedgerRow,
@@ -28,6 +30,7 @@ from dti.warehouse.models import (
     RawInventory,
     RawProcedure,
     RawStaff,
+    RawTabularRow,
     SelfReport,
 )
 
@@ -51,6 +54,7 @@ RECORD_FIELDS = {
     ),
     RawStaff: ("Cán bộ ký số", ("eligible_signer", "personal_certificate")),
     RawProcedure: ("Thủ tục hành chính", ("procedure_code", "name_vi", "service_level")),
+    RawTabularRow: ("Bản ghi nguồn dạng bảng", ("row_id", "row_date", "fields", "origin")),
 }
 # The fields' names as the claim page prints them (the CSV keeps the column names).
 FIELD_LABELS = {
@@ -62,6 +66,7 @@ FIELD_LABELS = {
     "workstations": "máy trạm", "managed_endpoints": "máy có phòng chống mã độc", "systems": "hệ thống",
     "monitored_systems": "hệ thống được giám sát", "eligible_signer": "thuộc diện ký số",
     "personal_certificate": "có chứng thư cá nhân", "name_vi": "tên", "service_level": "mức độ trực tuyến",
+    "row_id": "mã bản ghi", "row_date": "ngày", "fields": "các trường", "origin": "tệp, dòng",
 }
 # Codes shown by their Vietnamese label.
 FIELD_TERMS = {"channel": DossierChannel, "status": DossierStatus}
@@ -74,6 +79,9 @@ def field_text(name: str, value):
     left to the page's own format."""
     if value is None:
         return "—"
+    if isinstance(value, dict):  # a tabular row's mapped fields
+        return "; ".join(f"{k}: {field_text(k, v) if isinstance(v, bool) else ('—' if v is None else v)}"
+                         for k, v in value.items())
     if isinstance(value, bool):
         return "có" if value else "không"
     if name in FIELD_TERMS:
@@ -163,10 +171,15 @@ def _metric_window(row: ClaimLedgerRow) -> tuple[str | None, tuple[dt.date, dt.d
     return leaf.metric, Period.parse(row.period).window(framework(row.framework_id))
 
 
+def metric_def(metric: str) -> MetricDef | TabularMetric:
+    """A built-in metric by id, or a tabular source's declarative one."""
+    return METRICS[metric] if metric in METRICS else tabular_metrics()[metric]
+
+
 def role_of(metric: str, rec: Record) -> RecordRole:
     if rec.in_numerator is None:
         return RecordRole.SOURCE
-    if METRICS[metric].measure == Measure.COUNT:
+    if metric_def(metric).measure == Measure.COUNT:
         return RecordRole.COUNTED if rec.in_numerator else RecordRole.NOT_COUNTED
     return RecordRole.NUMERATOR if rec.in_numerator else RecordRole.DENOMINATOR_ONLY
 
@@ -191,7 +204,7 @@ def drill_down(session: Session, row: ClaimLedgerRow, page: int = 1,
     pages = max(math.ceil(counts.total / per_page), 1)
     page = min(max(page, 1), pages)
     found = record_page(session, metric, row.unit_code, window, page, per_page)
-    return DrillDown(METRICS[metric], counts, [_described(metric, r) for r in found], page, per_page)
+    return DrillDown(metric_def(metric), counts, [_described(metric, r) for r in found], page, per_page)
 
 
 def _csv_value(value) -> str:
@@ -201,6 +214,8 @@ def _csv_value(value) -> str:
         return "true" if value else "false"
     if isinstance(value, dt.datetime):
         return value.astimezone(TZ).isoformat()
+    if isinstance(value, dict):  # a tabular row's mapped fields
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
     return str(value)
 
 

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from dti.text import code_key, nfc
 
-SOURCES = ("DVC", "DOC", "SEC", "EVD")
+SOURCES = ("DVC", "DOC", "SEC", "EVD", "TAB")  # TAB: a tabular source (dti.tabular)
 MEASURES = ("rate", "count", "bool", "tier")
 METHODS = (
     "ratio",
@@ -121,8 +121,8 @@ class Leaf(_Model):
     max_points: Decimal = Field(ge=0)
     method: Method | None = None
     measure: Literal["rate", "count", "bool", "tier"] | None = None
-    source: Literal["DVC", "DOC", "SEC", "EVD"] | None = None
-    metric: str | None = None  # objective metric id (dti.metrics) for DVC/DOC/SEC
+    source: Literal["DVC", "DOC", "SEC", "EVD", "TAB"] | None = None
+    metric: str | None = None  # objective metric id (dti.metrics) for DVC/DOC/SEC, a tabular metric for TAB
     tolerance: Tolerance | None = None
     applies_to: list[str] | None = None  # unit types; None = all the framework's types
     evidence_vi: str | None = None

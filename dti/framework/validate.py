@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from dti.framework.metric_catalogue import METRICS
 from dti.framework.model import Component, Framework, Leaf
+from dti.tabular.spec import sources_dir, tabular_metrics
 from dti.text import code_key
 
 ZERO = Decimal("0")
@@ -229,7 +230,7 @@ def _check_leaf(leaf: Leaf, path: str, types: list[str]) -> list[Problem]:
                     f"/ method '{leaf.method.kind}' expects measure {allowed}"))
     if leaf.source is None:
         out.append((f"{path}.source", None,
-                    "cần nguồn xác minh: DVC, DOC, SEC hoặc EVD / source required: DVC, DOC, SEC or EVD"))
+                    "cần nguồn xác minh: DVC, DOC, SEC, EVD hoặc TAB / source required: DVC, DOC, SEC, EVD or TAB"))
     elif leaf.source != "EVD" and not leaf.metric:
         out.append((f"{path}.metric", None,
                     f"nguồn {leaf.source} cần chỉ rõ số liệu khách quan (metric) "
@@ -238,7 +239,17 @@ def _check_leaf(leaf: Leaf, path: str, types: list[str]) -> list[Problem]:
         out.append((f"{path}.metric", leaf.metric,
                     "nguồn EVD (chỉ có tài liệu kiểm chứng) không gắn số liệu khách quan; đổi nguồn hoặc bỏ metric "
                     "/ an EVD (evidence-only) leaf has no objective metric; change the source or drop the metric"))
-    if leaf.metric and leaf.source != "EVD":
+    if leaf.metric and leaf.source == "TAB":
+        catalogue = tabular_metrics()
+        metric = catalogue.get(leaf.metric)
+        if metric is None:
+            out.append((f"{path}.metric", leaf.metric,
+                        f"số liệu không có trong các nguồn dạng bảng ({sources_dir()}) / unknown tabular metric; "
+                        f"declared: {', '.join(sorted(catalogue)) or '—'}"))
+        elif leaf.measure in ("rate", "count") and metric.measure != leaf.measure:
+            out.append((f"{path}.measure", leaf.measure,
+                        f"số liệu '{leaf.metric}' là loại {metric.measure} / metric '{leaf.metric}' is a {metric.measure}"))
+    elif leaf.metric and leaf.source != "EVD":
         metric = METRICS.get(leaf.metric)
         if metric is None:
             close = difflib.get_close_matches(leaf.metric, sorted(METRICS), n=1)

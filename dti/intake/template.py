@@ -33,7 +33,7 @@ HEADERS = [
 ]
 COL = {name: idx + 1 for idx, (name, _) in enumerate(HEADERS)}
 MEASURE_VI = {"rate": "Tỷ lệ (%)", "count": "Số lượng", "bool": "Có/Không", "tier": "Mức", None: "Số"}
-SOURCE_VI = {"DVC": "DVC", "DOC": "QLVB", "SEC": "ATTT", "EVD": "Minh chứng"}
+SOURCE_VI = {"DVC": "DVC", "DOC": "QLVB", "SEC": "ATTT", "EVD": "Minh chứng", "TAB": "Nguồn dạng bảng"}
 
 GUIDE = [
     ("HƯỚNG DẪN KÊ KHAI PHIẾU TỰ ĐÁNH GIÁ DTI", "How to fill in the DTI self-assessment form"),

@@ -14,6 +14,8 @@ from dti.metrics import doc, dvc, sec
 from dti.metrics.policy import MetricValue, SourceHealth, judge, source_health
 from dti.metrics.sql import reading_for
 from dti.settings import TZ
+from dti.tabular import TabularMetric, tabular_metrics
+from dti.tabular import metrics as tabular
 from dti.warehouse.db import get_engine
 
 # Queries run at once (the bench machine has two cores).
@@ -58,9 +60,11 @@ def compute_metrics(
     per = Period.parse(period)
     as_of = as_of or dt.datetime.now(TZ)
     engine = get_engine(url)
+    declared = tabular_metrics()
     with engine.connect() as conn:
         health = source_health(conn)
         computed = _computed(engine, conn, per, units, health)
+        tab_health, tab_values = _tabular(conn, per, units, declared)
     rows: list[MetricValue] = []
     # The machine-verifiable leaves of each framework and unit type, listed once.
     measured: dict[tuple[int, str], list[Leaf]] = {}
@@ -74,11 +78,38 @@ def compute_metrics(
                 if leaf.source not in (None, "EVD") and leaf.metric and fw.applies(leaf, utype)
             ]
         for leaf in leaves:
+            if leaf.source == tabular.SOURCE:
+                tm = declared.get(leaf.metric)
+                h = tab_health.get(tm.tabular_source) if tm else None
+                if h is None:  # the leaf names a metric no tabular source declares (any more)
+                    why = f"{leaf.metric}: không khai báo / not declared"
+                    h = SourceHealth(tabular.SOURCE, False, None, why, None)
+                found = tab_values.get((leaf.metric, window), {}).get(code)
+                rows.append(judge(code, leaf, fw, window, h, as_of, found))
+                continue
             source = METRICS[leaf.metric].source
             found = computed.get((source, code), {}).get(leaf.metric)
             rows.append(judge(code, leaf, fw, window, health[source], as_of, found))
     rows.sort(key=lambda m: (m.unit_code, m.indicator_code))
     return rows
+
+
+def _tabular(conn, per: Period, units: list[tuple[str, str, Framework]], declared: dict[str, TabularMetric]):
+    """({tabular source: health}, {(metric, window): {unit: value tuple}}) for the tabular metrics the units'
+    leaves use; a source that failed to load gives no values."""
+    wanted: dict[tuple[str, tuple], list[str]] = {}
+    for code, utype, fw in units:
+        for leaf in fw.leaves():
+            if leaf.source == tabular.SOURCE and leaf.metric in declared and fw.applies(leaf, utype):
+                wanted.setdefault((leaf.metric, per.window(fw)), []).append(code)
+    sources = sorted({m.tabular_source for m in declared.values()})
+    health = {s: tabular.health(conn, s, SourceHealth) for s in sources}
+    values = {
+        (metric, window): tabular.values(conn, declared[metric], sorted(set(codes)), window)
+        for (metric, window), codes in sorted(wanted.items())
+        if health[declared[metric].tabular_source].ok
+    }
+    return health, values
 
 
 def _computed(

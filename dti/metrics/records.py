@@ -19,7 +19,17 @@ from sqlalchemy.orm import Session
 
 from dti.metrics import doc, dvc, sec
 from dti.metrics.sql import bytewise
-from dti.warehouse.models import RawDocument, RawDossier, RawIncident, RawInventory, RawProcedure, RawStaff
+from dti.tabular import metrics as tabular
+from dti.tabular import tabular_metrics
+from dti.warehouse.models import (
+    RawDocument,
+    RawDossier,
+    RawIncident,
+    RawInventory,
+    RawProcedure,
+    RawStaff,
+    RawTabularRow,
+)
 
 Window = tuple[dt.date, dt.date]
 Condition = Callable[[sa.Table, Window], sa.ColumnElement]
@@ -164,7 +174,15 @@ class Record:
 
 
 def rule_for(metric: str | None) -> RecordRule | None:
-    return RULES.get(metric) if metric else None
+    """The metric's record rule: a built-in one, or a tabular source's declarative metric (its marked rows)."""
+    if not metric:
+        return None
+    if metric in RULES:
+        return RULES[metric]
+    declared = tabular_metrics().get(metric)
+    if declared is None:
+        return None
+    return RecordRule(RawTabularRow, tabular.scope(declared), tabular.numerator(declared))
 
 
 def _where(rule: RecordRule, unit: str, window: Window):

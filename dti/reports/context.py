@@ -13,13 +13,14 @@ from sqlalchemy.orm import Session
 from dti.formatting import percent
 from dti.framework import load_all
 from dti.framework.model import Policy
-from dti.freshness import source_freshness
+from dti.freshness import source_freshness, stale_after_hours
 from dti.publication import frozen_rows
 from dti.reconciliation import Claim
 from dti.reports.decisions import ClaimDecision, latest_decisions
 from dti.scoring.changes import UnitChange, explain_changes
 from dti.scoring.unit_scores import UnitScoreRow, count_outcomes
 from dti.settings import TZ, read
+from dti.tabular import metrics as tabular
 from dti.text import code_key
 from dti.verification.history import previous_period
 from dti.verification.store import load_ledger, load_scores
@@ -138,7 +139,7 @@ def gather(session: Session, period: str, as_of: dt.datetime | None = None) -> R
     for s in scores:  # derived from the ledger by the scores' own rule, so the report never disagrees with it
         count_outcomes(s, by_unit.get(s.unit_code, []), zero=0)
     as_of = as_of or dt.datetime.now(TZ)
-    freshness = source_freshness(session, as_of)
+    freshness = source_freshness(session, as_of) + tabular.freshness(session, as_of, stale_after_hours())
     policies = {fw.id: policy_words(fw.policy) for fw in frameworks.values()}
     return ReportContext(period, claims, scores, names, ind, mains, Counter(c.outcome for c in claims),
                          freshness, as_of, latest_decisions(session, period), types, policies,

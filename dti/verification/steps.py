@@ -18,6 +18,7 @@ from dti.publication import refuse_if_published
 from dti.reconciliation import Claim, build_ledger
 from dti.scoring.unit_scores import UnitScoreRow, score_units
 from dti.settings import get_settings, read_int
+from dti.tabular.load import load_all as load_tabular
 from dti.verification.citations import check_citations
 from dti.verification.store import (
     apply_decisions,
@@ -54,10 +55,13 @@ def _open(wh: Warehouse, period: str) -> None:
 
 
 def measure(wh: Warehouse, run: PeriodRun, *, as_of: dt.datetime | None = None) -> PeriodRun:
-    """Objective metrics of every assessed unit, computed from the raw records and stored."""
+    """Objective metrics of every assessed unit, computed from the raw records and stored. The province's
+    tabular sources (dti.tabular: exports and queries declared in YAML) are read first, so their metrics stand
+    on the rows as they are now."""
     _open(wh, run.period)
     with wh.session() as s:
         run.units = period_units(s, run.period)
+    run.info["tabular_loads"] = load_tabular(wh)
     run.metrics = compute_metrics(run.period, run.units, url=wh.url, as_of=as_of)
     store_metrics(wh, run.period, run.metrics)
     return run

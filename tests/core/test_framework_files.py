@@ -137,7 +137,7 @@ def _leaf(data, ci, ki=None):
         (lambda d: _leaf(d, 3).update(method={"kind": "ratio"}),
          "pillars[0].main_indices[0].components[3].method", "chỉ số có tiêu chí không tự chấm điểm"),
         (lambda d: _leaf(d, 0).update(source="XYZ"),
-         "pillars[0].main_indices[0].components[0].source", "phải là một trong: DVC, DOC, SEC hoặc EVD / must be one of: DVC, DOC, SEC or EVD"),
+         "pillars[0].main_indices[0].components[0].source", "phải là một trong: DVC, DOC, SEC, EVD hoặc TAB / must be one of: DVC, DOC, SEC, EVD or TAB"),
         (lambda d: _leaf(d, 1).pop("name_en"),
          "pillars[0].main_indices[0].components[1].name_en", "cần tên tiếng Anh / English name required"),
     ],

@@ -44,12 +44,13 @@ from dti.warehouse.models.review import (
     User,
     WebSession,
 )
+from dti.warehouse.models.tabular import RawTabularRow, TabularLoad, TabularMark, TabularReject
 
 __all__ = [
     "NAMING", "POINTS", "VALUE", "Alert", "AuditEntry", "Base", "BlobStore", "CheckResult", "ClaimLedgerRow",
     "Decision", "EvidenceCitation", "EvidenceFile", "EvidenceText", "EvidenceVerdictRow", "ExplanationRequest",
     "FrameworkVersion", "IntakeFile", "ObjectiveMetric", "PeriodPhase", "Publication", "QuarantineRow",
     "QuarantinedRecord", "Reopening", "RawDocument", "RawDossier", "RawIncident", "RawInventory", "RawProcedure",
-    "RawStaff", "SelfReport", "SourceStatus", "Submission", "SyncBatch", "SyncWatermark", "UTCDateTime",
+    "RawStaff", "RawTabularRow", "SelfReport", "SourceStatus", "Submission", "SyncBatch", "SyncWatermark", "TabularLoad", "TabularMark", "TabularReject", "UTCDateTime",
     "UniqueConstraint", "Unit", "UnitLink", "UnitRevision", "UnitScore", "User", "WebSession", "metrics_index_name",
 ]
