@@ -100,6 +100,21 @@ def parse_value(rec: Record, leaf: Leaf, mapping: Mapping) -> Decimal | None:
     return value
 
 
+
+def applicable_leaf(rec, fw, unit_type: str | None, code: str, unknown_vi: str, unknown_en: str):
+    """The framework's leaf `code` if it exists and applies to the unit type; else the row's problem, None."""
+    try:
+        leaf = fw.leaf(code)
+    except KeyError:
+        rec.problem("indicator_code", code, "unknown_indicator", unknown_vi, unknown_en)
+        return None
+    if unit_type and not fw.applies(leaf, unit_type):
+        rec.problem("indicator_code", code, "not_applicable",
+                    f"chỉ số {code} không áp dụng cho loại đơn vị '{unit_type}'",
+                    f"indicator {code} does not apply to unit type '{unit_type}'")
+        return None
+    return leaf
+
 def validate_native(records: list[Record], contexts: dict[tuple, UnitContext], mapping: Mapping) -> None:
     """Domain rules for forms filled against one of our frameworks."""
     for rec in records:
@@ -119,17 +134,10 @@ def validate_native(records: list[Record], contexts: dict[tuple, UnitContext], m
         fw = ctx.framework
         if fw is None:
             continue
-        try:
-            leaf = fw.leaf(code)
-        except KeyError:
-            rec.problem("indicator_code", code, "unknown_indicator",
-                        f"mã chỉ số không có trong bộ chỉ số '{fw.id}' (phiên bản {fw.version})",
-                        f"no such indicator code in framework '{fw.id}' (version {fw.version})")
-            continue
-        if ctx.unit_type and not fw.applies(leaf, ctx.unit_type):
-            rec.problem("indicator_code", code, "not_applicable",
-                        f"chỉ số {code} không áp dụng cho loại đơn vị '{ctx.unit_type}'",
-                        f"indicator {code} does not apply to unit type '{ctx.unit_type}'")
+        leaf = applicable_leaf(rec, fw, ctx.unit_type, code,
+                               f"mã chỉ số không có trong bộ chỉ số '{fw.id}' (phiên bản {fw.version})",
+                               f"no such indicator code in framework '{fw.id}' (version {fw.version})")
+        if leaf is None:
             continue
         rec.extra["measure"] = leaf.measure
         rec.extra["max_points"] = json_value(leaf.max_points)
@@ -220,17 +228,10 @@ def adopt_unit_framework(records: list[Record], contexts: dict[tuple, UnitContex
         code, fw = rec.fields.get("indicator_code"), ctx.framework
         if not code or fw is None:
             continue
-        try:
-            leaf = fw.leaf(code)
-        except KeyError:
-            rec.problem("indicator_code", code, "unknown_indicator",
-                        f"mã tiêu chí không có trong bộ chỉ số '{fw.id}' (phiên bản {fw.version}) của đơn vị",
-                        f"no such criterion in the unit's framework '{fw.id}' (version {fw.version})")
-            continue
-        if ctx.unit_type and not fw.applies(leaf, ctx.unit_type):
-            rec.problem("indicator_code", code, "not_applicable",
-                        f"chỉ số {code} không áp dụng cho loại đơn vị '{ctx.unit_type}'",
-                        f"indicator {code} does not apply to unit type '{ctx.unit_type}'")
+        leaf = applicable_leaf(rec, fw, ctx.unit_type, code,
+                               f"mã tiêu chí không có trong bộ chỉ số '{fw.id}' (phiên bản {fw.version}) của đơn vị",
+                               f"no such criterion in the unit's framework '{fw.id}' (version {fw.version})")
+        if leaf is None:
             continue
         rec.extra["measure"] = leaf.measure
         mx = rec.fields.get("max_points")
