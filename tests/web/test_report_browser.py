@@ -3,38 +3,19 @@ province, quickly, with nothing fetched from the network."""
 
 from __future__ import annotations
 
-import os
 import unicodedata
 from pathlib import Path
 
 import pytest
 
 from dti.reports.html import render_report
+from tests.browser import ARGS, CHROMIUM, require_chromium
 from tests.report_fixtures import big_context, unit_code, unit_name
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--no-proxy-server",
-]
 BUDGET_MS = 300
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-
-def _require_chromium() -> None:
-    if CHROMIUM.exists():
-        return
-    message = f"{CHROMIUM} is missing (make system-deps installs Debian's chromium)"
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(message + " (CI=true: browser tests must run)")
-    pytest.skip(message + " (outside CI only)")
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +27,7 @@ def report(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def browser():
-    _require_chromium()
+    require_chromium()
     # lazy: Playwright is loaded only once Chromium is known to be there
     from playwright.sync_api import sync_playwright  # noqa: PLC0415
 

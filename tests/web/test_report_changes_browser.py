@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from dti.reports.html import render_report
+from tests.browser import ARGS, CHROMIUM, require_chromium
 from tests.report_fixtures import big_context, unit_code, with_previous
-from tests.web.test_report_browser import ARGS, CHROMIUM, _require_chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 BASE = "http://127.0.0.1:8765"
@@ -25,7 +25,7 @@ def ctx():
 
 @pytest.fixture(scope="module")
 def page(ctx, tmp_path_factory):
-    _require_chromium()
+    require_chromium()
     # lazy: Playwright is loaded only once Chromium is known to be there
     from playwright.sync_api import sync_playwright  # noqa: PLC0415
 

@@ -4,12 +4,12 @@ province, they differ from the committed ones in almost no pixel (`make screensh
 from __future__ import annotations
 
 import base64
-import os
 from pathlib import Path
 
 import pytest
 
 from application.screenshots import CHROMIUM, DOCS, SHOTS, take
+from tests.browser import require_chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 MAX_DIFFERENT = 0.01  # share of pixels allowed to differ (font hinting, antialiasing)
@@ -41,11 +41,7 @@ def _uri(path: Path) -> str:
 
 
 def test_the_screenshots_in_docs_match_what_the_code_produces(tmp_path):
-    if not Path(CHROMIUM).exists():
-        message = f"{CHROMIUM} is missing (make system-deps installs Debian's chromium)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+    require_chromium()  # application.screenshots launches the same /usr/bin/chromium
     # lazy: Playwright is loaded only once Chromium is known to be there
     from playwright.sync_api import sync_playwright  # noqa: PLC0415
 

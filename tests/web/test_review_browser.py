@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 from pathlib import Path
 
@@ -11,31 +10,13 @@ from openpyxl import load_workbook
 from werkzeug.serving import make_server
 
 from review import create_app
+from tests.browser import ARGS, CHROMIUM, require_chromium
 from tests.review_fixtures import PASSWORD, PERIOD, SCRIPT_NAME, seed_review
 
-CHROMIUM = Path("/usr/bin/chromium")
 OUTPUT = Path(__file__).resolve().parents[1] / "output"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--no-proxy-server",
-]
 
 pytestmark = pytest.mark.browser
 
-
-def _require_chromium() -> None:
-    if CHROMIUM.exists():
-        return
-    message = f"{CHROMIUM} is missing (make system-deps installs Debian's chromium)"
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(message + " (CI=true: browser tests must run)")
-    pytest.skip(message + " (outside CI only)")
 
 
 @pytest.fixture
@@ -54,7 +35,7 @@ def server(warehouse):
 
 @pytest.fixture
 def page():
-    _require_chromium()
+    require_chromium()
     # lazy: Playwright is loaded only once Chromium is known to be there
     from playwright.sync_api import sync_playwright  # noqa: PLC0415
 
