@@ -11,12 +11,16 @@ import hashlib
 import json
 from decimal import Decimal
 
-from sqlalchemy import Date, DateTime, Numeric, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.types import TypeDecorator
 
 from dti import audit
+from dti.freshness import source_freshness, stale_after_hours
 from dti.reconciliation import Claim
 from dti.scoring.unit_scores import UnitScoreRow
+from dti.settings import TZ
+from dti.tabular import metrics as tabular
 from dti.text import clean, nfc
 from dti.verification.store import claim_from_row, score_from_row
 from dti.warehouse.models import (
@@ -39,10 +43,12 @@ class PeriodFrozen(Exception):
         self.publication = publication
         self.message_vi = (f"Kỳ {publication.period} đã công bố theo Quyết định {publication.decision_number} ngày "
                            f"{publication.signed_on:%d/%m/%Y}: không ghi thêm, không sửa được. Muốn đính chính, dùng "
-                           f"`dti period reopen {publication.period} --reason …` (cần người thứ hai phê duyệt)")
+                           f"`dti period reopen {publication.period} --reason …` (cần người thứ hai phê duyệt); kết quả đã "
+                           f"công bố: `dti period export {publication.period}`")
         self.message_en = (f"period {publication.period} was published by decision {publication.decision_number} of "
                            f"{publication.signed_on.isoformat()}: nothing can be written to it. To correct it, "
-                           f"`dti period reopen {publication.period} --reason …` (a second person approves)")
+                           f"`dti period reopen {publication.period} --reason …` (a second person approves); the "
+                           f"published results: `dti period export {publication.period}`")
         super().__init__(f"{self.message_vi} / {self.message_en}")
 
 
@@ -64,6 +70,33 @@ def latest(session: Session, period: str) -> Publication | None:
     """The period's most recent publication, withdrawn or not."""
     return session.scalars(select(Publication).where(Publication.period == period)
                            .order_by(Publication.version.desc()).limit(1)).first()
+
+
+def find(session: Session, period: str, number: int | None = None) -> Publication:
+    """A publication of the period: the one in force, or version `number` (current or withdrawn)."""
+    if number is None:
+        pub = current(session, period)
+        if pub is None:
+            raise PublicationError(f"Kỳ {period} chưa công bố (hoặc đã mở lại để đính chính)",
+                                   f"period {period} is not published (or was reopened for a correction)")
+        return pub
+    pub = session.scalars(select(Publication).where(Publication.period == period,
+                                                    Publication.version == number)).first()
+    if pub is None:
+        raise PublicationError(f"Không có bản công bố lần {number} của kỳ {period}",
+                               f"there is no publication {number} of {period}")
+    return pub
+
+
+def sources_freshness(session: Session, as_of: dt.datetime) -> list[dict]:
+    """The report's source table: each system of record and each tabular source, judged at `as_of`."""
+    return source_freshness(session, as_of) + tabular.freshness(session, as_of, stale_after_hours())
+
+
+def published_at(pub: Publication) -> dt.datetime:
+    """When the publication was made, in Asia/Ho_Chi_Minh (stored in UTC, naive on some databases)."""
+    at = pub.published_at
+    return (at if at.tzinfo else at.replace(tzinfo=dt.UTC)).astimezone(TZ)
 
 
 def refuse_if_published(session: Session, period: str) -> None:
@@ -92,14 +125,23 @@ def _restore(model, row: dict):
     values = {}
     for column in model.__table__.columns:
         value = row.get(column.name)
-        if value is not None and isinstance(column.type, Numeric):
+        kind = _python_type(column)  # through the project's own column types (exact decimals, UTC times)
+        if value is not None and kind is Decimal:
             value = Decimal(value)
-        elif value is not None and isinstance(column.type, DateTime):
+        elif value is not None and kind is dt.datetime:
             value = dt.datetime.fromisoformat(value)
-        elif value is not None and isinstance(column.type, Date):
+        elif value is not None and kind is dt.date:
             value = dt.date.fromisoformat(value)
         values[column.key] = value
     return model(**values)
+
+
+def _python_type(column) -> type | None:
+    kind = column.type.impl_instance if isinstance(column.type, TypeDecorator) else column.type
+    try:
+        return kind.python_type
+    except NotImplementedError:
+        return None
 
 
 def snapshot_of(session: Session, period: str) -> dict:
@@ -127,15 +169,22 @@ def _bytes(snapshot: dict) -> bytes:
     return json.dumps(nfc(snapshot), sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def frozen_rows(session: Session, period: str) -> tuple[list[Claim], list[UnitScoreRow], dict[str, str]] | None:
-    """The published copy of a period's claims, scores and unit names; None when it is not published."""
-    pub = current(session, period)
+def frozen_rows(session: Session, period: str, pub: Publication | None = None
+                ) -> tuple[list[Claim], list[UnitScoreRow], dict[str, str]] | None:
+    """The published copy of a period's claims, scores and unit names (of `pub`, else of the publication in
+    force); None when it is not published."""
+    pub = pub or current(session, period)
     if pub is None:
         return None
     data = json.loads(pub.snapshot)
     claims = [claim_from_row(_restore(ClaimLedgerRow, r)) for r in data["ledger"]]
     scores = [score_from_row(_restore(UnitScore, r)) for r in data["scores"]]
     return claims, scores, data["unit_names"]
+
+
+def frozen_freshness(pub: Publication) -> list[dict]:
+    """The source table as it stood when `pub` was made (empty for a copy made before it was kept)."""
+    return json.loads(pub.snapshot).get("freshness", [])
 
 
 def frozen_scores(session: Session, period: str) -> list[tuple[UnitScore, str]] | None:
@@ -158,7 +207,9 @@ def publish(session: Session, period: str, decision_number: str, signed_on: dt.d
     if phase is None or phase.phase != "final":
         raise PublicationError(f"Kỳ {period} chưa ở giai đoạn 'Chốt kết quả': chỉ công bố được kết quả đã chốt",
                                f"period {period} is not in the final phase: only final results can be published")
+    now = audit.utc_now()
     snapshot = snapshot_of(session, period)
+    snapshot["freshness"] = sources_freshness(session, now.astimezone(TZ))
     if not snapshot["scores"]:
         raise PublicationError(f"Kỳ {period} chưa có điểm để công bố", f"period {period} has no scores to publish")
     data = _bytes(snapshot)
@@ -169,7 +220,7 @@ def publish(session: Session, period: str, decision_number: str, signed_on: dt.d
         "period": period, "version": version, "decision_number": decision_number, "signed_on": signed_on.isoformat(),
         "signer": clean(signer), "published_by": by, "snapshot_sha256": digest})
     pub = Publication(period=period, version=version, decision_number=decision_number, signed_on=signed_on,
-                      signer=clean(signer), published_by=by, published_at=audit.utc_now(), snapshot=data,
+                      signer=clean(signer), published_by=by, published_at=now, snapshot=data,
                       snapshot_sha256=digest, audit_seq=entry.seq, audit_mac=entry.mac)
     session.add(pub)
     phase.phase, phase.signed_off, phase.changed_by, phase.changed_at = PUBLISHED, True, by, audit.utc_now()
@@ -232,11 +283,7 @@ def listing(session: Session) -> list[Publication]:
 
 def version_rows(session: Session, period: str, version: int) -> tuple[Publication, list[tuple[UnitScore, str]]]:
     """One publication of a period (current or withdrawn) and its ranking rows, for reading it again."""
-    pub = session.scalars(select(Publication).where(Publication.period == period,
-                                                    Publication.version == version)).first()
-    if pub is None:
-        raise PublicationError(f"Không có bản công bố lần {version} của kỳ {period}",
-                               f"there is no publication {version} of {period}")
+    pub = find(session, period, version)
     data = json.loads(pub.snapshot)
     return pub, [(_restore(UnitScore, r), data["unit_names"].get(r["unit_code"], r["unit_code"]))
                  for r in data["scores"]]

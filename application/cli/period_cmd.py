@@ -1,9 +1,10 @@
-"""`dti period phase|publish|reopen`: move a period through its phases, publish its results by the
-People's Committee's decision (freezing them), and reopen a published period for a correction."""
+"""`dti period phase|publish|export|reopen`: move a period through its phases, publish its results by the
+People's Committee's decision (freezing them), write a publication's outputs again from its frozen copy,
+and reopen a published period for a correction."""
 
 from __future__ import annotations
 
-from application.cli import Action
+from application.cli import Action, options
 from dti.vocabulary import Phase
 
 
@@ -27,6 +28,15 @@ def register(sub) -> None:
     p.add_argument("--signer", help="người ký / signer")
     p.add_argument("--by", **by)
     p.set_defaults(func=Action("application.cli.period_run:publish"))
+
+    p = psub.add_parser("export", help="Xuất lại kết quả đã công bố từ bản chốt / write a publication's "
+                                       "outputs from its frozen copy")
+    p.add_argument("period")
+    p.add_argument("--version", type=options.positive_int, metavar="N",
+                   help="lần công bố (mặc định: bản đang hiệu lực) / publication version (default: the one in force)")
+    p.add_argument("--out", type=options.output_folder, metavar="DIR",
+                   help="thư mục ghi (mặc định: $DTI_OUT_DIR/cong-bo/KỲ/lan-N) / folder to write into")
+    p.set_defaults(func=Action("application.cli.period_run:export"))
 
     p = psub.add_parser("reopen", help="Mở lại kỳ đã công bố để đính chính (hai người) / reopen (two people)")
     p.add_argument("period")

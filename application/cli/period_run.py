@@ -1,8 +1,9 @@
-"""What `dti period phase|publish|reopen` do."""
+"""What `dti period phase|publish|export|reopen` do."""
 
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -10,6 +11,8 @@ from application.cli import CliError
 from dti import publication
 from dti.appraisal.errors import ReviewError
 from dti.appraisal.phases import check_period, set_phase
+from dti.reports.publish import write_period_outputs
+from dti.settings import get_settings
 from dti.vocabulary import Phase, Role
 from dti.warehouse import Warehouse
 from dti.warehouse.models import User
@@ -60,6 +63,31 @@ def publish(args) -> int:
               f"{pub.signed_on:%d/%m/%Y} / published {period} (version {pub.version}); "
               f"bản công bố / snapshot sha256 {pub.snapshot_sha256}; "
               f"mốc nhật ký / audit checkpoint #{pub.audit_seq} {pub.audit_mac}")
+        _write_published(s, pub, None)
+    return 0
+
+
+def published_folder(period: str, version: int) -> Path:
+    """Where a publication's outputs go unless told otherwise: one folder per period and version, so the
+    nightly run's out/ files and earlier publications are never overwritten."""
+    return get_settings().out_dir / "cong-bo" / period / f"lan-{version}"
+
+
+def _write_published(session, pub, out: Path | None) -> None:
+    out = out or published_folder(pub.period, pub.version)
+    written = write_period_outputs(session, pub.period, out, pub)
+    print(f"Kết quả công bố lần {pub.version} (từ bản chốt, sha256 {pub.snapshot_sha256[:12]}…) ghi tại / "
+          f"the publication's outputs, from its frozen copy, are in {out}: {', '.join(sorted(written['files']))}")
+
+
+def export(args) -> int:
+    period = _period(args.period)
+    with Warehouse().migrate().session() as s:
+        try:
+            pub = publication.find(s, period, args.version)
+        except publication.PublicationError as exc:
+            raise CliError(str(exc)) from None
+        _write_published(s, pub, args.out)
     return 0
 
 

@@ -10,22 +10,21 @@ from urllib.parse import quote
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from dti import publication
 from dti.formatting import percent
 from dti.framework import load_all
 from dti.framework.model import Policy
-from dti.freshness import source_freshness, stale_after_hours
 from dti.publication import frozen_rows
 from dti.reconciliation import Claim
 from dti.reports.decisions import ClaimDecision, latest_decisions
 from dti.scoring.changes import UnitChange, explain_changes
 from dti.scoring.unit_scores import UnitScoreRow, count_outcomes
 from dti.settings import TZ, read
-from dti.tabular import metrics as tabular
 from dti.text import code_key
 from dti.verification.history import previous_period
 from dti.verification.store import load_ledger, load_scores
 from dti.vocabulary import Outcome, Severity
-from dti.warehouse.models import Unit
+from dti.warehouse.models import Publication, Unit
 
 PROVISIONAL_MARK = "tạm"
 PROVISIONAL_LEGEND = (
@@ -111,18 +110,22 @@ class ReportContext:
         return sorted(rows, key=lambda c: self.decision(c).decision_id)
 
 
-def _period_rows(session: Session, period: str, units: list[Unit]):
+def _period_rows(session: Session, period: str, units: list[Unit], pub: Publication | None = None):
     """A period's claims, scores and unit names: as published when it was, else from the stored ledger."""
-    frozen = frozen_rows(session, period)
+    frozen = frozen_rows(session, period, pub)
     if frozen is not None:  # a published period is shown as it was published
         return frozen
     return load_ledger(session, period), load_scores(session, period), {u.code: u.name_vi for u in units}
 
 
-def gather(session: Session, period: str, as_of: dt.datetime | None = None) -> ReportContext:
+def gather(session: Session, period: str, as_of: dt.datetime | None = None,
+           pub: Publication | None = None) -> ReportContext:
+    """Everything the reports show. A published period (or `pub`, one of its publications) is shown as it
+    was published: its frozen rows, the decisions and the source table of that moment."""
     units = list(session.scalars(sa.select(Unit)))
     types = {u.code: u.unit_type for u in units}
-    claims, scores, names = _period_rows(session, period, units)
+    pub = pub or publication.current(session, period)
+    claims, scores, names = _period_rows(session, period, units, pub)
     before = previous_period(session, period)
     before_claims, before_scores = ([], []) if before is None else _period_rows(session, before, units)[:2]
     frameworks = load_all()
@@ -138,10 +141,16 @@ def gather(session: Session, period: str, as_of: dt.datetime | None = None) -> R
         by_unit.setdefault(c.unit_code, []).append(c)
     for s in scores:  # derived from the ledger by the scores' own rule, so the report never disagrees with it
         count_outcomes(s, by_unit.get(s.unit_code, []), zero=0)
-    as_of = as_of or dt.datetime.now(TZ)
-    freshness = source_freshness(session, as_of) + tabular.freshness(session, as_of, stale_after_hours())
+    if pub is not None:
+        as_of = publication.published_at(pub)
+        freshness = publication.frozen_freshness(pub)
+        decisions = latest_decisions(session, period, until=pub.published_at)
+    else:
+        as_of = as_of or dt.datetime.now(TZ)
+        freshness = publication.sources_freshness(session, as_of)
+        decisions = latest_decisions(session, period)
     policies = {fw.id: policy_words(fw.policy) for fw in frameworks.values()}
     return ReportContext(period, claims, scores, names, ind, mains, Counter(c.outcome for c in claims),
-                         freshness, as_of, latest_decisions(session, period), types, policies,
+                         freshness, as_of, decisions, types, policies,
                          before, before_claims, before_scores,
                          (read("DTI_REVIEW_PUBLIC_URL") or "").rstrip("/") or None)

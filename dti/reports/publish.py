@@ -20,12 +20,14 @@ from dti.reports.exports import (
     write_text,
 )
 from dti.reports.html import render_report
+from dti.warehouse.models import Publication
 
 
-def write_period_outputs(session: Session, period: str, out_dir: str | Path) -> dict:
+def write_period_outputs(session: Session, period: str, out_dir: str | Path, pub: Publication | None = None) -> dict:
+    """A published period's outputs come from its frozen copy (the one in force, or `pub`)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    ctx = gather(session, period)
+    ctx = gather(session, period, pub=pub)
     files = {
         "claim_ledger.csv": write_csv(out / "claim_ledger.csv", ledger_csv(ctx.claims)),
         "verified_scores.csv": write_csv(out / "verified_scores.csv", scores_csv(ctx.scores)),

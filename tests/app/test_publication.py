@@ -5,6 +5,7 @@ a reopening a second person approves, and the earlier publication stays readable
 from __future__ import annotations
 
 import hashlib
+import json
 
 import pytest
 import sqlalchemy as sa
@@ -103,3 +104,52 @@ def test_a_correction_needs_a_second_person_and_keeps_the_old_publication_readab
         assert [p.version for p in s.scalars(sa.select(Publication).order_by(Publication.version))] == [1, 2]
     assert "130/QĐ-UBND" in _public(wh).decode() and old_page != _public(wh)
     assert main(["audit", "verify"]) == 0
+
+
+OUTPUTS = ("claim_ledger.csv", "verified_scores.csv", "report.html", "council.xlsx", "claim_ledger.xlsx")
+
+
+def _files(folder) -> dict[str, bytes]:
+    return {name: (folder / name).read_bytes() for name in OUTPUTS}
+
+
+def test_the_published_outputs_come_from_the_frozen_copy_whatever_the_live_tables_say(published, tmp_path, capsys):
+    wh, out = published
+    first = tmp_path / "out" / "cong-bo" / PERIOD / "lan-1"
+    assert str(first) in out  # publishing writes the publication's outputs, and says where
+    written = _files(first)
+    with wh.session() as s:
+        pub = current(s, PERIOD)
+    claim_rows = written["claim_ledger.csv"].decode("utf-8-sig").splitlines()
+    assert len(claim_rows) - 1 == len(json.loads(pub.snapshot)["ledger"])
+    # someone with database access rewrites live rows behind the publication's back
+    with wh.transaction() as s:
+        s.execute(sa.update(ClaimLedgerRow).values(verified_value=0, verified_points=0))
+        s.execute(sa.update(UnitScore).values(verified_total=0))
+    again = tmp_path / "again"
+    assert main(["period", "export", PERIOD, "--out", str(again)]) == 0
+    assert _files(again) == written
+    assert "123/QĐ-UBND" not in written["claim_ledger.csv"].decode("utf-8-sig")  # the rows, not the record
+
+
+def test_an_earlier_publication_can_be_written_again_and_a_missing_one_is_named(published, tmp_path, capsys):
+    wh, _out = published
+    first = _files(tmp_path / "out" / "cong-bo" / PERIOD / "lan-1")
+    assert main(["period", "reopen", PERIOD, "--reason", "Sai số liệu", "--by", "quantri"]) == 0
+    assert main(["period", "reopen", PERIOD, "--approve", "--by", "hoidong1"]) == 0
+    assert main(["period", "export", PERIOD]) == 2  # reopened: nothing is in force
+    assert "chưa công bố" in capsys.readouterr().err
+    with wh.transaction() as s:  # the correction changes a verified value
+        row = s.scalars(sa.select(ClaimLedgerRow).order_by(ClaimLedgerRow.unit_code).limit(1)).one()
+        row.verified_value = (row.verified_value or 0) + 1
+    assert main(["period", "phase", PERIOD, "final", "--signed-off", "--by", "quantri"]) == 0
+    assert main(["period", "publish", PERIOD, "--decision", "130/QĐ-UBND", "--signed-on", "2026-04-15",
+                 "--by", "quantri2"]) == 0
+    second = _files(tmp_path / "out" / "cong-bo" / PERIOD / "lan-2")
+    assert second["claim_ledger.csv"] != first["claim_ledger.csv"]
+    old = tmp_path / "old"
+    assert main(["period", "export", PERIOD, "--version", "1", "--out", str(old)]) == 0
+    assert _files(old) == first
+    assert main(["period", "export", PERIOD, "--version", "9"]) == 2
+    assert "Không có bản công bố lần 9" in capsys.readouterr().err
+    assert main(["period", "export", "2024-R1"]) == 2
