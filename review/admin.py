@@ -12,6 +12,7 @@ from dti.appraisal import accounts
 from dti.appraisal.claims import unit_choices
 from dti.appraisal.errors import ReviewError
 from dti.appraisal.phases import check_period, phases_by_period, set_phase
+from dti.reports.publish import write_publication
 from dti.vocabulary import Phase, Role
 from review.web import db, login_required
 
@@ -90,6 +91,9 @@ def publish():
         except publication.PeriodFrozen as exc:
             raise ReviewError(exc.message_vi, exc.message_en, 409) from exc
         flash(f"Đã công bố kỳ {period} (lần {pub.version}) theo Quyết định {pub.decision_number}", "ok")
+    with db() as s:  # once the publication is committed: its outputs, from the frozen copy
+        _pub, folder, _written = write_publication(s, period)
+    flash(f"Kết quả công bố đã ghi tại {folder} / the publication's outputs are in {folder}", "ok")
     return redirect(url_for("admin.index"))
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 from sqlalchemy import select
 
@@ -11,8 +10,7 @@ from application.cli import CliError
 from dti import publication
 from dti.appraisal.errors import ReviewError
 from dti.appraisal.phases import check_period, set_phase
-from dti.reports.publish import write_period_outputs
-from dti.settings import get_settings
+from dti.reports.publish import write_publication
 from dti.vocabulary import Phase, Role
 from dti.warehouse import Warehouse
 from dti.warehouse.models import User
@@ -63,31 +61,22 @@ def publish(args) -> int:
               f"{pub.signed_on:%d/%m/%Y} / published {period} (version {pub.version}); "
               f"bản công bố / snapshot sha256 {pub.snapshot_sha256}; "
               f"mốc nhật ký / audit checkpoint #{pub.audit_seq} {pub.audit_mac}")
-        _write_published(s, pub, None)
+    _write_published(period, None, None)  # once the publication is committed
     return 0
 
 
-def published_folder(period: str, version: int) -> Path:
-    """Where a publication's outputs go unless told otherwise: one folder per period and version, so the
-    nightly run's out/ files and earlier publications are never overwritten."""
-    return get_settings().out_dir / "cong-bo" / period / f"lan-{version}"
-
-
-def _write_published(session, pub, out: Path | None) -> None:
-    out = out or published_folder(pub.period, pub.version)
-    written = write_period_outputs(session, pub.period, out, pub)
+def _write_published(period: str, version: int | None, out) -> None:
+    with Warehouse().session() as s:
+        try:
+            pub, folder, written = write_publication(s, period, version, out)
+        except publication.PublicationError as exc:
+            raise CliError(str(exc)) from None
     print(f"Kết quả công bố lần {pub.version} (từ bản chốt, sha256 {pub.snapshot_sha256[:12]}…) ghi tại / "
-          f"the publication's outputs, from its frozen copy, are in {out}: {', '.join(sorted(written['files']))}")
+          f"the publication's outputs, from its frozen copy, are in {folder}: {', '.join(sorted(written['files']))}")
 
 
 def export(args) -> int:
-    period = _period(args.period)
-    with Warehouse().migrate().session() as s:
-        try:
-            pub = publication.find(s, period, args.version)
-        except publication.PublicationError as exc:
-            raise CliError(str(exc)) from None
-        _write_published(s, pub, args.out)
+    _write_published(_period(args.period), args.version, args.out)
     return 0
 
 

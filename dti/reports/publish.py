@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from dti import publication
 from dti.reports.context import gather
 from dti.reports.excel import build_workbook, save_deterministic
 from dti.reports.exports import (
@@ -20,6 +21,7 @@ from dti.reports.exports import (
     write_text,
 )
 from dti.reports.html import render_report
+from dti.settings import get_settings
 from dti.warehouse.models import Publication
 
 
@@ -40,3 +42,18 @@ def write_period_outputs(session: Session, period: str, out_dir: str | Path, pub
     files["verified_scores.xlsx"] = save_deterministic(scores_workbook(ctx.scores),
                                                        out / "verified_scores.xlsx")
     return {"files": files, "claims": len(ctx.claims), "context": ctx}
+
+
+def publication_folder(period: str, version: int) -> Path:
+    """Where a publication's outputs go unless told otherwise: one folder per period and version, so the
+    nightly run's out/ files and earlier publications are never overwritten."""
+    return get_settings().out_dir / "cong-bo" / period / f"lan-{version}"
+
+
+def write_publication(session: Session, period: str, version: int | None = None,
+                      out_dir: str | Path | None = None) -> tuple[Publication, Path, dict]:
+    """Write a publication's outputs (the one in force, or `version`) from its frozen copy; the same bytes
+    each time. Raises publication.PublicationError when there is no such publication."""
+    pub = publication.find(session, period, version)
+    out = Path(out_dir) if out_dir else publication_folder(period, pub.version)
+    return pub, out, write_period_outputs(session, period, out, pub)
