@@ -8,10 +8,12 @@ import hashlib
 import json
 
 import dagster as dg
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from assets.partitions import PROVINCE, period_keys, province_codes, province_run
 from assets.provinces import inboxes, warehouses
+from dti import publication
 from dti.freshness import source_freshness
 from dti.notify import record_alert
 from dti.settings import TZ, get_settings
@@ -76,9 +78,33 @@ def recompute_open_period(context: dg.RunStatusSensorContext):
     if not found:
         return dg.SkipReason(f"Không có kỳ nào đang mở ngày {day.isoformat()} / no open period on {day.isoformat()}")
     period = found[0][0].period
+    urls = {code: url for code, url, _problem in warehouses(get_settings().database_url)}
+    wanted, frozen = [], []
+    for code in _provinces_of(run):
+        (frozen if _published(urls.get(code), period, context) else wanted).append(code)
+    if frozen:  # a published period is frozen: recomputing it would only fail, and alert, every night
+        names = ", ".join(c or "" for c in frozen).strip(", ")
+        context.log.info(f"Kỳ {period} đã công bố, không tính lại / {period} is published, not recomputed"
+                         + (f": {names}" if names else ""))
+    if not wanted:
+        return dg.SkipReason(f"Kỳ {period} đã công bố, không tính lại / period {period} is published: "
+                             "nothing to recompute")
     return [province_run(f"recompute-{run.run_id}", period, code, dimension="period",
                          tags={"dti/trigger": f"after-{run.job_name}", "dti/after_run": run.run_id})
-            for code in _provinces_of(run)]
+            for code in wanted]
+
+
+def _published(url: str | None, period: str, context) -> bool:
+    """Whether the province's warehouse holds a publication of `period` in force. A warehouse that cannot
+    be read is not judged here: the run is requested and fails, and alerts, with the reason."""
+    if url is None:
+        return False
+    try:
+        with Session(get_engine(url)) as s:
+            return publication.current(s, period) is not None
+    except SQLAlchemyError as exc:
+        context.log.warning(f"Không đọc được kho / cannot read the warehouse: {exc}")
+        return False
 
 
 def root_cause(err) -> str:

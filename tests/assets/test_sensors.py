@@ -3,13 +3,15 @@ loopback SMTP server and webhook from a real failed run."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import dagster as dg
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from dti.settings import get_settings
 from dti.warehouse.db import get_engine
-from dti.warehouse.models import Alert
+from dti.warehouse.models import Alert, Publication
 from pipelines.sensors import alert_on_run_failure, inbox_sensor, recompute_open_period
 from tests.ops_receivers import SmtpReceiver, WebhookReceiver
 
@@ -71,6 +73,20 @@ def test_successful_sync_recomputes_the_open_period():
     [req] = recompute_open_period(ctx)
     assert req.partition_key == "2025-R1" and req.run_key == f"recompute-{run.run_id}"
     assert req.tags["dti/trigger"] == "after-nightly_sync"
+
+
+def test_a_published_open_period_is_not_recomputed_every_night(warehouse):
+    """A published period refuses every step: requesting its recompute after each sync would only fail, and
+    raise a failure alert, night after night."""
+    with Session(get_engine(warehouse)) as s, s.begin():
+        s.add(Publication(period="2025-R1", version=1, decision_number="12/QĐ-UBND", signed_on=dt.date(2025, 6, 9),
+                          published_by="quantri", published_at=dt.datetime(2025, 6, 9, 3, tzinfo=dt.UTC),
+                          snapshot=b"{}", snapshot_sha256="0" * 64, audit_seq=1, audit_mac="0" * 64))
+    instance, run, event = _finished("nightly_sync", True, {"dagster/partition": "2025-06-10"})
+    ctx = dg.build_run_status_sensor_context(sensor_name="recompute_open_period", dagster_event=event,
+                                             dagster_instance=instance, dagster_run=run)
+    skipped = recompute_open_period(ctx)
+    assert isinstance(skipped, dg.SkipReason) and "2025-R1 đã công bố" in skipped.skip_message
 
 
 def test_with_provinces_a_sync_recomputes_its_own_province_and_an_intake_each_province_it_fed(monkeypatch):
