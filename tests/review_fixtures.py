@@ -1,11 +1,14 @@
-"""A small review world: three departments, F5/F12 claims of default-dept-2025, scores, users, records."""
+"""A small review world: three departments, F5/F12 claims of default-dept-2025, scores, users, records;
+and the review web app over it, with a test-client Browser that logs in like a person."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from functools import lru_cache
 
+import pytest
 from sqlalchemy import select
 
 from dti.appraisal.accounts import hash_password
@@ -15,12 +18,14 @@ from dti.scoring import competition_ranks, score_leaf
 from dti.warehouse.db import session_scope
 from dti.warehouse.models import (
     ClaimLedgerRow,
+    Decision,
     PeriodPhase,
     RawDossier,
     Unit,
     UnitScore,
     User,
 )
+from review import create_app
 
 PERIOD = "2025-R3"
 FRAMEWORK = "default-dept-2025"
@@ -181,3 +186,53 @@ def seed_review(url: str, phase: str = "appraisal", signed_off: bool = False) ->
 def user(url: str, username: str) -> User:
     with session_scope(url) as s:
         return s.execute(select(User).where(User.username == username)).scalar_one()
+
+
+def decision_count(url: str) -> int:
+    with session_scope(url) as s:
+        return s.query(Decision).count()
+
+
+# --- the review web app ----------------------------------------------------------------------
+
+PDF = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n%%EOF\n"
+_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+class Browser:
+    """A test client that logs in like a person and picks the CSRF token from the last page."""
+
+    def __init__(self, app, username: str | None = None):
+        self.client = app.test_client()
+        self.token = None
+        if username:
+            self.login(username)
+
+    def get(self, path, **kw):
+        r = self.client.get(path, **kw)
+        m = _TOKEN.search(r.get_data().decode("utf-8", "replace"))
+        if m:
+            self.token = m.group(1)
+        return r
+
+    def post(self, path, data=None, csrf=True, **kw):
+        data = dict(data or {})
+        if csrf:
+            data.setdefault("csrf_token", self.token)
+        return self.client.post(path, data=data, **kw)
+
+    def login(self, username, password=PASSWORD):
+        self.get("/dang-nhap")
+        return self.post("/dang-nhap", {"username": username, "password": password})
+
+
+def review_app(url: str, phase: str = "appraisal", signed_off: bool = False):
+    """The review web app over the seeded review world, the period in `phase`."""
+    seed_review(url, phase=phase, signed_off=signed_off)
+    return create_app(url=url)
+
+
+@pytest.fixture
+def app(warehouse):
+    """A test module takes this fixture with `app = review_fixtures.app`."""
+    return review_app(warehouse)
