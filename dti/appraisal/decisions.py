@@ -21,6 +21,7 @@ from dti.appraisal.errors import ReviewError
 from dti.appraisal.evidence import evidence_snapshot
 from dti.appraisal.phases import DECISION_PHASES, get_phase
 from dti.appraisal.scores import VALUE_SCALE, points_for, recompute_for_unit
+from dti.publication import PeriodFrozen, refuse_if_published
 from dti.publication import latest as latest_publication
 from dti.reconciliation import DecisionError, decided_value
 from dti.settings import read
@@ -172,6 +173,10 @@ def _check_decision(
 ) -> str:
     """The cleaned reason, once a council member may take this decision on the claim now."""
     require_role(user, Role.COUNCIL)
+    try:  # a published period names its decision and how a correction is made
+        refuse_if_published(session, row.period)
+    except PeriodFrozen as exc:
+        raise ReviewError(exc.message_vi, exc.message_en, 409) from exc
     phase = get_phase(session, row.period).phase
     if phase not in DECISION_PHASES:
         raise ReviewError(
