@@ -29,8 +29,7 @@ from dti.warehouse.models import (
 from review import create_app
 from tests.app.test_second_province import COMMUNE, DEPT, _sheet
 from tests.app.test_second_province import folder as province_folder  # noqa: F401  (the fixture)
-from tests.review_fixtures import password_hash
-from tests.web.test_review_web import Browser
+from tests.review_fixtures import Browser, password_hash
 
 HOTLINE = {
     "id": "tong-dai-1022",

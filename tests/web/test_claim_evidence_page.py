@@ -14,8 +14,7 @@ from dti.warehouse.db import session_scope
 from dti.warehouse.models import ClaimLedgerRow
 from review import create_app
 from tests.evidence_fixtures import PERIOD, Filing, file_evidence, seed_evidence_world
-from tests.review_fixtures import FRAMEWORK
-from tests.web.test_review_web import Browser
+from tests.review_fixtures import FRAMEWORK, Browser
 
 FILINGS = [Filing("decision-scan.pdf", "D01", "A1"), Filing("wrong-number.pdf", "D02", "A1"),
            Filing("report.docx", "D01", "B2")]

@@ -21,8 +21,7 @@ from dti.warehouse.db import session_scope
 from dti.warehouse.models import ClaimLedgerRow, User
 from review import create_app
 from tests.pipeline_helpers import PERIOD, verified_province
-from tests.review_fixtures import password_hash
-from tests.web.test_review_web import Browser
+from tests.review_fixtures import Browser, password_hash
 
 ROW_ID = re.compile(r'<tr data-role="(\w+)">.*?<code>([^<]+)</code>', re.S)
 

@@ -8,8 +8,7 @@ from decimal import Decimal
 from dti.warehouse.db import session_scope
 from dti.warehouse.models import ClaimLedgerRow
 from review import create_app
-from tests.review_fixtures import FRAMEWORK, PERIOD, seed_review
-from tests.web.test_review_web import Browser
+from tests.review_fixtures import FRAMEWORK, PERIOD, Browser, seed_review
 
 
 def _evidence_claim(code, self_points, citations):

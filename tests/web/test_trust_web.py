@@ -22,8 +22,7 @@ from dti.warehouse.db import session_scope
 from dti.warehouse.models import Unit
 from review import create_app
 from review.security import LoginLimits
-from tests.review_fixtures import PERIOD, seed_review, user
-from tests.web.test_review_web import Browser
+from tests.review_fixtures import PERIOD, Browser, seed_review, user
 
 
 @pytest.fixture
