@@ -319,3 +319,5 @@ def json_body(response: requests.Response):
         return response.json()
     except ValueError as exc:
         raise RetryableBody(f"JSON hỏng / invalid JSON ({len(response.content)} bytes): {exc}") from None
+    except RecursionError:  # arrays or objects nested beyond the parser's depth: no page looks like that
+        raise RetryableBody(f"JSON lồng quá sâu / JSON nested too deep ({len(response.content)} bytes)") from None

@@ -37,6 +37,8 @@ HTML_200 = "html-200"  # an HTML error page with status 200
 EMPTY_200 = "empty-200"  # status 200 with an empty body
 DATA_NULL = "data-null"  # {"data": null}
 HUGE_RETRY_AFTER = "huge-retry-after"  # 429 with Retry-After: one day
+DEEP_JSON = "deep-json"  # 200 with JSON nested 100,000 arrays deep (a parser's recursion, not its size)
+NOT_A_NUMBER = "not-a-number"  # NaN / Infinity (JSON has neither) where a whole number is due
 
 RECOVERABLE = (RATE_LIMIT, UNAVAILABLE, SLOW, TRUNCATED, REPEAT, EMPTY)
 
@@ -114,6 +116,9 @@ PROFILES: dict[str, FaultProfile] = {
             ("data-null", DATA_NULL, 'DVC: {"data": null}'),
             ("truncated-json", TRUNCATED, "DVC: JSON mọi trang bị cắt / every page's JSON cut short"),
             ("huge-retry-after", HUGE_RETRY_AFTER, "DVC: 429 với Retry-After một ngày / 429, Retry-After: 1 day"),
+            ("deep-json", DEEP_JSON, "DVC: JSON lồng sâu 100.000 tầng / JSON nested 100,000 deep"),
+            ("not-a-number", NOT_A_NUMBER, "DVC: NaN/Infinity ở trường số nguyên / NaN or Infinity for a "
+                                           "whole number"),
         )),
         FaultProfile(
             "trickle",

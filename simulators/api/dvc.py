@@ -108,7 +108,9 @@ RECORD_FAULTS = {
     F.FUTURE_RECORD: _first_record({"NgayCapNhat": "9999-12-31T00:00:00+07:00"}),
     F.FRACTION_INT: _first_record({"SoThanhPhan": 6.9}),
     F.LIST_CODE: _first_record({"MaTTHC": ["1.000001", "1.000002"]}),
+    F.NOT_A_NUMBER: _first_record({"SoThanhPhan": float("nan")}),
 }
+DEEP = 100_000
 _BOMB: list[bytes] = []
 
 
@@ -137,4 +139,6 @@ HOSTILE_BODIES = {
     F.DATA_NULL: lambda h: h._json(200, {"data": None, "next_cursor": None}),
     F.HUGE_RETRY_AFTER: lambda h: h._error(429, "quá nhiều yêu cầu / too many requests", {"Retry-After": "86400"}),
     F.GZIP_BOMB: _send_bomb,
+    F.DEEP_JSON: lambda h: h._send_raw(200, b'{"data":' + b"[" * DEEP + b"]" * DEEP + b',"next_cursor":null}',
+                                       {"Content-Type": "application/json"}),
 }

@@ -142,6 +142,13 @@ def test_other_4xx_are_fatal_with_the_url(province, profile, match):
         assert api.last_stats.requests == 1
 
 
+def test_json_nested_beyond_the_parsers_depth_is_a_source_error_that_says_so(province):
+    with _sims(province, "deep-json") as sims:
+        api = DossierApi(base_url=sims.dvc_url, token=sims.token, page_size=50, **FAST)
+        with pytest.raises(SourceError, match="JSON lồng quá sâu / JSON nested too deep"):
+            list(api.fetch("dossiers"))
+
+
 def test_a_cursor_that_goes_back_ends_the_pull_as_incomplete_quickly(province):
     """Every record may have arrived, but a source whose cursor loops cannot be trusted to have ended:
     the pull is incomplete (the sync then moves no watermark), never a silent success."""
