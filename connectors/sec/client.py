@@ -130,16 +130,29 @@ class SecurityCsvExport(SecuritySource, RestSettings):
         url = self._url(f"/api/v1/export/{entity}.csv")
 
         def parse(response):
-            text = response.content.decode("utf-8-sig")
+            try:
+                text = response.content.decode("utf-8-sig")
+            except UnicodeDecodeError as exc:
+                raise SourceError(self.system, f"{entity}.csv: byte {exc.start} không phải UTF-8 / byte {exc.start} "
+                                               "is not UTF-8: the export must be UTF-8") from None
             expected = response.headers.get("X-Total-Count")
-            reader = csv.DictReader(io.StringIO(text, newline=""))
-            rows = list(reader)
-            if expected is not None and int(expected) != len(rows):
-                raise RetryableBody(f"CSV có {len(rows)} dòng, máy chủ báo {expected} / CSV has {len(rows)} rows, "
-                                    f"server says {expected}")
+            try:
+                rows = list(reader := csv.DictReader(io.StringIO(text, newline="")))
+            except csv.Error as exc:
+                raise SourceError(self.system, f"{entity}.csv dòng / line {reader.line_num}: CSV hỏng / broken "
+                                               f"CSV: {exc}") from None
+            try:
+                count = None if expected is None else int(expected)
+            except ValueError:
+                count = -1
+            if count is not None and count < 0:
+                raise SourceError(self.system, f"X-Total-Count '{expected[:40]}' không phải số đếm / is not a count")
+            if count is not None and count != len(rows):
+                raise RetryableBody(f"CSV có {len(rows)} dòng, máy chủ báo {count} / CSV has {len(rows)} rows, "
+                                    f"server says {count}")
             if not text.endswith("\n"):
                 raise RetryableBody("CSV bị cắt giữa dòng / CSV cut mid-line")
-            return reader.fieldnames or [], rows, int(expected) if expected is not None else None
+            return reader.fieldnames or [], rows, count
 
         try:
             header, rows, stats.expected = client.get(url, _params(since, unit), parse)

@@ -4,6 +4,8 @@ unrecoverable fault must end quickly with an error a person can act on."""
 
 from __future__ import annotations
 
+import http.server
+import threading
 import time
 
 import pytest
@@ -11,7 +13,7 @@ import pytest
 from connectors.base import SchemaDriftError, SourceError, SourceIncomplete
 from connectors.dvc.client import DossierApi
 from connectors.http import RetryingClient, RetryPolicy, SeenKeys, json_body, retry_after_seconds
-from connectors.sec.client import SecurityApi, SecurityCsvExport
+from connectors.sec.client import WIRE_FIELDS, SecurityApi, SecurityCsvExport
 from simulators import faults as F
 from simulators.in_process import DossierSimulator, SecuritySimulator
 from simulators.server import SimulatorServer
@@ -250,3 +252,44 @@ def test_seen_keys_drop_repeats_and_keep_unseen_records_out_of_order(monkeypatch
     assert not seen.new((0, "Z-1"), "Z-1")  # and from then on seen
     assert seen.new((1, "D-100"), "D-100") and seen.new((2, "D-000"), "D-000")  # D-000 updated: a newer version
     assert len(seen.hashes) == 13
+
+
+class _CsvExport(http.server.BaseHTTPRequestHandler):
+    """A SEC console whose CSV export is broken in the way the test's `body`/`count` say."""
+
+    body: bytes = b""
+    count: str | None = None
+
+    def do_GET(self):  # noqa: N802 - the http.server hook's name
+        self.send_response(200)
+        self.send_header("Content-Type", "text/csv; charset=utf-8")
+        self.send_header("Content-Length", str(len(self.body)))
+        if self.count is not None:
+            self.send_header("X-Total-Count", self.count)
+        self.end_headers()
+        self.wfile.write(self.body)
+
+    def log_message(self, *args):
+        pass
+
+
+HEADER = ",".join(WIRE_FIELDS["incidents"].values()).encode()
+
+
+@pytest.mark.parametrize("body, count, match", [
+    (HEADER + b"\n\xff\xfe broken\n", "1", "không phải UTF-8 / byte .* is not UTF-8"),
+    (HEADER + b'\n"unclosed' + b"x" * 200_000 + b'"\n', "1", "CSV hỏng / broken CSV"),
+    (HEADER + b"\n", "a few", "X-Total-Count 'a few' không phải số đếm"),
+    (HEADER + b"\n", "-3", "X-Total-Count '-3' không phải số đếm"),
+], ids=["not-utf8", "field-over-the-csv-limit", "count-not-a-number", "count-negative"])
+def test_a_broken_csv_export_is_a_source_error_naming_what_is_wrong(body, count, match):
+    handler = type("Export", (_CsvExport,), {"body": body, "count": count})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        api = SecurityCsvExport(base_url=f"http://127.0.0.1:{server.server_port}", token="t", **FAST)
+        with pytest.raises(SourceError, match=match):
+            list(api.fetch("incidents"))
+    finally:
+        server.shutdown()
+        server.server_close()
