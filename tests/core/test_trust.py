@@ -4,6 +4,7 @@ bad entry named, and an untouched trail passes."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from decimal import Decimal
 
@@ -11,12 +12,12 @@ import pytest
 import sqlalchemy as sa
 
 from application.cli import main as cli_main
-from dti import audit
+from dti import audit, publication
 from dti.appraisal.claims import get_claim
 from dti.appraisal.decisions import decide, review_pending
 from dti.settings import get_settings
 from dti.warehouse.db import session_scope
-from dti.warehouse.models import AuditEntry, BlobStore, ClaimLedgerRow, Decision
+from dti.warehouse.models import AuditEntry, BlobStore, ClaimLedgerRow, Decision, PeriodPhase
 from tests.review_fixtures import PERIOD, seed_review, user
 
 
@@ -55,6 +56,23 @@ def test_four_eyes_counts_the_change_since_the_first_decision_not_each_step(worl
     # While it waits, no single member can decide on that claim at all.
     with pytest.raises(Exception, match="chờ thành viên thứ hai"):
         _decide(world, "hoidong2", "D01", "F12", "set_value", Decimal("0.95"))
+
+
+def test_after_a_reopening_four_eyes_counts_from_what_was_published(world):
+    """A reopened period's correction is measured against the published value, not the council's first
+    decision of the round before: 28 → 30 after publication is 2 points, not 12."""
+    first = _decide(world, "hoidong1", "D01", "F12", "set_value", Decimal("0.9333333"))  # 18 → 28, applied
+    assert first.applied
+    with session_scope(world) as s:
+        s.get(PeriodPhase, PERIOD).phase = "final"
+        publication.publish(s, PERIOD, "123/QĐ-UBND", dt.date(2026, 3, 31), None, "quantri")
+        publication.request_reopening(s, PERIOD, "Sai số liệu F12", "quantri")
+        publication.approve_reopening(s, PERIOD, "hoidong2")
+    after = _decide(world, "hoidong1", "D01", "F12", "set_value", Decimal("1"))
+    assert after.applied and _points(world, "D01", "F12") == Decimal("30")
+    # … and a large change after the reopening still needs a second member
+    big = _decide(world, "hoidong1", "D01", "F12", "set_value", Decimal("0.2"))
+    assert not big.applied and big.decision.status == "pending_approval"
 
 
 def _three_decisions(url) -> list[int]:
