@@ -153,3 +153,18 @@ def test_an_earlier_publication_can_be_written_again_and_a_missing_one_is_named(
     assert main(["period", "export", PERIOD, "--version", "9"]) == 2
     assert "Không có bản công bố lần 9" in capsys.readouterr().err
     assert main(["period", "export", "2024-R1"]) == 2
+
+
+def test_a_published_copy_edited_with_its_hash_recomputed_is_caught_by_the_audit(published, capsys):
+    wh, _out = published
+    assert main(["audit", "verify"]) == 0
+    with wh.transaction() as s:
+        pub = current(s, PERIOD)
+        data = json.loads(pub.snapshot)
+        data["scores"][0]["verified_total"] = "999.000000000000"  # a better total for the first unit
+        pub.snapshot = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+        pub.snapshot_sha256 = hashlib.sha256(pub.snapshot).hexdigest()
+    capsys.readouterr()
+    assert main(["audit", "verify"]) != 0
+    said = capsys.readouterr()
+    assert f"bản công bố kỳ {PERIOD} (lần 1) không khớp bản đã niêm phong" in said.out + said.err
