@@ -80,8 +80,8 @@ def find(session: Session, period: str, number: int | None = None) -> Publicatio
             raise PublicationError(f"Kỳ {period} chưa công bố (hoặc đã mở lại để đính chính)",
                                    f"period {period} is not published (or was reopened for a correction)")
         return pub
-    pub = session.scalars(select(Publication).where(Publication.period == period,
-                                                    Publication.version == number)).first()
+    pub = None if not 0 < number < 2**31 else session.scalars(  # beyond an INTEGER column: no such version
+        select(Publication).where(Publication.period == period, Publication.version == number)).first()
     if pub is None:
         raise PublicationError(f"Không có bản công bố lần {number} của kỳ {period}",
                                f"there is no publication {number} of {period}")

@@ -152,6 +152,7 @@ def test_an_earlier_publication_can_be_written_again_and_a_missing_one_is_named(
     assert _files(old) == first
     assert main(["period", "export", PERIOD, "--version", "9"]) == 2
     assert "Không có bản công bố lần 9" in capsys.readouterr().err
+    assert main(["period", "export", PERIOD, "--version", "99999999999999999999999"]) == 2  # no crash either
     assert main(["period", "export", "2024-R1"]) == 2
 
 

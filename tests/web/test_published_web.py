@@ -74,3 +74,12 @@ def test_every_web_write_to_a_published_period_is_refused_and_nothing_moves(ware
     with session_scope(warehouse) as s:
         assert s.get(PeriodPhase, PERIOD).phase == "published"
         assert s.scalars(sa.select(EvidenceFile)).all() == []
+
+
+def test_the_public_page_answers_any_version_number_with_a_page_not_a_crash(warehouse):
+    app, _admin = _published(warehouse)
+    anon = app.test_client()
+    assert anon.get(f"/cong-khai/{PERIOD}?ban=1").status_code == 200
+    for wanted in ("2", "0", "99999999999999999999999", "-1", "abc", "1%00"):
+        r = anon.get(f"/cong-khai/{PERIOD}?ban={wanted}")
+        assert r.status_code in (200, 404), wanted  # the copy in force, or "not published": never a 500
