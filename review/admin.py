@@ -46,7 +46,7 @@ def create_user():
     return redirect(url_for("admin.index"))
 
 
-@bp.post("/quan-tri/nguoi-dung/<int:user_id>/trang-thai")
+@bp.post("/quan-tri/nguoi-dung/<int(max=2147483647):user_id>/trang-thai")
 @login_required(Role.ADMIN)
 def set_user_active(user_id):
     with db() as s:

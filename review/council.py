@@ -145,7 +145,7 @@ def decide(period, unit, indicator):
     return redirect(target)
 
 
-@bp.post("/quyet-dinh/<int:decision_id>/phe-duyet")
+@bp.post("/quyet-dinh/<int(max=2147483647):decision_id>/phe-duyet")
 @login_required(Role.COUNCIL)
 def approve(decision_id):
     verdict = request.form.get("verdict")

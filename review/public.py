@@ -7,7 +7,7 @@ from flask import Blueprint, render_template, request
 from dti import publication
 from dti.appraisal.errors import ReviewError
 from dti.appraisal.phases import check_period
-from review.web import db
+from review.web import db, whole_number
 
 bp = Blueprint("public", __name__)
 
@@ -17,11 +17,11 @@ def results(period):
     """The published copy, never the live tables: `?ban=N` reads an earlier publication of the period."""
     period = check_period(period)
     with db() as s:
-        wanted = request.args.get("ban", "")
-        pub = publication.current(s, period) if not wanted.isdigit() else None
-        if wanted.isdigit() or pub is None:
+        wanted = whole_number(request.args.get("ban", ""))
+        pub = publication.current(s, period) if wanted is None else None
+        if wanted is not None or pub is None:
             try:
-                pub, rows = publication.version_rows(s, period, int(wanted) if wanted.isdigit() else 0)
+                pub, rows = publication.version_rows(s, period, wanted or 0)
             except publication.PublicationError as exc:
                 raise ReviewError("Kết quả kỳ này chưa được công bố", "these results are not published", 404) from exc
         else:

@@ -95,7 +95,7 @@ def download_evidence(sha):
     return send_file(path, mimetype=ev.content_type, as_attachment=True, download_name=ev.filename)
 
 
-@bp.get("/minh-chung/<sha>/trang-<int:page>.png")
+@bp.get("/minh-chung/<sha>/trang-<int(max=2147483647):page>.png")
 @login_required()
 def preview_evidence(sha, page):
     """One page of an evidence file as an image, for the claim page (same access as the download)."""
@@ -111,7 +111,7 @@ def preview_evidence(sha, page):
     return response
 
 
-@bp.post("/giai-trinh/<int:request_id>/tra-loi")
+@bp.post("/giai-trinh/<int(max=2147483647):request_id>/tra-loi")
 @login_required(Role.SUBMITTER)
 def answer(request_id):
     upload = request.files.get("file")

@@ -52,12 +52,21 @@ def period_arg(s: Session) -> str | None:
     return known[0] if known else None
 
 
+MAX_INT = 2**31 - 1  # an INTEGER column's range: beyond it a database refuses the number itself
+
+
+def whole_number(raw: str) -> int | None:
+    """ASCII digits within an INTEGER column's range (not '²', not 30 digits), else None."""
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 10 or int(raw) > MAX_INT:
+        return None
+    return int(raw)
+
+
 def page_arg() -> int:
     """The page a listing asks for (?trang=, or ?page=), from 1; anything else is the first page."""
-    raw = request.args.get("trang") or request.args.get("page") or ""
-    return int(raw) if raw.isdigit() and int(raw) > 0 else 1
+    number = whole_number(request.args.get("trang") or request.args.get("page") or "")
+    return number if number else 1
 
 
 def form_int(name: str) -> int | None:
-    raw = request.form.get(name, "")
-    return int(raw) if raw.isdigit() else None
+    return whole_number(request.form.get(name, ""))

@@ -54,6 +54,9 @@ def four_eyes_points() -> Decimal:
         ) from exc
 
 
+MAX_VALUE = 10**12  # far beyond any rate, count or level; a value column holds 14 digits before the point
+
+
 def parse_value(text: str | None) -> Decimal:
     raw = (clean(text) or "").replace(",", ".")
     percent = raw.endswith("%")
@@ -64,8 +67,9 @@ def parse_value(text: str | None) -> Decimal:
             f"Giá trị '{text}' không phải là số (ví dụ 0.855 hoặc 85,5%)",
             f"value '{text}' is not a number (e.g. 0.855 or 85.5%)",
         ) from exc
-    if not value.is_finite():
-        raise ReviewError(f"Giá trị '{text}' không hợp lệ", f"value '{text}' is invalid")
+    if not value.is_finite() or abs(value) >= MAX_VALUE:
+        raise ReviewError(f"Giá trị '{text}' không hợp lệ (cần một số hữu hạn, nhỏ hơn {MAX_VALUE:,})",
+                          f"value '{text}' is invalid (a finite number below {MAX_VALUE:,} is expected)")
     return (value / 100 if percent else value).quantize(VALUE_SCALE)
 
 

@@ -217,6 +217,28 @@ def test_injection_attempts_find_nothing(app, path):
     assert "/chi-tieu/2025-R3/D02/" not in r.get_data(as_text=True)
 
 
+HUGE = "99999999999999999999999"
+
+
+@pytest.mark.parametrize("method, path, form", [
+    ("get", f"/chi-tieu/{PERIOD}/D01/F5?trang={HUGE}", None),
+    ("get", f"/chi-tieu/{PERIOD}/D01/F5?trang=%C2%B2", None),  # '²' is a digit to str.isdigit, not to int()
+    ("get", f"/cong-khai/{PERIOD}?ban={HUGE}", None),
+    ("get", f"/minh-chung/{'0' * 64}/trang-{HUGE}.png", None),
+    ("post", f"/quyet-dinh/{HUGE}/phe-duyet", {"verdict": "approve", "reason": "x", "version": "1"}),
+    ("post", f"/quan-tri/nguoi-dung/{HUGE}/trang-thai", {"active": "0"}),
+    ("post", f"/giai-trinh/{HUGE}/tra-loi", {"answer": "x"}),
+    ("post", f"/chi-tieu/{PERIOD}/D01/F5/quyet-dinh", {"action": "keep_claim", "reason": "x", "version": HUGE}),
+    ("post", f"/chi-tieu/{PERIOD}/D01/F5/quyet-dinh", {"action": "set_value", "value": "1e999999", "reason": "x",
+                                                        "version": "1"}),
+])
+def test_numbers_out_of_any_range_are_refused_not_a_server_error(app, method, path, form):
+    b = Browser(app, "quantri" if "quan-tri" in path else "hoidong1")
+    b.get(f"/chi-tieu/{PERIOD}/D01/F5")
+    r = b.get(path) if method == "get" else b.post(path, form)
+    assert r.status_code in (200, 400, 403, 404, 409), r.status_code  # a page or a refusal, never a 500
+
+
 def test_injection_in_the_username_does_not_log_in(app):
     r = Browser(app).login("' OR '1'='1' --", "' OR '1'='1' --")
     assert r.status_code == 401
