@@ -94,6 +94,19 @@ def pg_url():
 
 
 @pytest.fixture
+def redis_url():
+    """URL of this machine's Redis, on a database number of its own that the test empties first and after."""
+    import redis  # lazy: only the tests that need Redis load its client
+
+    _require(6379, "Redis")
+    url = os.environ.get("DTI_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    yield url
+    client.flushdb()
+
+
+@pytest.fixture
 def mariadb_url():
     """URL of a fresh, empty MariaDB database (dropped afterwards)."""
     _require(3306, "MariaDB")

@@ -89,6 +89,18 @@ def test_spraying_ten_thousand_usernames_does_not_unlock_an_account(warehouse):
     assert Browser(app).login("hoidong1").status_code == 429
 
 
+def test_two_server_processes_sharing_redis_count_one_accounts_guesses_together(redis_url):
+    """DTI_REVIEW_LIMIT_STORAGE=redis://…: the limit holds across processes (two stores here, as two
+    waitress processes would have), even when forty guesses race across both."""
+    first, second = (LoginLimits(redis_url, "5 per 15 minutes", "1000 per minute") for _ in range(2))
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        waits = list(pool.map(lambda i: (first, second)[i % 2].attempt("HoiDong1", f"10.0.0.{i}"), range(40)))
+    assert waits.count(0) == 5  # five guesses went ahead, whichever process took them
+    assert second.attempt("\ufeffhoidong1", "10.0.0.99") > 0  # the same account, however it is dressed
+    first.succeeded("hoidong1")  # a successful log-in clears the account in the shared store
+    assert second.attempt("hoidong1", "10.0.0.99") == 0
+
+
 def test_a_cookie_copied_before_log_out_no_longer_opens_anything(app):
     b = Browser(app, "canbo")
     assert b.get("/hang-doi").status_code == 200
