@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import unicodedata
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -196,12 +197,22 @@ def frozen_scores(session: Session, period: str) -> list[tuple[UnitScore, str]] 
     return [(_restore(UnitScore, r), data["unit_names"].get(r["unit_code"], r["unit_code"])) for r in data["scores"]]
 
 
+def _visible(text: str | None) -> str | None:
+    """Cleaned text without invisible format characters (zero-width spaces, joiners, direction marks)."""
+    return clean("".join(ch for ch in text if unicodedata.category(ch) != "Cf")) if text is not None else None
+
+
 def publish(session: Session, period: str, decision_number: str, signed_on: dt.date, signer: str | None,
             by: str) -> Publication:
     """Publish a final period: the decision, the frozen copy and its hash, sealed in the audit log."""
-    decision_number = clean(decision_number) or ""
-    if not decision_number:
+    decision_number, signer = _visible(decision_number) or "", _visible(signer)
+    if not any(ch.isalnum() for ch in decision_number):
         raise PublicationError("Cần số quyết định công bố (--decision)", "the publishing decision's number is required")
+    for label_vi, label_en, text, most in (("số quyết định", "the decision's number", decision_number, 128),
+                                           ("người ký", "the signer", signer or "", 255)):
+        if len(text) > most:
+            raise PublicationError(f"{label_vi.capitalize()} dài {len(text)} ký tự, tối đa {most}",
+                                   f"{label_en} is {len(text)} characters long, at most {most}")
     refuse_if_published(session, period)
     phase = session.get(PeriodPhase, period)
     if phase is None or phase.phase != "final":
@@ -218,9 +229,9 @@ def publish(session: Session, period: str, decision_number: str, signed_on: dt.d
     version = (previous.version if previous else 0) + 1
     entry = audit.seal(session, "publication", f"publication:{period}:{version}", {
         "period": period, "version": version, "decision_number": decision_number, "signed_on": signed_on.isoformat(),
-        "signer": clean(signer), "published_by": by, "snapshot_sha256": digest})
+        "signer": signer, "published_by": by, "snapshot_sha256": digest})
     pub = Publication(period=period, version=version, decision_number=decision_number, signed_on=signed_on,
-                      signer=clean(signer), published_by=by, published_at=now, snapshot=data,
+                      signer=signer, published_by=by, published_at=now, snapshot=data,
                       snapshot_sha256=digest, audit_seq=entry.seq, audit_mac=entry.mac)
     session.add(pub)
     phase.phase, phase.signed_off, phase.changed_by, phase.changed_at = PUBLISHED, True, by, audit.utc_now()

@@ -179,3 +179,16 @@ def test_the_cli_writes_a_checkpoint_and_verifies_against_it(trail, tmp_path, ca
 def test_the_audit_key_lives_outside_the_warehouse_with_owner_only_access(trail, tmp_path):
     key = get_settings().data_dir / "audit.key"
     assert key.exists() and oct(key.stat().st_mode & 0o777) == "0o600"
+
+
+@pytest.mark.parametrize("decision, signer, said", [
+    ("1" * 129, None, "Số quyết định dài 129 ký tự, tối đa 128"),
+    ("123/QĐ-UBND", "Chủ tịch " * 40, "Người ký dài 359 ký tự, tối đa 255"),
+    ("\u200b \u00a0", None, "Cần số quyết định công bố"),  # invisible characters are no number
+])
+def test_a_publication_with_a_decision_number_or_signer_that_does_not_fit_is_refused_clearly(world, decision,
+                                                                                             signer, said):
+    with session_scope(world) as s:
+        s.get(PeriodPhase, PERIOD).phase = "final"
+        with pytest.raises(publication.PublicationError, match=said):
+            publication.publish(s, PERIOD, decision, dt.date(2026, 3, 31), signer, "quantri")
