@@ -218,6 +218,10 @@ def publish(session: Session, period: str, decision_number: str, signed_on: dt.d
     if phase is None or phase.phase != "final":
         raise PublicationError(f"Kỳ {period} chưa ở giai đoạn 'Chốt kết quả': chỉ công bố được kết quả đã chốt",
                                f"period {period} is not in the final phase: only final results can be published")
+    if not phase.signed_off:
+        raise PublicationError(f"Kết quả kỳ {period} chưa được ký duyệt: ký duyệt ở giai đoạn 'Chốt kết quả' trước "
+                               f"(`dti period phase {period} final --signed-off`)",
+                               f"the results of {period} are not signed off: sign them off in the final phase first")
     now = audit.utc_now()
     snapshot = snapshot_of(session, period)
     snapshot["freshness"] = sources_freshness(session, now.astimezone(TZ))

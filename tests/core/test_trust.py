@@ -64,7 +64,8 @@ def test_after_a_reopening_four_eyes_counts_from_what_was_published(world):
     first = _decide(world, "hoidong1", "D01", "F12", "set_value", Decimal("0.9333333"))  # 18 → 28, applied
     assert first.applied
     with session_scope(world) as s:
-        s.get(PeriodPhase, PERIOD).phase = "final"
+        phase = s.get(PeriodPhase, PERIOD)
+        phase.phase, phase.signed_off = "final", True
         publication.publish(s, PERIOD, "123/QĐ-UBND", dt.date(2026, 3, 31), None, "quantri")
         publication.request_reopening(s, PERIOD, "Sai số liệu F12", "quantri")
         publication.approve_reopening(s, PERIOD, "hoidong2")
@@ -189,6 +190,7 @@ def test_the_audit_key_lives_outside_the_warehouse_with_owner_only_access(trail,
 def test_a_publication_with_a_decision_number_or_signer_that_does_not_fit_is_refused_clearly(world, decision,
                                                                                              signer, said):
     with session_scope(world) as s:
-        s.get(PeriodPhase, PERIOD).phase = "final"
+        phase = s.get(PeriodPhase, PERIOD)
+        phase.phase, phase.signed_off = "final", True
         with pytest.raises(publication.PublicationError, match=said):
             publication.publish(s, PERIOD, decision, dt.date(2026, 3, 31), signer, "quantri")

@@ -106,8 +106,14 @@ def test_public_page_only_after_publication_from_the_published_copy(warehouse):
     r = admin.post("/quan-tri/giai-doan", {"period": PERIOD, "phase": "published"})
     assert r.status_code == 400 and anon.get(f"/cong-khai/{PERIOD}").status_code == 404
     admin.get("/quan-tri")
-    r = admin.post("/quan-tri/cong-bo", {"period": PERIOD, "decision": "123/QĐ-UBND", "signed_on": "2026-03-31",
-                                         "signer": "Chủ tịch UBND tỉnh"})
+    publish = {"period": PERIOD, "decision": "123/QĐ-UBND", "signed_on": "2026-03-31", "signer": "Chủ tịch UBND tỉnh"}
+    r = admin.post("/quan-tri/cong-bo", publish)  # final, but nobody signed the results off yet
+    assert r.status_code == 409 and "chưa được ký duyệt" in r.get_data(as_text=True)
+    admin.get("/quan-tri")
+    r = admin.post("/quan-tri/giai-doan", {"period": PERIOD, "phase": "final", "signed_off": "1"})
+    assert r.status_code == 302
+    admin.get("/quan-tri")
+    r = admin.post("/quan-tri/cong-bo", publish)
     assert r.status_code == 302
     page = anon.get(f"/cong-khai/{PERIOD}").get_data(as_text=True)
     assert "123/QĐ-UBND" in page and "31/03/2026" in page and "Sở Nội vụ" in page and "&lt;script&gt;" in page
