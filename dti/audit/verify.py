@@ -31,7 +31,7 @@ APPLIED = (DecisionStatus.EFFECTIVE, DecisionStatus.APPROVED)
 @dataclass(frozen=True)
 class Problem:
     decision_id: int | None
-    kind: str  # edited / broken_chain / missing / forged / blob / ledger / truncated / checkpoint
+    kind: str  # edited / broken_chain / missing / forged / key / blob / ledger / truncated / checkpoint
     message_vi: str
     message_en: str
     seq: int | None = None  # the audit log entry concerned, when there is one
@@ -70,7 +70,8 @@ def _log(session: Session, key: bytes) -> tuple[list[Problem], dict[str, tuple[i
     problems: list[Problem] = []
     sealed: dict[str, tuple[int, str]] = {}
     prev = GENESIS_MAC
-    for expected_seq, entry in enumerate(entries(session), start=1):
+    log = entries(session)
+    for expected_seq, entry in enumerate(log, start=1):
         if entry.seq != expected_seq:
             problems.append(Problem(None, "missing", f"thiếu mục {expected_seq}–{entry.seq - 1} của nhật ký (bị xoá)",
                                     f"entries {expected_seq}–{entry.seq - 1} of the log are missing (deleted)",
@@ -82,6 +83,15 @@ def _log(session: Session, key: bytes) -> tuple[list[Problem], dict[str, tuple[i
                                     entry.seq))
         prev = entry.mac
         sealed[entry.subject] = (entry.seq, entry.payload)
+    count = len(log)
+    if count > 1 and sum(p.kind == "forged" for p in problems) == count:
+        # every entry fails: far likelier a different key than a log rewritten whole; say so first
+        problems.insert(0, Problem(None, "key", "mọi mục đều sai mã xác thực — khoá nhật ký đang dùng (DTI_AUDIT_KEY "
+                                                "hoặc $DTI_DATA_DIR/audit.key) có lẽ không phải khoá đã niêm phong; "
+                                                "kiểm tra khoá trước khi kết luận nhật ký bị sửa",
+                                   "every entry's MAC fails — the audit key in use (DTI_AUDIT_KEY or "
+                                   "$DTI_DATA_DIR/audit.key) is probably not the key that sealed the log; check the "
+                                   f"key before concluding the log was rewritten ({count} entries)"))
     return problems, sealed
 
 

@@ -194,3 +194,13 @@ def test_a_publication_with_a_decision_number_or_signer_that_does_not_fit_is_ref
         phase.phase, phase.signed_off = "final", True
         with pytest.raises(publication.PublicationError, match=said):
             publication.publish(s, PERIOD, decision, dt.date(2026, 3, 31), signer, "quantri")
+
+
+def test_a_different_audit_key_is_named_as_the_likely_cause_before_any_tampering(trail, tmp_path, capsys,
+                                                                                monkeypatch):
+    kept = tmp_path / "checkpoint.json"
+    assert cli_main(["audit", "checkpoint", "--out", str(kept)]) == 0
+    monkeypatch.setenv("DTI_AUDIT_KEY", "k" * 40)  # the key in use is not the one that sealed the log
+    assert cli_main(["audit", "verify", "--checkpoint", str(kept)]) == 1
+    first = capsys.readouterr().err.split("\n")[0]
+    assert "khoá nhật ký đang dùng" in first and "is probably not the key that sealed the log" in first
