@@ -10,8 +10,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from sqlalchemy import select
 
+from dti.cells import put
 from dti.intake.store import as_utc
-from dti.intake.xlsx import put, save_deterministic
+from dti.intake.xlsx import save_deterministic
 from dti.settings import TZ, get_settings
 from dti.warehouse import Warehouse
 from dti.warehouse.models import IntakeFile, QuarantineRow

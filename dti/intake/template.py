@@ -11,12 +11,13 @@ from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from dti.cells import put
 from dti.framework import loader
 from dti.framework.model import Framework, Leaf
 from dti.framework.periods import Period
 from dti.intake import registry
 from dti.intake.registry import UnitInfo
-from dti.intake.xlsx import put, save_deterministic
+from dti.intake.xlsx import save_deterministic
 from dti.settings import TZ, get_settings
 from dti.text import code_key
 from dti.warehouse import Warehouse

@@ -41,11 +41,3 @@ def save_deterministic(workbook, path: Path, when: dt.datetime) -> Path:
 def _pin_core(data: bytes, when: dt.datetime) -> bytes:
     stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     return re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)", rb"\g<1>" + stamp + rb"\g<2>", data)
-
-
-def put(ws, row: int, column: int, value):
-    """Write a cell; text that starts with '=' stays text, so a unit's input never becomes a formula."""
-    cell = ws.cell(row=row, column=column, value=value)
-    if isinstance(value, str) and value.startswith("="):
-        cell.data_type = "s"
-    return cell

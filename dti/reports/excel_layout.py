@@ -14,6 +14,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from dti import formatting
+from dti.cells import put
 from dti.framework import Period
 from dti.settings import read
 
@@ -63,7 +64,7 @@ def _merge(
 ) -> None:
     if last > first:
         ws.merge_cells(start_row=row, start_column=first, end_row=row, end_column=last)
-    cell = ws.cell(row=row, column=first, value=value)
+    cell = put(ws, row, first, value)
     cell.font = font
     cell.alignment = Alignment(horizontal=align, vertical="center", wrap_text=True)
 
@@ -119,7 +120,7 @@ def write_rows(ws: Worksheet, columns: Sequence[Column], rows: Sequence[Sequence
             fmt = col.number_format
             if isinstance(value, tuple):
                 value, fmt = value
-            cell = ws.cell(row=r, column=i, value=_plain(value))
+            cell = put(ws, r, i, _plain(value))
             cell.border = GRID
             if fmt and value is not None:
                 cell.number_format = fmt

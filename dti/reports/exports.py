@@ -15,6 +15,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from dti.cells import put
 from dti.reconciliation import Claim
 from dti.scoring.unit_scores import UnitScoreRow
 
@@ -103,7 +104,7 @@ def table_workbook(rows: list[dict], columns: list[str], sheet: str) -> Workbook
     for r, row in enumerate(rows, start=2):
         for c, name in enumerate(columns, start=1):
             value, number_format = _cell(name, row.get(name))
-            cell = ws.cell(row=r, column=c, value=value)
+            cell = put(ws, r, c, value)
             if number_format:
                 cell.number_format = number_format
     ws.freeze_panes = "A2"

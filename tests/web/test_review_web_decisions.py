@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 
 from dti import audit
 from dti.warehouse.db import session_scope
-from dti.warehouse.models import ClaimLedgerRow, UnitScore
+from dti.warehouse.models import ClaimLedgerRow, Unit, UnitScore
 from tests import review_fixtures
 from tests.review_fixtures import PERIOD, Browser, decision_count, review_app
 
@@ -143,3 +143,19 @@ def test_excel_export_lists_the_claims_and_the_decisions_taken(app):
     values = {str(v) for _, _, v in _cells(r1.data) if v is not None}
     assert {"D01", "D02", "D03", "F5", "F12"} <= values
     assert "58" in values or "58.0" in values  # D01's verified total after the decision
+
+
+def test_a_reason_or_a_name_written_as_a_formula_stays_text_in_the_workbook(app, warehouse):
+    evil = '=HYPERLINK("http://ke-gian.example/lay-du-lieu","Bấm vào đây")'
+    with session_scope(warehouse) as s:
+        s.get(Unit, "D03").name_vi = "=1+1"
+    council = Browser(app, "hoidong1")
+    council.get(f"/chi-tieu/{PERIOD}/D01/F5")
+    r = council.post(f"/chi-tieu/{PERIOD}/D01/F5/quyet-dinh", {"action": "keep_claim", "reason": evil, "version": "1"})
+    assert r.status_code == 302
+    data = Browser(app, "canbo").get(f"/xuat-excel?ky={PERIOD}").data
+    wb = load_workbook(io.BytesIO(data))
+    planted = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row
+               if isinstance(c.value, str) and c.value in (evil, "=1+1")]
+    assert {c.value for c in planted} == {evil, "=1+1"}  # both are in the workbook …
+    assert {c.data_type for c in planted} == {"s"}  # … as text, never as formulas
