@@ -58,9 +58,14 @@ def test_four_eyes_counts_the_change_since_the_first_decision_not_each_step(worl
         _decide(world, "hoidong2", "D01", "F12", "set_value", Decimal("0.95"))
 
 
-def test_after_a_reopening_four_eyes_counts_from_what_was_published(world):
+def test_after_a_reopening_four_eyes_counts_from_what_was_published(world, monkeypatch):
     """A reopened period's correction is measured against the published value, not the council's first
-    decision of the round before: 28 → 30 after publication is 2 points, not 12."""
+    decision of the round before: 28 → 30 after publication is 2 points, not 12. Everything happens within
+    one second here (the clock is held still): what is before or after the publication is the audit log's
+    order, not the clock's."""
+    still = dt.datetime(2026, 4, 1, 2, 0, tzinfo=dt.UTC)
+    for module in (audit, audit.chain):
+        monkeypatch.setattr(module, "utc_now", lambda: still)
     first = _decide(world, "hoidong1", "D01", "F12", "set_value", Decimal("0.9333333"))  # 18 → 28, applied
     assert first.applied
     with session_scope(world) as s:
@@ -71,9 +76,12 @@ def test_after_a_reopening_four_eyes_counts_from_what_was_published(world):
         publication.approve_reopening(s, PERIOD, "hoidong2")
     after = _decide(world, "hoidong1", "D01", "F12", "set_value", Decimal("1"))
     assert after.applied and _points(world, "D01", "F12") == Decimal("30")
-    # … and a large change after the reopening still needs a second member
-    big = _decide(world, "hoidong1", "D01", "F12", "set_value", Decimal("0.2"))
-    assert not big.applied and big.decision.status == "pending_approval"
+    # … and walking away from the published 28 in small steps still reaches a second member: 30 → 22 is 6
+    # points from the published value, 22 → 14 would be 14
+    step = _decide(world, "hoidong1", "D01", "F12", "set_value", Decimal("0.7333333"))
+    assert step.applied
+    walk = _decide(world, "hoidong1", "D01", "F12", "set_value", Decimal("0.4666667"))
+    assert not walk.applied and walk.decision.status == "pending_approval"
 
 
 def _three_decisions(url) -> list[int]:
