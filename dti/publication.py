@@ -25,6 +25,7 @@ from dti.tabular import metrics as tabular
 from dti.text import clean, nfc
 from dti.verification.store import claim_from_row, score_from_row
 from dti.warehouse.models import (
+    AuditEntry,
     ClaimLedgerRow,
     FrameworkVersion,
     PeriodPhase,
@@ -87,6 +88,15 @@ def find(session: Session, period: str, number: int | None = None) -> Publicatio
         raise PublicationError(f"Không có bản công bố lần {number} của kỳ {period}",
                                f"there is no publication {number} of {period}")
     return pub
+
+
+def first_decision_after(session: Session, pub: Publication) -> int | None:
+    """The id of the first council decision sealed after `pub` in the audit log (None: none since). The log's
+    order, not the clock: a reopening and a decision can fall in the second the period was published."""
+    subject = session.scalars(select(AuditEntry.subject).where(AuditEntry.kind == "decision",
+                                                               AuditEntry.seq > pub.audit_seq)
+                              .order_by(AuditEntry.seq).limit(1)).first()
+    return int(subject.split(":")[1]) if subject else None
 
 
 def sources_freshness(session: Session, as_of: dt.datetime) -> list[dict]:

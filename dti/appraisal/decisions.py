@@ -21,13 +21,13 @@ from dti.appraisal.errors import ReviewError
 from dti.appraisal.evidence import evidence_snapshot
 from dti.appraisal.phases import DECISION_PHASES, get_phase
 from dti.appraisal.scores import VALUE_SCALE, points_for, recompute_for_unit
-from dti.publication import PeriodFrozen, refuse_if_published
+from dti.publication import PeriodFrozen, first_decision_after, refuse_if_published
 from dti.publication import latest as latest_publication
 from dti.reconciliation import DecisionError, decided_value
 from dti.settings import read
 from dti.text import clean
 from dti.vocabulary import Action, DecisionStatus, Phase, Reason, Role
-from dti.warehouse.models import AuditEntry, ClaimLedgerRow, Decision, ExplanationRequest, User
+from dti.warehouse.models import ClaimLedgerRow, Decision, ExplanationRequest, User
 
 ACTIONS = Action.labels()
 _CONFLICT_CODES = {1205, 1213, "40P01", "40001", "55P03"}  # MySQL lock timeout/deadlock; PostgreSQL
@@ -290,13 +290,11 @@ def _baseline(session: Session, row: ClaimLedgerRow, now: Decimal | None) -> Dec
         Decision.indicator_code == row.indicator_code, Decision.action != Action.REQUEST_EVIDENCE,
         Decision.approves_id.is_(None)).order_by(Decision.id).limit(1)
     published = latest_publication(session, row.period)
-    if published is not None:  # decisions sealed after the publication's entry in the audit log (not by clock:
-        # a reopening and a decision can fall in the second the period was published)
-        after = session.scalars(select(AuditEntry.subject).where(
-            AuditEntry.kind == "decision", AuditEntry.seq > published.audit_seq).order_by(AuditEntry.seq).limit(1)).first()
+    if published is not None:
+        after = first_decision_after(session, published)
         if after is None:
             return now
-        query = query.where(Decision.id >= int(after.split(":")[1]))
+        query = query.where(Decision.id >= after)
     first = session.scalars(query).first()
     return first.points_before if first is not None and first.points_before is not None else now
 

@@ -144,7 +144,7 @@ def gather(session: Session, period: str, as_of: dt.datetime | None = None,
     if pub is not None:
         as_of = publication.published_at(pub)
         freshness = publication.frozen_freshness(pub)
-        decisions = latest_decisions(session, period, until=pub.published_at)
+        decisions = latest_decisions(session, period, before=publication.first_decision_after(session, pub))
     else:
         as_of = as_of or dt.datetime.now(TZ)
         freshness = publication.sources_freshness(session, as_of)

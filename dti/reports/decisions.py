@@ -47,13 +47,15 @@ def _describe(latest: Decision, proposal: Decision | None) -> ClaimDecision:
     return ClaimDecision(latest.id, latest.action, latest.status, by, latest.decided_at, reason, settled)
 
 
-def latest_decisions(session: Session, period: str, until: dt.datetime | None = None
+def latest_decisions(session: Session, period: str, before: int | None = None
                      ) -> dict[tuple[str, str], ClaimDecision]:
     """(unit, indicator) → the claim's latest decision, for every claim the council touched in `period`;
-    with `until`, as the decisions stood then (a publication's time: later ones belong to a correction)."""
-    rows = list(session.scalars(sa.select(Decision).where(Decision.period == period).order_by(Decision.id)))
-    if until is not None:  # both read back from the same database, so both naive or both aware
-        rows = [d for d in rows if d.decided_at <= until]
+    with `before`, only decisions whose id is below it (those a publication saw: later ones belong to a
+    correction)."""
+    query = sa.select(Decision).where(Decision.period == period).order_by(Decision.id)
+    if before is not None:
+        query = query.where(Decision.id < before)
+    rows = list(session.scalars(query))
     by_id = {d.id: d for d in rows}
     latest: dict[tuple[str, str], Decision] = {}
     for d in rows:

@@ -5,13 +5,16 @@ a reopening a second person approves, and the earlier publication stays readable
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 
 import pytest
 import sqlalchemy as sa
+from openpyxl import load_workbook
 
 from application.cli import main
 from dti.appraisal.accounts import hash_password
+from dti.appraisal.decisions import decide
 from dti.audit import utc_now
 from dti.publication import current
 from dti.warehouse import Warehouse
@@ -109,6 +112,11 @@ def test_a_correction_needs_a_second_person_and_keeps_the_old_publication_readab
 OUTPUTS = ("claim_ledger.csv", "verified_scores.csv", "report.html", "council.xlsx", "claim_ledger.xlsx")
 
 
+def _text(xlsx: bytes) -> str:
+    wb = load_workbook(io.BytesIO(xlsx))
+    return "\n".join(str(c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value)
+
+
 def _files(folder) -> dict[str, bytes]:
     return {name: (folder / name).read_bytes() for name in OUTPUTS}
 
@@ -139,9 +147,13 @@ def test_an_earlier_publication_can_be_written_again_and_a_missing_one_is_named(
     assert main(["period", "reopen", PERIOD, "--approve", "--by", "hoidong1"]) == 0
     assert main(["period", "export", PERIOD]) == 2  # reopened: nothing is in force
     assert "chưa công bố" in capsys.readouterr().err
-    with wh.transaction() as s:  # the correction changes a verified value
+    with wh.transaction() as s:  # the correction changes a verified value, and the council decides anew
         row = s.scalars(sa.select(ClaimLedgerRow).order_by(ClaimLedgerRow.unit_code).limit(1)).one()
         row.verified_value = (row.verified_value or 0) + 1
+        claim = s.scalars(sa.select(ClaimLedgerRow).where(ClaimLedgerRow.outcome == "discrepancy")
+                          .order_by(ClaimLedgerRow.unit_code, ClaimLedgerRow.indicator_code).limit(1)).one()
+        council = s.scalars(sa.select(User).where(User.username == "hoidong1")).one()
+        decide(s, council, claim, "keep_claim", "Đính chính sau công bố", claim.version)
     assert main(["period", "phase", PERIOD, "final", "--signed-off", "--by", "quantri"]) == 0
     assert main(["period", "publish", PERIOD, "--decision", "130/QĐ-UBND", "--signed-on", "2026-04-15",
                  "--by", "quantri2"]) == 0
@@ -149,7 +161,8 @@ def test_an_earlier_publication_can_be_written_again_and_a_missing_one_is_named(
     assert second["claim_ledger.csv"] != first["claim_ledger.csv"]
     old = tmp_path / "old"
     assert main(["period", "export", PERIOD, "--version", "1", "--out", str(old)]) == 0
-    assert _files(old) == first
+    assert _files(old) == first  # the first publication as it was: without the correction's decision
+    assert _text(second["council.xlsx"]).count("Đính chính sau công bố") >= 1
     assert main(["period", "export", PERIOD, "--version", "9"]) == 2
     assert "Không có bản công bố lần 9" in capsys.readouterr().err
     assert main(["period", "export", PERIOD, "--version", "99999999999999999999999"]) == 2  # no crash either
