@@ -14,7 +14,7 @@ from dti.warehouse import Warehouse
 
 
 def write_checkpoint(args) -> int:
-    with Warehouse().transaction() as s:
+    with Warehouse().migrate().transaction() as s:  # a new warehouse's log is empty, not missing
         point = audit.checkpoint(s)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(point, indent=1, sort_keys=True) + "\n", encoding="utf-8")

@@ -66,7 +66,7 @@ def publish(args) -> int:
 
 
 def _write_published(period: str, version: int | None, out) -> None:
-    with Warehouse().session() as s:
+    with Warehouse().migrate().session() as s:  # a warehouse not made yet has published nothing: say so
         try:
             pub, folder, written = write_publication(s, period, version, out)
         except publication.PublicationError as exc:

@@ -182,3 +182,8 @@ def test_a_published_copy_edited_with_its_hash_recomputed_is_caught_by_the_audit
     assert main(["audit", "verify"]) != 0
     said = capsys.readouterr()
     assert f"bản công bố kỳ {PERIOD} (lần 1) không khớp bản đã niêm phong" in said.out + said.err
+
+
+def test_exporting_from_a_warehouse_that_does_not_exist_yet_says_nothing_is_published(capsys):
+    assert main(["period", "export", PERIOD]) == 2  # a first command on a new machine: no traceback
+    assert f"Kỳ {PERIOD} chưa công bố" in capsys.readouterr().err

@@ -212,3 +212,13 @@ def test_a_different_audit_key_is_named_as_the_likely_cause_before_any_tampering
     assert cli_main(["audit", "verify", "--checkpoint", str(kept)]) == 1
     first = capsys.readouterr().err.split("\n")[0]
     assert "khoá nhật ký đang dùng" in first and "is probably not the key that sealed the log" in first
+
+
+def test_a_checkpoint_of_a_new_empty_warehouse_is_written_and_verifies(tmp_path, capsys):
+    kept = tmp_path / "checkpoint.json"
+    assert cli_main(["audit", "checkpoint", "--out", str(kept)]) == 0  # no warehouse yet: no traceback
+    assert cli_main(["audit", "verify", "--checkpoint", str(kept)]) == 0  # an empty log was not "truncated"
+    forged = {**json.loads(kept.read_text(encoding="utf-8")), "signature": "0" * 64}
+    kept.write_text(json.dumps(forged), encoding="utf-8")
+    assert cli_main(["audit", "verify", "--checkpoint", str(kept)]) == 1
+    assert "không hợp lệ" in capsys.readouterr().err
