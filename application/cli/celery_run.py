@@ -31,6 +31,17 @@ def _exec(argv: list[str], env: dict[str, str]) -> int:
     return 0  # not reached
 
 
+def _celery_env() -> dict[str, str]:
+    """The environment a Celery command runs in: the project and the worker's generated config importable."""
+    env = _env()
+    try:
+        config_dir = worker_config_dir(env)
+    except SettingError as exc:
+        raise CliError(str(exc)) from None
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PROJECT_ROOT), str(config_dir), env.get("PYTHONPATH")) if p)
+    return env
+
+
 def worker(args) -> int:
     queues = [q.strip() for q in args.queues.split(",") if q.strip()] or [SHARED_QUEUE]
     if len(queues) > MAX_QUEUES:
@@ -38,12 +49,7 @@ def worker(args) -> int:
                        f"worker, not {len(queues)}")
     if args.concurrency < 1:
         raise CliError(f"--concurrency phải ≥ 1 / must be at least 1, not {args.concurrency}")
-    env = _env()
-    try:
-        config_dir = worker_config_dir(env)
-    except SettingError as exc:
-        raise CliError(str(exc)) from None
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PROJECT_ROOT), str(config_dir), env.get("PYTHONPATH")) if p)
+    env = _celery_env()
     return _exec(celery_command("worker", queues=queues, name=args.name, concurrency=args.concurrency), env)
 
 
@@ -54,10 +60,5 @@ def daemon(args) -> int:
 
 
 def status(args) -> int:
-    env = _env()
-    try:
-        config_dir = worker_config_dir(env)
-    except SettingError as exc:
-        raise CliError(str(exc)) from None
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PROJECT_ROOT), str(config_dir), env.get("PYTHONPATH")) if p)
+    env = _celery_env()
     return _exec(celery_command("status"), env)
