@@ -17,14 +17,14 @@ from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeDecorator
 
 from dti import audit
-from dti.freshness import source_freshness, stale_after_hours
+from dti.freshness import all_sources_freshness
 from dti.reconciliation import Claim
 from dti.scoring.unit_scores import UnitScoreRow
 from dti.settings import TZ
-from dti.tabular import metrics as tabular
 from dti.text import clean, nfc
 from dti.verification.store import claim_from_row, score_from_row
 from dti.warehouse.models import (
+    MAX_INTEGER,
     AuditEntry,
     ClaimLedgerRow,
     FrameworkVersion,
@@ -82,7 +82,7 @@ def find(session: Session, period: str, number: int | None = None) -> Publicatio
             raise PublicationError(f"Kỳ {period} chưa công bố (hoặc đã mở lại để đính chính)",
                                    f"period {period} is not published (or was reopened for a correction)")
         return pub
-    pub = None if not 0 < number < 2**31 else session.scalars(  # beyond an INTEGER column: no such version
+    pub = None if not 0 < number <= MAX_INTEGER else session.scalars(  # beyond an INTEGER column: no such one
         select(Publication).where(Publication.period == period, Publication.version == number)).first()
     if pub is None:
         raise PublicationError(f"Không có bản công bố lần {number} của kỳ {period}",
@@ -97,17 +97,6 @@ def first_decision_after(session: Session, pub: Publication) -> int | None:
                                                                AuditEntry.seq > pub.audit_seq)
                               .order_by(AuditEntry.seq).limit(1)).first()
     return int(subject.split(":")[1]) if subject else None
-
-
-def sources_freshness(session: Session, as_of: dt.datetime) -> list[dict]:
-    """The report's source table: each system of record and each tabular source, judged at `as_of`."""
-    return source_freshness(session, as_of) + tabular.freshness(session, as_of, stale_after_hours())
-
-
-def published_at(pub: Publication) -> dt.datetime:
-    """When the publication was made, in Asia/Ho_Chi_Minh (stored in UTC, naive on some databases)."""
-    at = pub.published_at
-    return (at if at.tzinfo else at.replace(tzinfo=dt.UTC)).astimezone(TZ)
 
 
 def refuse_if_published(session: Session, period: str) -> None:
@@ -180,22 +169,13 @@ def _bytes(snapshot: dict) -> bytes:
     return json.dumps(nfc(snapshot), sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def frozen_rows(session: Session, period: str, pub: Publication | None = None
-                ) -> tuple[list[Claim], list[UnitScoreRow], dict[str, str]] | None:
-    """The published copy of a period's claims, scores and unit names (of `pub`, else of the publication in
-    force); None when it is not published."""
-    pub = pub or current(session, period)
-    if pub is None:
-        return None
+def frozen_rows(pub: Publication) -> tuple[list[Claim], list[UnitScoreRow], dict[str, str], list[dict]]:
+    """What `pub` froze: the claims, the scores, the unit names and the report's source table as it stood
+    then (empty for a copy made before the table was kept)."""
     data = json.loads(pub.snapshot)
     claims = [claim_from_row(_restore(ClaimLedgerRow, r)) for r in data["ledger"]]
     scores = [score_from_row(_restore(UnitScore, r)) for r in data["scores"]]
-    return claims, scores, data["unit_names"]
-
-
-def frozen_freshness(pub: Publication) -> list[dict]:
-    """The source table as it stood when `pub` was made (empty for a copy made before it was kept)."""
-    return json.loads(pub.snapshot).get("freshness", [])
+    return claims, scores, data["unit_names"], data.get("freshness", [])
 
 
 def frozen_scores(session: Session, period: str) -> list[tuple[UnitScore, str]] | None:
@@ -232,11 +212,11 @@ def publish(session: Session, period: str, decision_number: str, signed_on: dt.d
         raise PublicationError(f"Kết quả kỳ {period} chưa được ký duyệt: ký duyệt ở giai đoạn 'Chốt kết quả' trước "
                                f"(`dti period phase {period} final --signed-off`)",
                                f"the results of {period} are not signed off: sign them off in the final phase first")
-    now = audit.utc_now()
     snapshot = snapshot_of(session, period)
-    snapshot["freshness"] = sources_freshness(session, now.astimezone(TZ))
     if not snapshot["scores"]:
         raise PublicationError(f"Kỳ {period} chưa có điểm để công bố", f"period {period} has no scores to publish")
+    now = audit.utc_now()
+    snapshot["freshness"] = all_sources_freshness(session, now.astimezone(TZ))
     data = _bytes(snapshot)
     digest = hashlib.sha256(data).hexdigest()
     previous = latest(session, period)

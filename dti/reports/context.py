@@ -14,6 +14,7 @@ from dti import publication
 from dti.formatting import percent
 from dti.framework import load_all
 from dti.framework.model import Policy
+from dti.freshness import all_sources_freshness
 from dti.publication import frozen_rows
 from dti.reconciliation import Claim
 from dti.reports.decisions import ClaimDecision, latest_decisions
@@ -110,12 +111,12 @@ class ReportContext:
         return sorted(rows, key=lambda c: self.decision(c).decision_id)
 
 
-def _period_rows(session: Session, period: str, units: list[Unit], pub: Publication | None = None):
-    """A period's claims, scores and unit names: as published when it was, else from the stored ledger."""
-    frozen = frozen_rows(session, period, pub)
-    if frozen is not None:  # a published period is shown as it was published
-        return frozen
-    return load_ledger(session, period), load_scores(session, period), {u.code: u.name_vi for u in units}
+def _period_rows(session: Session, period: str, units: list[Unit], pub: Publication | None):
+    """A period's claims, scores, unit names and, when published, its source table then: as `pub` froze them
+    (a published period is shown as it was published), else from the stored ledger (source table None)."""
+    if pub is not None:
+        return frozen_rows(pub)
+    return load_ledger(session, period), load_scores(session, period), {u.code: u.name_vi for u in units}, None
 
 
 def gather(session: Session, period: str, as_of: dt.datetime | None = None,
@@ -125,9 +126,10 @@ def gather(session: Session, period: str, as_of: dt.datetime | None = None,
     units = list(session.scalars(sa.select(Unit)))
     types = {u.code: u.unit_type for u in units}
     pub = pub or publication.current(session, period)
-    claims, scores, names = _period_rows(session, period, units, pub)
+    claims, scores, names, frozen_sources = _period_rows(session, period, units, pub)
     before = previous_period(session, period)
-    before_claims, before_scores = ([], []) if before is None else _period_rows(session, before, units)[:2]
+    before_claims, before_scores = ([], []) if before is None else \
+        _period_rows(session, before, units, publication.current(session, before))[:2]
     frameworks = load_all()
     ind: dict[tuple[str, str], str] = {}
     mains: dict[tuple[str, str], str] = {}
@@ -142,12 +144,11 @@ def gather(session: Session, period: str, as_of: dt.datetime | None = None,
     for s in scores:  # derived from the ledger by the scores' own rule, so the report never disagrees with it
         count_outcomes(s, by_unit.get(s.unit_code, []), zero=0)
     if pub is not None:
-        as_of = publication.published_at(pub)
-        freshness = publication.frozen_freshness(pub)
+        as_of, freshness = pub.published_at.astimezone(TZ), frozen_sources
         decisions = latest_decisions(session, period, before=publication.first_decision_after(session, pub))
     else:
         as_of = as_of or dt.datetime.now(TZ)
-        freshness = publication.sources_freshness(session, as_of)
+        freshness = all_sources_freshness(session, as_of)
         decisions = latest_decisions(session, period)
     policies = {fw.id: policy_words(fw.policy) for fw in frameworks.values()}
     return ReportContext(period, claims, scores, names, ind, mains, Counter(c.outcome for c in claims),

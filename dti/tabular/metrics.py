@@ -7,9 +7,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from dti.freshness import describe
 from dti.tabular.spec import SOURCE, TabularMetric
-from dti.vocabulary import SyncVerdict
 from dti.warehouse.models import RawTabularRow, TabularLoad, TabularMark, TabularReject
 
 MAX_IDS = 20  # sample of row ids kept with a value (the claim page lists them all)
@@ -104,33 +102,3 @@ def values(conn, metric: TabularMetric, units: list[str], window) -> dict[str, t
             )
     return out
 
-
-def freshness(session, as_of, limit_hours: int) -> list[dict]:
-    """Each tabular source's latest load as a row of the report's source table (dti.freshness.describe): named
-    TAB:<id>, its rows received, stored and refused. Kept out of the stale-source alerts: a tabular source is
-    read at each verification, not synced nightly."""
-    out = []
-    for load in session.scalars(sa.select(TabularLoad).order_by(TabularLoad.tabular_source)):
-        row = describe(
-            f"{SOURCE}:{load.tabular_source}",
-            load.loaded_at,
-            as_of,
-            limit_hours,
-            ok=bool(load.ok),
-            error=load.error,
-        )
-        verdict = SyncVerdict.COMPLETE if load.ok else SyncVerdict.FAILED
-        row["state"] = verdict.value
-        row["entities"] = [
-            {
-                "entity": "rows",
-                "expected": None,
-                "received": load.accepted + load.rejected,
-                "stored": load.accepted,
-                "quarantined": load.rejected,
-                "verdict": verdict.value,
-                "verdict_vi": verdict.vi,
-            }
-        ]
-        out.append(row)
-    return out
