@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from dti.appraisal.errors import forbidden
 from dti.appraisal.phases import check_period, periods
 from dti.settings import Settings
+from dti.warehouse.models import MAX_INTEGER
 
 
 @contextmanager
@@ -52,12 +53,9 @@ def period_arg(s: Session) -> str | None:
     return known[0] if known else None
 
 
-MAX_INT = 2**31 - 1  # an INTEGER column's range: beyond it a database refuses the number itself
-
-
 def whole_number(raw: str) -> int | None:
     """ASCII digits within an INTEGER column's range (not '²', not 30 digits), else None."""
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 10 or int(raw) > MAX_INT:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 10 or int(raw) > MAX_INTEGER:
         return None
     return int(raw)
 

@@ -7,7 +7,7 @@ timezone-aware and stored in UTC; `period` is `YEAR-R<round>` (see dti.framework
 
 from sqlalchemy import UniqueConstraint
 
-from dti.warehouse.models.base import NAMING, POINTS, VALUE, Base, UTCDateTime
+from dti.warehouse.models.base import MAX_INTEGER, NAMING, POINTS, VALUE, Base, UTCDateTime
 from dti.warehouse.models.derived import CheckResult, ClaimLedgerRow, ObjectiveMetric, UnitScore
 from dti.warehouse.models.evidence import EvidenceText, EvidenceVerdictRow
 from dti.warehouse.models.intake import (
@@ -47,7 +47,7 @@ from dti.warehouse.models.review import (
 from dti.warehouse.models.tabular import RawTabularRow, TabularLoad, TabularMark, TabularReject
 
 __all__ = [
-    "NAMING", "POINTS", "VALUE", "Alert", "AuditEntry", "Base", "BlobStore", "CheckResult", "ClaimLedgerRow",
+    "MAX_INTEGER", "NAMING", "POINTS", "VALUE", "Alert", "AuditEntry", "Base", "BlobStore", "CheckResult", "ClaimLedgerRow",
     "Decision", "EvidenceCitation", "EvidenceFile", "EvidenceText", "EvidenceVerdictRow", "ExplanationRequest",
     "FrameworkVersion", "IntakeFile", "ObjectiveMetric", "PeriodPhase", "Publication", "QuarantineRow",
     "QuarantinedRecord", "Reopening", "RawDocument", "RawDossier", "RawIncident", "RawInventory", "RawProcedure",

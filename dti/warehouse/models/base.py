@@ -69,6 +69,8 @@ VALUE = Exact(20, 6)
 # 1e-12 — the half-up rounding of the exports is then that of the exact value (issue 16).
 POINTS = Exact(24, 12)
 SHARE = Exact(8, 6)  # DTI values and shares
+# The largest value of an INTEGER column on every backend: a number beyond it is refused by the database itself.
+MAX_INTEGER = 2**31 - 1
 
 
 class Base(DeclarativeBase):
