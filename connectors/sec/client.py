@@ -112,6 +112,14 @@ class SecurityApi(SecuritySource, RestSettings):
             client.close()
 
 
+def _count(system: str, header: str) -> int:
+    """The export's X-Total-Count: a whole number of rows, or a source error saying what came instead."""
+    text = header.strip()
+    if not (text.isascii() and text.isdigit()):
+        raise SourceError(system, f"X-Total-Count '{header[:40]}' không phải số đếm / is not a count")
+    return int(text)
+
+
 class SecurityCsvExport(SecuritySource, RestSettings):
     """The SEC console's CSV export (one file per entity); same auth and retries as the REST API.
 
@@ -141,12 +149,7 @@ class SecurityCsvExport(SecuritySource, RestSettings):
             except csv.Error as exc:
                 raise SourceError(self.system, f"{entity}.csv dòng / line {reader.line_num}: CSV hỏng / broken "
                                                f"CSV: {exc}") from None
-            try:
-                count = None if expected is None else int(expected)
-            except ValueError:
-                count = -1
-            if count is not None and count < 0:
-                raise SourceError(self.system, f"X-Total-Count '{expected[:40]}' không phải số đếm / is not a count")
+            count = None if expected is None else _count(self.system, expected)
             if count is not None and count != len(rows):
                 raise RetryableBody(f"CSV có {len(rows)} dòng, máy chủ báo {count} / CSV has {len(rows)} rows, "
                                     f"server says {count}")
