@@ -239,6 +239,7 @@ def _check_leaf(leaf: Leaf, path: str, types: list[str]) -> list[Problem]:
         out.append((f"{path}.metric", leaf.metric,
                     "nguồn EVD (chỉ có tài liệu kiểm chứng) không gắn số liệu khách quan; đổi nguồn hoặc bỏ metric "
                     "/ an EVD (evidence-only) leaf has no objective metric; change the source or drop the metric"))
+    metric = None  # the leaf's metric once found (and from the leaf's own source): its measure is checked
     if leaf.metric and leaf.source == "TAB":
         catalogue = tabular_metrics()
         metric = catalogue.get(leaf.metric)
@@ -246,9 +247,6 @@ def _check_leaf(leaf: Leaf, path: str, types: list[str]) -> list[Problem]:
             out.append((f"{path}.metric", leaf.metric,
                         f"số liệu không có trong các nguồn dạng bảng ({sources_dir()}) / unknown tabular metric; "
                         f"declared: {', '.join(sorted(catalogue)) or '—'}"))
-        elif leaf.measure in ("rate", "count") and metric.measure != leaf.measure:
-            out.append((f"{path}.measure", leaf.measure,
-                        f"số liệu '{leaf.metric}' là loại {metric.measure} / metric '{leaf.metric}' is a {metric.measure}"))
     elif leaf.metric and leaf.source != "EVD":
         metric = METRICS.get(leaf.metric)
         if metric is None:
@@ -262,9 +260,10 @@ def _check_leaf(leaf: Leaf, path: str, types: list[str]) -> list[Problem]:
             out.append((f"{path}.source", leaf.source,
                         f"số liệu '{leaf.metric}' do hệ thống {metric.source} cung cấp, không phải {leaf.source} "
                         f"/ metric '{leaf.metric}' comes from {metric.source}, not {leaf.source}"))
-        elif leaf.measure in ("rate", "count") and metric.measure != leaf.measure:
-            out.append((f"{path}.measure", leaf.measure,
-                        f"số liệu '{leaf.metric}' là loại {metric.measure} / metric '{leaf.metric}' is a {metric.measure}"))
+            metric = None
+    if metric is not None and leaf.measure in ("rate", "count") and metric.measure != leaf.measure:
+        out.append((f"{path}.measure", leaf.measure,
+                    f"số liệu '{leaf.metric}' là loại {metric.measure} / metric '{leaf.metric}' is a {metric.measure}"))
     for ti, unit_type in enumerate(leaf.applies_to or []):
         if unit_type not in types:
             out.append((f"{path}.applies_to[{ti}]", unit_type,
