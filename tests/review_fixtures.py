@@ -4,17 +4,21 @@ and the review web app over it, with a test-client Browser that logs in like a p
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 from decimal import Decimal
 from functools import lru_cache
 
+import openpyxl
 import pytest
 from sqlalchemy import select
 
 from dti.appraisal.accounts import hash_password
 from dti.appraisal.claims import framework
 from dti.appraisal.scores import recompute_scores
+from dti.intake.template import write_template
 from dti.scoring import competition_ranks, score_leaf
+from dti.warehouse import Warehouse
 from dti.warehouse.db import session_scope
 from dti.warehouse.models import (
     ClaimLedgerRow,
@@ -236,3 +240,26 @@ def review_app(url: str, phase: str = "appraisal", signed_off: bool = False):
 def app(warehouse):
     """A test module takes this fixture with `app = review_fixtures.app`."""
     return review_app(warehouse)
+
+
+def filled_form(tmp_path, unit: str) -> bytes:
+    """The unit's self-assessment template for the period, every row filled in, as the bytes of an .xlsx."""
+    path = write_template(Warehouse(), unit, PERIOD, out=tmp_path / f"form-{unit}.xlsx")
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Tự đánh giá"]
+    col = {ws.cell(7, c).value: c for c in range(1, ws.max_column + 1)}
+    for row in range(8, ws.max_row + 1):
+        code, measure = ws.cell(row, 1).value, ws.cell(row, col["Loại giá trị"]).value
+        if measure == "Tỷ lệ (%)":
+            ws.cell(row, col["Tử số"]).value = 60 if code == "F5" else 45
+            ws.cell(row, col["Mẫu số"]).value = 50
+        elif measure == "Số lượng":
+            ws.cell(row, col["Giá trị tự đánh giá"]).value = "4"
+        elif measure == "Mức":
+            ws.cell(row, col["Giá trị tự đánh giá"]).value = "2 – Người đứng đầu chủ trì"
+        ws.cell(
+            row, col["Tài liệu kiểm chứng (số, ký hiệu, ngày)"]
+        ).value = "Kế hoạch số 45/KH-UBND ngày 12/3/2025"
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()

@@ -25,6 +25,7 @@ from dti.settings import GROUPS, TZ
 from dti.verification.units import period_units
 from dti.warehouse.models import RawDocument, RawDossier, RawIncident
 from tests.pipeline_helpers import PERIOD, verified_province
+from tests.raw_records import DOSSIER_FIELDS
 
 UTC = dt.UTC
 ROOT = Path(__file__).resolve().parents[2]
@@ -55,22 +56,13 @@ def _dossier(unit, sid, received, due, finished, status, channel=2, **kw) -> Raw
         **_provenance(
             unit,
             sid,
+            **{**DOSSIER_FIELDS, "channel": channel},
             dossier_code=sid,
             procedure_code="p1",
-            channel=channel,
-            service_level="full",
             received_at=received,
             due_at=due,
             finished_at=finished,
             status=status,
-            has_digitised=True,
-            e_result=True,
-            paid_online=False,
-            fee_applies=False,
-            vneid=True,
-            synced_portal=True,
-            components_total=1,
-            components_reused=0,
             satisfaction=None,
             **kw,
         )

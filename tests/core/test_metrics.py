@@ -21,6 +21,7 @@ from expectations.self_reports import check_self_reports
 from simulators.generator import true_values
 from tests.conftest import EXTERNAL_SHEET
 from tests.pipeline_helpers import PERIOD, verified_province
+from tests.raw_records import DOSSIER_FIELDS
 
 
 def _compare(root, metrics):
@@ -65,19 +66,10 @@ def test_pre_merger_codes_count_for_the_successor(tmp_path, sqlite_url):
 def _due_day_dossiers(unit: str) -> list[RawDossier]:
     """Dossiers due at 17:00 on 10 May: finished that evening, the next day, still open, and a tombstone."""
     base = dict(
+        DOSSIER_FIELDS,
         unit_code=unit,
         source_unit_code=unit,
         procedure_code="p",
-        channel=2,
-        service_level="full",
-        has_digitised=True,
-        e_result=True,
-        paid_online=False,
-        fee_applies=False,
-        vneid=True,
-        synced_portal=True,
-        components_total=1,
-        components_reused=0,
         deleted=False,
         batch_id="x",
         checksum="x",

@@ -25,6 +25,7 @@ from dti.warehouse.db import get_engine
 from dti.warehouse.models import Base, RawDossier, RawIncident, RawInventory
 from tests.core.test_metrics import _compare
 from tests.pipeline_helpers import NOW, PERIOD, verified_province
+from tests.raw_records import DOSSIER_FIELDS
 
 UTC = dt.UTC
 
@@ -76,22 +77,13 @@ def test_every_backend_gives_the_same_metrics_and_sample_ids(backend, request, t
 
 def _dossier(source_id, unit, **kw):
     base = dict(
+        DOSSIER_FIELDS,
         source_id=source_id,
         unit_code=unit,
         source_unit_code=unit,
         dossier_code=source_id,
         procedure_code="p",
-        channel=2,
-        service_level="full",
         status="done",
-        has_digitised=True,
-        e_result=True,
-        paid_online=False,
-        fee_applies=False,
-        vneid=True,
-        synced_portal=True,
-        components_total=1,
-        components_reused=0,
         deleted=False,
         batch_id="x",
         checksum="x",

@@ -16,6 +16,7 @@ from dti.units import load_registry_file, save_registry
 from dti.warehouse import session_scope
 from dti.warehouse.db import get_engine
 from dti.warehouse.models import RawDossier
+from tests.raw_records import DOSSIER_FIELDS
 
 NIGHT1 = dt.datetime(2026, 1, 6, 1, 0, tzinfo=TZ)
 
@@ -26,24 +27,16 @@ def _dossier(source_id: str, unit: str) -> dict:
     """A dossier as a source delivers it, under the unit code the source wrote."""
     at = dt.datetime(2025, 9, 1, 8, 0, tzinfo=TZ)
     return dict(
+        DOSSIER_FIELDS,
         source_id=source_id,
         unit_code=unit,
         dossier_code=source_id,
         procedure_code="p",
-        channel=2,
-        service_level="full",
         received_at=at,
         due_at=at + dt.timedelta(days=5),
         finished_at=None,
         status="processing",
-        has_digitised=True,
         e_result=False,
-        paid_online=False,
-        fee_applies=False,
-        vneid=True,
-        synced_portal=True,
-        components_total=1,
-        components_reused=0,
         satisfaction=None,
         updated_at=at,
         deleted=False,

@@ -11,8 +11,7 @@ import sqlalchemy as sa
 from dti.settings import get_settings
 from dti.warehouse.db import session_scope
 from dti.warehouse.models import ClaimLedgerRow, EvidenceFile, PeriodPhase, QuarantineRow, SelfReport
-from tests.review_fixtures import PDF, PERIOD, Browser, decision_count, review_app
-from tests.web.test_review_web_uploads import _filled_form
+from tests.review_fixtures import PDF, PERIOD, Browser, decision_count, filled_form, review_app
 
 
 def _published(warehouse):
@@ -47,7 +46,7 @@ def test_every_web_write_to_a_published_period_is_refused_and_nothing_moves(ware
 
     staff = Browser(app, "canbo")  # DTI staff may import a unit's form in any phase, but not into a frozen one
     staff.get("/nop-bieu-mau")
-    r = staff.post("/nop-bieu-mau", {"file": (io.BytesIO(_filled_form(tmp_path, "D01")), "tu-danh-gia-D01.xlsx")})
+    r = staff.post("/nop-bieu-mau", {"file": (io.BytesIO(filled_form(tmp_path, "D01")), "tu-danh-gia-D01.xlsx")})
     assert "đã công bố theo Quyết định 123/QĐ-UBND" in r.get_data(as_text=True)
     with session_scope(warehouse) as s:
         kept = s.scalars(sa.select(QuarantineRow)).all()  # refused rows are kept, with why

@@ -8,16 +8,13 @@ import hashlib
 import io
 import types
 
-import openpyxl
 import pytest
 
-from dti.intake.template import write_template
-from dti.warehouse import Warehouse
 from dti.warehouse.db import session_scope
 from dti.warehouse.models import EvidenceFile, ExplanationRequest, IntakeFile
 from review import units
 from tests import review_fixtures
-from tests.review_fixtures import PDF, PERIOD, Browser, review_app
+from tests.review_fixtures import PDF, PERIOD, Browser, filled_form, review_app
 
 app = review_fixtures.app  # the fixture: the web app over the seeded review world, in appraisal
 
@@ -132,40 +129,18 @@ def test_self_assessment_upload_lists_every_rejected_row(app, monkeypatch):
     assert "&lt;b&gt;abc&lt;/b&gt;" in page and "3 / 2 / 1" in page
 
 
-def _filled_form(tmp_path, unit: str) -> bytes:
-    path = write_template(Warehouse(), unit, PERIOD, out=tmp_path / f"form-{unit}.xlsx")
-    wb = openpyxl.load_workbook(path)
-    ws = wb["Tự đánh giá"]
-    col = {ws.cell(7, c).value: c for c in range(1, ws.max_column + 1)}
-    for row in range(8, ws.max_row + 1):
-        code, measure = ws.cell(row, 1).value, ws.cell(row, col["Loại giá trị"]).value
-        if measure == "Tỷ lệ (%)":
-            ws.cell(row, col["Tử số"]).value = 60 if code == "F5" else 45
-            ws.cell(row, col["Mẫu số"]).value = 50
-        elif measure == "Số lượng":
-            ws.cell(row, col["Giá trị tự đánh giá"]).value = "4"
-        elif measure == "Mức":
-            ws.cell(row, col["Giá trị tự đánh giá"]).value = "2 – Người đứng đầu chủ trì"
-        ws.cell(
-            row, col["Tài liệu kiểm chứng (số, ký hiệu, ngày)"]
-        ).value = "Kế hoạch số 45/KH-UBND ngày 12/3/2025"
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
-
-
 @pytest.mark.slow
 def test_a_unit_uploads_its_form_through_the_real_intake(warehouse, tmp_path):
     app = review_app(warehouse, "self_assessment")
     b = Browser(app, "donvi1")
     b.get("/nop-bieu-mau")
-    r = b.post("/nop-bieu-mau", {"file": (io.BytesIO(_filled_form(tmp_path, "D01")), "tu-danh-gia-D01.xlsx")})
+    r = b.post("/nop-bieu-mau", {"file": (io.BytesIO(filled_form(tmp_path, "D01")), "tu-danh-gia-D01.xlsx")})
     page = r.get_data(as_text=True)
     assert r.status_code == 200 and "Nhập một phần" in page and "D01 · kỳ 2025-R3" in page
     errors = page[page.index('id="intake-errors"') :]
     assert errors.count("<tr>") == 2 and "Tử số" in errors and "(60)" in errors
     # Another unit's form is refused before anything is imported.
-    r = b.post("/nop-bieu-mau", {"file": (io.BytesIO(_filled_form(tmp_path, "D02")), "tu-danh-gia-D02.xlsx")})
+    r = b.post("/nop-bieu-mau", {"file": (io.BytesIO(filled_form(tmp_path, "D02")), "tu-danh-gia-D02.xlsx")})
     assert r.status_code == 403 and "chỉ nộp được cho đơn vị D01" in r.get_data(as_text=True)
     with session_scope(warehouse) as s:
         assert s.query(IntakeFile).count() == 1
@@ -174,5 +149,5 @@ def test_a_unit_uploads_its_form_through_the_real_intake(warehouse, tmp_path):
 def test_forms_are_refused_once_appraisal_starts(app, tmp_path):
     b = Browser(app, "donvi1")
     b.get("/nop-bieu-mau")
-    r = b.post("/nop-bieu-mau", {"file": (io.BytesIO(_filled_form(tmp_path, "D01")), "tu-danh-gia-D01.xlsx")})
+    r = b.post("/nop-bieu-mau", {"file": (io.BytesIO(filled_form(tmp_path, "D01")), "tu-danh-gia-D01.xlsx")})
     assert r.status_code == 409 and "không nhận biểu mẫu" in r.get_data(as_text=True)
