@@ -6,7 +6,6 @@ the date and the row id, its other fields with their types and accepted spelling
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -14,6 +13,7 @@ from pathlib import Path
 import yaml
 
 from dti.settings import get_settings
+from dti.text import nfc as text_nfc
 
 PREFIX = "tab_"  # every declarative metric id starts so: it never shadows a built-in (dvc_, doc_, sec_) one
 SOURCE = "TAB"  # a leaf's `source` when its metric is a tabular source's
@@ -29,7 +29,8 @@ class TabularError(ValueError):
 
 
 def nfc(value) -> str:
-    return unicodedata.normalize("NFC", str(value)).strip()
+    """A cell or YAML value as NFC text without surrounding space."""
+    return text_nfc(str(value)).strip()
 
 
 @dataclass(frozen=True)
